@@ -1,0 +1,51 @@
+"""The post: what every source produces and every screen shows."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import msgspec
+
+
+class Author(msgspec.Struct, frozen=True, kw_only=True):
+    """Who wrote a post, as the network describes them."""
+
+    name: str
+    handle: str
+    avatar_url: str | None = None
+    profile_url: str | None = None
+
+
+class Media(msgspec.Struct, frozen=True, kw_only=True):
+    """One picture (or a video's poster frame) attached to a post.
+
+    ``url`` is always a Murmur URL (``/media/...``): screens never load third-party hosts.
+    """
+
+    url: str
+    kind: str = "image"
+    alt: str = ""
+    width: int | None = None
+    height: int | None = None
+
+
+class Post(msgspec.Struct, frozen=True, kw_only=True):
+    """A post as it arrives from a network, normalised and sanitised.
+
+    ``(network, network_id)`` identifies a post across reconnects and duplicate deliveries.
+    ``html`` is already sanitised to Murmur's small allowlist; ``text`` is the plain text
+    that screens render with ``textContent``.
+    """
+
+    network: str
+    network_id: str
+    author: Author
+    text: str
+    created_at: datetime
+    html: str = ""
+    url: str | None = None
+    media: tuple[Media, ...] = ()
+    language: str | None = None
+    content_warning: str = ""
+    sensitive: bool = False
+    hashtags: tuple[str, ...] = ()

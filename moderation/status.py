@@ -1,0 +1,55 @@
+"""A post's moderation status and the one table of moves between statuses."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    REMOVED = "removed"
+
+
+class Action(StrEnum):
+    APPROVE = "approve"
+    REJECT = "reject"
+    REMOVE = "remove"
+    RESTORE = "restore"
+
+
+# The only moves a post can make. Anything else is an error a moderator can read.
+TRANSITIONS: dict[tuple[Status, Action], Status] = {
+    (Status.PENDING, Action.APPROVE): Status.APPROVED,
+    (Status.PENDING, Action.REJECT): Status.REJECTED,
+    (Status.REJECTED, Action.APPROVE): Status.APPROVED,
+    (Status.APPROVED, Action.REMOVE): Status.REMOVED,
+    (Status.REMOVED, Action.RESTORE): Status.APPROVED,
+}
+
+_WORDS = {
+    Status.PENDING: "waiting for a decision",
+    Status.APPROVED: "already approved and on the screens",
+    Status.REJECTED: "already rejected",
+    Status.REMOVED: "already removed from the screens",
+}
+
+
+class InvalidTransition(ValueError):
+    """An action that the post's current status does not allow."""
+
+    def __init__(self, current: Status, action: Action) -> None:
+        allowed = sorted(a.value for (s, a) in TRANSITIONS if s is current)
+        hint = f"it can be: {', '.join(allowed)}" if allowed else "no action applies to it"
+        super().__init__(f"Cannot {action.value} this post: it is {_WORDS[current]}; {hint}.")
+        self.current = current
+        self.action = action
+
+
+def transition(current: Status, action: Action) -> Status:
+    """Return the status ``action`` leads to from ``current``, or raise InvalidTransition."""
+    try:
+        return TRANSITIONS[(current, action)]
+    except KeyError:
+        raise InvalidTransition(current, action) from None

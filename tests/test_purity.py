@@ -1,0 +1,39 @@
+"""The pure core imports no I/O: no event loop, no network, no database, no web."""
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+FORBIDDEN = {
+    "asyncio", "socket", "ssl", "sqlite3", "select", "selectors", "subprocess",
+    "urllib.request", "http.client", "http.server", "aiohttp", "starlette", "uvicorn", "websockets", "tweepy", "wall", "PIL",
+    "nh3", "requests", "httpx",
+}
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_importing_the_core_loads_no_io_module():
+    code = (
+        "import sys, moderation, moderation.rules, moderation.status, moderation.post;"
+        "print('\\n'.join(sorted(sys.modules)))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=ROOT).stdout.split()
+    loaded = {name.split(".")[0] for name in out} | set(out)
+    assert not loaded & FORBIDDEN, f"the core pulled in {sorted(loaded & FORBIDDEN)}"
+
+
+def test_no_core_module_names_an_io_package():
+    for path in (ROOT / "moderation").rglob("*.py"):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            names: list[str] = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            for name in names:
+                assert name.split(".")[0] not in FORBIDDEN and name not in FORBIDDEN, (
+                    f"{path.name} imports {name}"
+                )
