@@ -6,9 +6,26 @@ import sys
 from pathlib import Path
 
 FORBIDDEN = {
-    "asyncio", "socket", "ssl", "sqlite3", "select", "selectors", "subprocess",
-    "urllib.request", "http.client", "http.server", "aiohttp", "starlette", "uvicorn", "websockets", "tweepy", "wall", "PIL",
-    "nh3", "requests", "httpx",
+    "asyncio",
+    "socket",
+    "ssl",
+    "sqlite3",
+    "select",
+    "selectors",
+    "subprocess",
+    "urllib.request",
+    "http.client",
+    "http.server",
+    "aiohttp",
+    "starlette",
+    "uvicorn",
+    "websockets",
+    "tweepy",
+    "wall",
+    "PIL",
+    "nh3",
+    "requests",
+    "httpx",
 }
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -18,8 +35,9 @@ def test_importing_the_core_loads_no_io_module():
         "import sys, moderation, moderation.rules, moderation.status, moderation.post;"
         "print('\\n'.join(sorted(sys.modules)))"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, cwd=ROOT).stdout.split()
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    ).stdout.split()
     loaded = {name.split(".")[0] for name in out} | set(out)
     assert not loaded & FORBIDDEN, f"the core pulled in {sorted(loaded & FORBIDDEN)}"
 

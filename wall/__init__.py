@@ -1,0 +1,1 @@
+"""Murmur's shell: configuration, sources, store, bus and the web app around the pure core."""

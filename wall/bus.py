@@ -1,0 +1,91 @@
+"""The in-process bus: committed log entries, fanned out to subscribers.
+
+Publishing never waits on a subscriber. Each subscription has a bounded buffer; one that
+overflows is marked and its consumer raises ``Overflow``, so the websocket closes with the
+resync code and the client comes back with ``?since=`` (nothing skipped silently, and one
+slow screen never delays the others).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import AsyncIterator, Iterable, Iterator
+from contextlib import contextmanager
+
+from wall.views import WALL, LogEntry
+
+DEFAULT_QUEUE = 256
+
+
+class Overflow(Exception):
+    """The subscriber fell behind: it must resynchronise from its last seq."""
+
+
+class Subscription:
+    """One subscriber's bounded buffer. Iterate it to receive entries in order."""
+
+    __slots__ = ("_buffer", "_maxsize", "_ready", "audience", "event", "overflowed")
+
+    def __init__(self, event: str, audience: str, maxsize: int) -> None:
+        self.event = event
+        self.audience = audience
+        self.overflowed = False
+        self._maxsize = maxsize
+        self._buffer: deque[LogEntry] = deque()
+        self._ready = asyncio.Event()
+
+    def push(self, entry: LogEntry) -> None:
+        if self.overflowed:
+            return
+        if len(self._buffer) >= self._maxsize:
+            self.overflowed = True
+            self._buffer.clear()
+        else:
+            self._buffer.append(entry)
+        self._ready.set()
+
+    def __aiter__(self) -> AsyncIterator[LogEntry]:
+        return self._entries()
+
+    async def _entries(self) -> AsyncIterator[LogEntry]:
+        while True:
+            if self.overflowed:
+                raise Overflow
+            if self._buffer:
+                yield self._buffer.popleft()
+                continue
+            self._ready.clear()
+            await self._ready.wait()
+
+
+class Bus:
+    """Fans committed entries out to the subscribers of their event."""
+
+    def __init__(self, *, queue_size: int = DEFAULT_QUEUE) -> None:
+        self.queue_size = queue_size
+        self._subscribers: dict[str, set[Subscription]] = {}
+
+    def publish(self, entries: Iterable[LogEntry]) -> None:
+        for entry in entries:
+            for sub in self._subscribers.get(entry.event, ()):
+                if sub.audience != WALL or entry.audience == WALL:
+                    sub.push(entry)
+
+    @contextmanager
+    def subscribe(self, event: str, audience: str) -> Iterator[Subscription]:
+        sub = Subscription(event, audience, self.queue_size)
+        self._subscribers.setdefault(event, set()).add(sub)
+        try:
+            yield sub
+        finally:
+            subs = self._subscribers.get(event)
+            if subs is not None:
+                subs.discard(sub)
+                if not subs:
+                    del self._subscribers[event]
+
+    def count(self, event: str | None = None) -> int:
+        if event is not None:
+            return len(self._subscribers.get(event, ()))
+        return sum(len(s) for s in self._subscribers.values())

@@ -1,0 +1,52 @@
+"""The store's schema, as an ordered list of migrations.
+
+``PRAGMA user_version`` records how many have run. A migration is never edited once it has
+shipped: a change to the schema is a new entry at the end of the list.
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: the first schema.
+    """
+    CREATE TABLE events (
+        slug TEXT PRIMARY KEY,
+        title TEXT NOT NULL,
+        settings TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE posts (
+        id INTEGER PRIMARY KEY,
+        event TEXT NOT NULL REFERENCES events(slug),
+        network TEXT NOT NULL,
+        network_id TEXT NOT NULL,
+        status TEXT NOT NULL,
+        data TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        rule TEXT NOT NULL,
+        decided_by TEXT,
+        decided_at TEXT,
+        received_at TEXT NOT NULL,
+        updated_seq INTEGER NOT NULL,
+        UNIQUE (event, network, network_id)
+    );
+    CREATE INDEX posts_by_status ON posts (event, status, updated_seq);
+    CREATE TABLE log (
+        seq INTEGER PRIMARY KEY,
+        event TEXT NOT NULL,
+        type TEXT NOT NULL,
+        post_id INTEGER,
+        audience TEXT NOT NULL,
+        actor TEXT,
+        message TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX log_by_event ON log (event, seq);
+    CREATE TABLE users (
+        username TEXT PRIMARY KEY,
+        password_hash TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('moderator', 'organiser')),
+        created_at TEXT NOT NULL
+    );
+    """,
+)

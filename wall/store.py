@@ -1,0 +1,511 @@
+"""The store: posts, the append-only event log, users and events, in one SQLite file.
+
+One writer thread owns the only writing connection, so every state change and its log entry
+commit together, in order, and ``seq`` grows by one per change. Readers use their own
+connections (WAL mode lets them read while the writer writes). After each commit the new
+log entries are handed to ``on_commit`` on the event loop, in commit order: the bus only
+ever carries what is committed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import msgspec
+
+from moderation import Action, Decision, InvalidTransition, Post, Status, Verdict, transition
+from wall.migrations import MIGRATIONS
+from wall.views import (
+    MODERATE,
+    WALL,
+    LogEntry,
+    Message,
+    PostApproved,
+    PostQueued,
+    PostRejected,
+    PostRemoved,
+    PostView,
+    encode,
+)
+
+T = TypeVar("T")
+
+WALL_SNAPSHOT_SIZE = 60
+DECIDED_SNAPSHOT_SIZE = 100
+REPLAY_LIMIT = 1000
+
+
+class StoreError(Exception):
+    """Base of the store's errors."""
+
+
+class NotFound(StoreError):
+    pass
+
+
+class Conflict(StoreError):
+    """The post is not in a state that allows the action; ``post`` is its current state."""
+
+    def __init__(self, message: str, post: PostView) -> None:
+        super().__init__(message)
+        self.post = post
+
+
+class SchemaTooNew(StoreError):
+    pass
+
+
+class User(msgspec.Struct, frozen=True):
+    username: str
+    password_hash: str
+    role: str
+
+
+_post_decoder = msgspec.json.Decoder(Post)
+_post_encoder = msgspec.json.Encoder()
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute("PRAGMA busy_timeout=30000")
+    return conn
+
+
+_POST_COLUMNS = (
+    "id, event, status, data, reason, rule, decided_by, decided_at, received_at, updated_seq"
+)
+
+
+def _view(row: Sequence[Any]) -> PostView:
+    id_, event, status, data, reason, rule, decided_by, decided_at, received_at, _ = row
+    post = _post_decoder.decode(data)
+    return PostView(
+        id=id_,
+        event=event,
+        status=Status(status),
+        network=post.network,
+        network_id=post.network_id,
+        url=post.url,
+        author=post.author,
+        text=post.text,
+        html=post.html,
+        media=post.media,
+        language=post.language,
+        content_warning=post.content_warning,
+        sensitive=post.sensitive,
+        hashtags=post.hashtags,
+        created_at=post.created_at,
+        received_at=datetime.fromisoformat(received_at),
+        reason=reason,
+        rule=rule,
+        decided_by=decided_by,
+        decided_at=datetime.fromisoformat(decided_at) if decided_at else None,
+    )
+
+
+class Store:
+    """SQLite-backed store. Create it, ``await open()``, use it, ``await close()``."""
+
+    def __init__(
+        self, path: Path, *, on_commit: Callable[[list[LogEntry]], None] | None = None
+    ) -> None:
+        self.path = path
+        self._on_commit = on_commit
+        self._writer = ThreadPoolExecutor(1, thread_name_prefix="murmur-store-writer")
+        self._readers = ThreadPoolExecutor(2, thread_name_prefix="murmur-store-reader")
+        self._local = threading.local()
+        self._reader_conns: list[sqlite3.Connection] = []
+        self._conn: sqlite3.Connection | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._seq = 0
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    async def open(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        await self._write(self._open_writer)
+
+    def _open_writer(self) -> None:
+        conn = _connect(self.path)
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > len(MIGRATIONS):
+            conn.close()
+            raise SchemaTooNew(
+                f"{self.path} was written by a newer Murmur (schema {version}, this one knows "
+                f"{len(MIGRATIONS)}); upgrade Murmur or use another --data folder."
+            )
+        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            conn.executescript(
+                f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version={number};\nCOMMIT;"
+            )
+        self._seq = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM log").fetchone()[0]
+        self._conn = conn
+
+    async def close(self) -> None:
+        def close_writer() -> None:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+        await self._write(close_writer)
+        self._writer.shutdown(wait=True)
+        self._readers.shutdown(wait=True)
+        for conn in self._reader_conns:
+            conn.close()
+        self._reader_conns.clear()
+
+    async def _write(self, fn: Callable[[], T]) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._writer, fn)
+
+    async def _read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        def run() -> T:
+            conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+            if conn is None:
+                conn = _connect(self.path)
+                self._local.conn = conn
+                self._reader_conns.append(conn)
+            return fn(conn)
+
+        return await asyncio.get_running_loop().run_in_executor(self._readers, run)
+
+    def _commit(self, entries: list[LogEntry]) -> None:
+        if entries and self._on_commit is not None and self._loop is not None:
+            self._loop.call_soon_threadsafe(self._on_commit, entries)
+
+    @property
+    def writer(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise StoreError("the store is not open")
+        return self._conn
+
+    def _append(
+        self,
+        conn: sqlite3.Connection,
+        event: str,
+        kind: str,
+        post_id: int | None,
+        audience: str,
+        actor: str | None,
+        build: Callable[[int], Message],
+    ) -> LogEntry:
+        seq = self._seq + 1
+        text = encode(build(seq))
+        conn.execute(
+            "INSERT INTO log (seq, event, type, post_id, audience, actor, message, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (seq, event, kind, post_id, audience, actor, text, _now().isoformat()),
+        )
+        self._seq = seq
+        return LogEntry(seq=seq, event=event, audience=audience, text=text)
+
+    def _transaction(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        conn = self.writer
+        seq_before = self._seq
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            result = work(conn)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            self._seq = seq_before
+            raise
+        return result
+
+    # -- events --------------------------------------------------------------------------
+
+    async def save_event(self, slug: str, title: str, settings_json: str) -> None:
+        def work(conn: sqlite3.Connection) -> None:
+            conn.execute(
+                "INSERT INTO events (slug, title, settings, updated_at) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (slug) DO UPDATE SET title=excluded.title,"
+                " settings=excluded.settings, updated_at=excluded.updated_at",
+                (slug, title, settings_json, _now().isoformat()),
+            )
+
+        await self._write(lambda: self._transaction(work))
+
+    # -- posts ---------------------------------------------------------------------------
+
+    async def ingest(self, event: str, post: Post, verdict: Verdict) -> PostView | None:
+        """Store a new post with the rules' verdict; ``None`` if it is already stored."""
+
+        def work(conn: sqlite3.Connection) -> tuple[PostView | None, list[LogEntry]]:
+            status = {
+                Decision.APPROVE: Status.APPROVED,
+                Decision.HOLD: Status.PENDING,
+                Decision.REJECT: Status.REJECTED,
+            }[verdict.decision]
+            now = _now().isoformat()
+            decided_at = None if status is Status.PENDING else now
+            cur = conn.execute(
+                "INSERT INTO posts (event, network, network_id, status, data, reason, rule,"
+                " decided_by, decided_at, received_at, updated_seq)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)"
+                " ON CONFLICT (event, network, network_id) DO NOTHING",
+                (
+                    event,
+                    post.network,
+                    post.network_id,
+                    status.value,
+                    _post_encoder.encode(post).decode(),
+                    verdict.reason,
+                    verdict.rule,
+                    decided_at,
+                    now,
+                    self._seq + 1,
+                ),
+            )
+            if cur.rowcount == 0:
+                return None, []
+            post_id = cur.lastrowid
+            assert post_id is not None
+            row = conn.execute(
+                f"SELECT {_POST_COLUMNS} FROM posts WHERE id = ?", (post_id,)
+            ).fetchone()
+            view = _view(row)
+            if status is Status.APPROVED:
+                entry = self._append(
+                    conn,
+                    event,
+                    "post.approved",
+                    post_id,
+                    WALL,
+                    None,
+                    lambda seq: PostApproved(seq=seq, post=view),
+                )
+            elif status is Status.PENDING:
+                entry = self._append(
+                    conn,
+                    event,
+                    "post.queued",
+                    post_id,
+                    MODERATE,
+                    None,
+                    lambda seq: PostQueued(seq=seq, post=view),
+                )
+            else:
+                entry = self._append(
+                    conn,
+                    event,
+                    "post.rejected",
+                    post_id,
+                    MODERATE,
+                    None,
+                    lambda seq: PostRejected(seq=seq, post=view),
+                )
+            return view, [entry]
+
+        def run() -> PostView | None:
+            view, entries = self._transaction(work)
+            self._commit(entries)
+            return view
+
+        return await self._write(run)
+
+    async def act(
+        self, event: str, post_id: int, action: Action, *, actor: str, reason: str = ""
+    ) -> tuple[int, PostView]:
+        """Apply a moderator's action, compare-and-set on the post's current status.
+
+        Returns the new ``seq`` and post. Raises NotFound, or Conflict with the post's
+        current state when its status does not allow ``action``.
+        """
+
+        def work(conn: sqlite3.Connection) -> tuple[int, PostView, list[LogEntry]]:
+            row = conn.execute(
+                f"SELECT {_POST_COLUMNS} FROM posts WHERE id = ? AND event = ?", (post_id, event)
+            ).fetchone()
+            if row is None:
+                raise NotFound(f"no post {post_id} in event {event}")
+            current = Status(row[2])
+            try:
+                new = transition(current, action)
+            except InvalidTransition as exc:
+                raise Conflict(str(exc), _view(row)) from None
+            now = _now().isoformat()
+            why = (
+                reason
+                or {
+                    Action.APPROVE: f"approved by {actor}",
+                    Action.REJECT: f"rejected by {actor}",
+                    Action.REMOVE: f"removed by {actor}",
+                    Action.RESTORE: f"restored by {actor}",
+                }[action]
+            )
+            seq = self._seq + 1
+            # Compare-and-set: the WHERE clause re-checks the status we decided from.
+            cur = conn.execute(
+                "UPDATE posts SET status = ?, reason = ?, rule = 'moderator', decided_by = ?,"
+                " decided_at = ?, updated_seq = ? WHERE id = ? AND status = ?",
+                (new.value, why, actor, now, seq, post_id, current.value),
+            )
+            if cur.rowcount != 1:  # cannot happen with one writer; kept as the invariant
+                raise StoreError("post changed during the update")
+            row = conn.execute(
+                f"SELECT {_POST_COLUMNS} FROM posts WHERE id = ?", (post_id,)
+            ).fetchone()
+            view = _view(row)
+            if new is Status.APPROVED:
+                entry = self._append(
+                    conn,
+                    event,
+                    "post.approved",
+                    post_id,
+                    WALL,
+                    actor,
+                    lambda s: PostApproved(seq=s, post=view),
+                )
+            elif new is Status.REJECTED:
+                entry = self._append(
+                    conn,
+                    event,
+                    "post.rejected",
+                    post_id,
+                    MODERATE,
+                    actor,
+                    lambda s: PostRejected(seq=s, post=view),
+                )
+            else:
+                entry = self._append(
+                    conn,
+                    event,
+                    "post.removed",
+                    post_id,
+                    WALL,
+                    actor,
+                    lambda s: PostRemoved(seq=s, id=post_id, by=actor),
+                )
+            return entry.seq, view, [entry]
+
+        def run() -> tuple[int, PostView]:
+            seq, view, entries = self._transaction(work)
+            self._commit(entries)
+            return seq, view
+
+        return await self._write(run)
+
+    async def get_post(self, event: str, post_id: int) -> PostView | None:
+        def read(conn: sqlite3.Connection) -> PostView | None:
+            row = conn.execute(
+                f"SELECT {_POST_COLUMNS} FROM posts WHERE id = ? AND event = ?", (post_id, event)
+            ).fetchone()
+            return _view(row) if row else None
+
+        return await self._read(read)
+
+    async def posts(
+        self, event: str, status: Status, *, limit: int = 100
+    ) -> tuple[int, list[PostView]]:
+        """Posts with ``status`` (pending oldest first, others newest first) and the seq."""
+        order = "ASC" if status is Status.PENDING else "DESC"
+
+        def read(conn: sqlite3.Connection) -> tuple[int, list[PostView]]:
+            conn.execute("BEGIN")
+            try:
+                seq = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM log").fetchone()[0]
+                rows = conn.execute(
+                    f"SELECT {_POST_COLUMNS} FROM posts WHERE event = ? AND status = ?"
+                    f" ORDER BY updated_seq {order}, id {order} LIMIT ?",
+                    (event, status.value, limit),
+                ).fetchall()
+            finally:
+                conn.execute("COMMIT")
+            return seq, [_view(r) for r in rows]
+
+        return await self._read(read)
+
+    async def snapshot(self, event: str, audience: str) -> tuple[int, list[PostView]]:
+        """The state a new subscriber starts from, consistent with the returned seq."""
+
+        def read(conn: sqlite3.Connection) -> tuple[int, list[PostView]]:
+            conn.execute("BEGIN")
+            try:
+                seq = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM log").fetchone()[0]
+                q = f"SELECT {_POST_COLUMNS} FROM posts WHERE event = ? AND status = ?"
+                approved = conn.execute(
+                    q + " ORDER BY updated_seq DESC LIMIT ?",
+                    (
+                        event,
+                        Status.APPROVED.value,
+                        WALL_SNAPSHOT_SIZE if audience == WALL else DECIDED_SNAPSHOT_SIZE,
+                    ),
+                ).fetchall()
+                if audience == WALL:
+                    rows = approved
+                else:
+                    pending = conn.execute(
+                        q + " ORDER BY updated_seq ASC", (event, Status.PENDING.value)
+                    ).fetchall()
+                    decided = conn.execute(
+                        f"SELECT {_POST_COLUMNS} FROM posts WHERE event = ? AND status != ?"
+                        " ORDER BY updated_seq DESC LIMIT ?",
+                        (event, Status.PENDING.value, DECIDED_SNAPSHOT_SIZE),
+                    ).fetchall()
+                    rows = pending + decided
+            finally:
+                conn.execute("COMMIT")
+            return seq, [_view(r) for r in rows]
+
+        return await self._read(read)
+
+    async def log_since(self, event: str, since: int, audience: str) -> list[LogEntry] | None:
+        """Entries after ``since`` for a subscriber, or ``None`` when a snapshot is needed."""
+
+        def read(conn: sqlite3.Connection) -> list[LogEntry] | None:
+            head = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM log").fetchone()[0]
+            if since > head or since < 0:
+                return None
+            audiences = (WALL,) if audience == WALL else (WALL, MODERATE)
+            marks = ",".join("?" * len(audiences))
+            rows = conn.execute(
+                f"SELECT seq, event, audience, message FROM log WHERE event = ? AND seq > ?"
+                f" AND audience IN ({marks}) ORDER BY seq LIMIT ?",
+                (event, since, *audiences, REPLAY_LIMIT + 1),
+            ).fetchall()
+            if len(rows) > REPLAY_LIMIT:
+                return None
+            return [LogEntry(seq=r[0], event=r[1], audience=r[2], text=r[3]) for r in rows]
+
+        return await self._read(read)
+
+    async def head(self) -> int:
+        return await self._read(
+            lambda conn: int(conn.execute("SELECT COALESCE(MAX(seq), 0) FROM log").fetchone()[0])
+        )
+
+    # -- users ---------------------------------------------------------------------------
+
+    async def add_user(self, username: str, password_hash: str, role: str) -> None:
+        def work(conn: sqlite3.Connection) -> None:
+            conn.execute(
+                "INSERT INTO users (username, password_hash, role, created_at) VALUES (?,?,?,?)"
+                " ON CONFLICT (username) DO UPDATE SET password_hash=excluded.password_hash,"
+                " role=excluded.role",
+                (username, password_hash, role, _now().isoformat()),
+            )
+
+        await self._write(lambda: self._transaction(work))
+
+    async def get_user(self, username: str) -> User | None:
+        def read(conn: sqlite3.Connection) -> User | None:
+            row = conn.execute(
+                "SELECT username, password_hash, role FROM users WHERE username = ?", (username,)
+            ).fetchone()
+            return User(*row) if row else None
+
+        return await self._read(read)

@@ -1,0 +1,93 @@
+"""Runs every source of every event, restarts the ones that fail, and keeps their health.
+
+A source is anything with ``posts()`` (see ``wall.sources``). When its iterator raises,
+the supervisor waits with exponential backoff and full jitter (a random delay between 0
+and ``min(cap, base × 2^failures)``), then starts it again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from moderation import Post
+from wall.sources import Source
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Health:
+    """What moderators and organisers see about one source."""
+
+    event: str
+    source: str
+    state: str = "connecting"  # connecting | live | backing_off | stopped
+    last_post_at: float | None = None
+    last_error: str | None = None
+    next_retry_at: float | None = None
+    posts: int = 0
+    failures: int = field(default=0, repr=False)
+
+
+def backoff_delay(
+    failures: int, *, base: float = 1.0, cap: float = 300.0, rng: random.Random | None = None
+) -> float:
+    """Full-jitter backoff: uniform between 0 and min(cap, base × 2^failures)."""
+    ceiling = min(cap, base * (2 ** min(failures, 30)))
+    return (rng or random).uniform(0, ceiling)
+
+
+class Supervisor:
+    def __init__(self, ingest: Callable[[str, Post], Awaitable[object]]) -> None:
+        self._ingest = ingest
+        self._tasks: dict[tuple[str, str], asyncio.Task[None]] = {}
+        self.health: dict[tuple[str, str], Health] = {}
+
+    def start(self, event: str, source: Source) -> None:
+        key = (event, source.name)
+        self.health[key] = Health(event=event, source=source.name)
+        self._tasks[key] = asyncio.create_task(
+            self._run(event, source), name=f"source {event}/{source.name}"
+        )
+
+    async def _run(self, event: str, source: Source) -> None:
+        health = self.health[(event, source.name)]
+        while True:
+            health.state = "connecting"
+            try:
+                async for post in source.posts():
+                    health.state = "live"
+                    health.failures = 0
+                    health.last_post_at = time.time()
+                    health.posts += 1
+                    await self._ingest(event, post)
+                raise RuntimeError("the source ended")
+            except asyncio.CancelledError:
+                health.state = "stopped"
+                raise
+            except Exception as exc:
+                health.failures += 1
+                health.last_error = str(exc) or type(exc).__name__
+                delay = backoff_delay(health.failures)
+                health.state = "backing_off"
+                health.next_retry_at = time.time() + delay
+                log.warning(
+                    "source %s/%s failed (%s); retrying in %.1fs",
+                    event,
+                    source.name,
+                    health.last_error,
+                    delay,
+                )
+                await asyncio.sleep(delay)
+
+    async def stop(self) -> None:
+        tasks = list(self._tasks.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._tasks.clear()

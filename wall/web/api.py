@@ -1,0 +1,173 @@
+"""The JSON API under ``/api/`` (described for clients by ``/api/openapi.json``)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated, Any
+
+import msgspec
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from moderation import Action, Status
+from wall.auth import Role, verify_password
+from wall.hub import Hub
+from wall.store import Conflict, NotFound
+from wall.web.errors import ApiError
+from wall.web.openapi import openapi_document
+from wall.web.security import new_csrf_token, read_json
+
+_encoder = msgspec.json.Encoder()
+
+
+class JSON(Response):
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return _encoder.encode(content)
+
+
+class LoginInput(msgspec.Struct, forbid_unknown_fields=True):
+    username: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+    password: Annotated[str, msgspec.Meta(min_length=1, max_length=1024)]
+
+
+class ActionInput(msgspec.Struct, forbid_unknown_fields=True):
+    reason: Annotated[str, msgspec.Meta(max_length=500)] = ""
+
+
+def hub_of(request: Request) -> Hub:
+    hub: Hub = request.app.state.hub
+    return hub
+
+
+def current_user(request: Request) -> tuple[str, str]:
+    """The logged-in user's (name, role), or a 401."""
+    user = request.session.get("user")
+    role = request.session.get("role")
+    if not user or role not in {r.value for r in Role}:
+        raise ApiError(401, "Log in first: open /login.")
+    return str(user), str(role)
+
+
+def event_of(request: Request) -> str:
+    slug = request.path_params["event"]
+    if slug not in hub_of(request).events:
+        raise ApiError(404, f"There is no event “{slug[:60]}”.")
+    return str(slug)
+
+
+def session_body(request: Request) -> dict[str, str]:
+    return {
+        "username": request.session["user"],
+        "role": request.session["role"],
+        "csrf_token": request.session["csrf"],
+    }
+
+
+async def login(request: Request) -> Response:
+    data = await read_json(request, LoginInput)
+    hub = hub_of(request)
+    throttle = request.app.state.login_throttle
+    address = request.client.host if request.client else "unknown"
+    keys = (f"addr:{address}", f"user:{data.username.casefold()}")
+    wait = throttle.retry_after(*keys)
+    if wait > 0:
+        raise ApiError(
+            429,
+            f"Too many failed attempts: wait {int(wait) + 1} seconds, then try again.",
+            headers={"Retry-After": str(int(wait) + 1)},
+        )
+    user = await hub.store.get_user(data.username)
+    ok = await asyncio.to_thread(
+        verify_password, user.password_hash if user else None, data.password
+    )
+    if not ok or user is None:
+        throttle.failed(*keys)
+        raise ApiError(401, "Wrong user name or password.")
+    throttle.succeeded(*keys)
+    request.session.clear()
+    request.session.update({"user": user.username, "role": user.role, "csrf": new_csrf_token()})
+    return JSON(session_body(request))
+
+
+async def logout(request: Request) -> Response:
+    request.session.clear()
+    return Response(status_code=204)
+
+
+async def session(request: Request) -> Response:
+    current_user(request)
+    return JSON(session_body(request))
+
+
+def event_body(request: Request, slug: str) -> dict[str, Any]:
+    event = hub_of(request).events[slug]
+    return {
+        "slug": event.slug,
+        "title": event.title,
+        "hashtags": event.hashtags,
+        "moderation": event.moderation,
+        "language": event.language,
+    }
+
+
+async def list_events(request: Request) -> Response:
+    return JSON({"events": [event_body(request, slug) for slug in hub_of(request).events]})
+
+
+async def get_event(request: Request) -> Response:
+    return JSON(event_body(request, event_of(request)))
+
+
+async def list_posts(request: Request) -> Response:
+    current_user(request)
+    slug = event_of(request)
+    raw_status = request.query_params.get("status", "pending")
+    try:
+        status = Status(raw_status)
+    except ValueError:
+        raise ApiError(
+            400, "status must be one of: pending, approved, rejected, removed.", field="status"
+        ) from None
+    raw_limit = request.query_params.get("limit", "100")
+    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 500:
+        raise ApiError(400, "limit must be a whole number from 1 to 500.", field="limit")
+    seq, posts = await hub_of(request).store.posts(slug, status, limit=int(raw_limit))
+    return JSON({"seq": seq, "posts": posts})
+
+
+async def act(request: Request) -> Response:
+    user, _ = current_user(request)
+    slug = event_of(request)
+    try:
+        action = Action(request.path_params["action"])
+    except ValueError:
+        raise ApiError(404, "Unknown action: use approve, reject, remove or restore.") from None
+    post_id = request.path_params["id"]
+    data = await read_json(request, ActionInput)
+    try:
+        seq, post = await hub_of(request).act(slug, post_id, action, actor=user, reason=data.reason)
+    except NotFound:
+        raise ApiError(404, f"There is no post {post_id} in this event.") from None
+    except Conflict as exc:
+        who = f" (by {exc.post.decided_by})" if exc.post.decided_by else ""
+        raise ApiError(409, f"{exc}{who}", extra={"post": msgspec.to_builtins(exc.post)}) from None
+    return JSON({"seq": seq, "post": post})
+
+
+async def openapi(request: Request) -> Response:
+    return JSON(openapi_document())
+
+
+routes = [
+    Route("/api/openapi.json", openapi, methods=["GET"]),
+    Route("/api/login", login, methods=["POST"]),
+    Route("/api/logout", logout, methods=["POST"]),
+    Route("/api/session", session, methods=["GET"]),
+    Route("/api/events", list_events, methods=["GET"]),
+    Route("/api/events/{event}", get_event, methods=["GET"]),
+    Route("/api/events/{event}/posts", list_posts, methods=["GET"]),
+    Route("/api/events/{event}/posts/{id:int}/{action}", act, methods=["POST"]),
+]

@@ -1,0 +1,88 @@
+"""``create_app(settings)``: the one factory that builds Murmur's web app."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.routing import Mount
+from starlette.staticfiles import StaticFiles
+
+from wall.auth import LoginThrottle
+from wall.config import env_secret
+from wall.hub import Hub
+from wall.settings import Settings
+from wall.web import api, pages, sockets
+from wall.web.errors import ApiError, api_error_handler
+from wall.web.security import CSRFMiddleware, SecurityHeaders
+
+log = logging.getLogger(__name__)
+
+SESSION_COOKIE = "murmur_session"
+
+
+def session_secret(settings: Settings) -> str:
+    """The secret that signs session cookies: from the environment, or kept in the data dir."""
+    if settings.server.secret_key_env:
+        value = env_secret(settings.server.secret_key_env)
+        if not value or len(value) < 32:
+            raise RuntimeError(
+                f"environment variable {settings.server.secret_key_env} must hold a secret of "
+                "at least 32 characters (server.secret_key_env)"
+            )
+        return value
+    path: Path = settings.data_dir / "secret.key"
+    if path.exists():
+        return path.read_text().strip()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(value)
+    return value
+
+
+def create_app(settings: Settings) -> Starlette:
+    hub = Hub(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await hub.start()
+        log.info("murmur is up: %d event(s)", len(hub.events))
+        try:
+            yield
+        finally:
+            await hub.stop()
+
+    app = Starlette(
+        routes=[
+            *pages.routes,
+            *api.routes,
+            *sockets.routes,
+            Mount("/static", app=StaticFiles(directory=pages.STATIC), name="static"),
+        ],
+        middleware=[
+            Middleware(SecurityHeaders),
+            Middleware(
+                SessionMiddleware,
+                secret_key=session_secret(settings),
+                session_cookie=SESSION_COOKIE,
+                max_age=settings.server.session_hours * 3600,
+                same_site="lax",
+                https_only=settings.server.secure_cookies,
+            ),
+            Middleware(CSRFMiddleware),
+        ],
+        exception_handlers={ApiError: api_error_handler},
+        lifespan=lifespan,
+    )
+    app.state.hub = hub
+    app.state.login_throttle = LoginThrottle()
+    return app

@@ -1,0 +1,241 @@
+"""The OpenAPI 3.1 description of ``/api/``, served at ``/api/openapi.json``.
+
+Written by hand, next to the routes it describes; a test checks that every API route is
+here and that nothing here is missing from the app.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+from wall.views import PostView
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+_ERROR = _json(_ref("Error"), "An error, with a sentence saying what to do")
+_EVENT_PARAM = {"name": "event", "in": "path", "required": True, "schema": {"type": "string"}}
+_CSRF = {"name": "X-CSRF-Token", "in": "header", "required": True, "schema": {"type": "string"}}
+
+
+def _action(verb: str, effect: str) -> dict[str, Any]:
+    return {
+        "post": {
+            "summary": f"{verb.capitalize()} a post: {effect}",
+            "operationId": f"{verb}Post",
+            "parameters": [
+                _EVENT_PARAM,
+                {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}},
+                _CSRF,
+            ],
+            "requestBody": {
+                "required": False,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "additionalProperties": False,
+                            "properties": {"reason": {"type": "string", "maxLength": 500}},
+                        }
+                    }
+                },
+            },
+            "responses": {
+                "200": _json(
+                    {
+                        "type": "object",
+                        "properties": {"seq": {"type": "integer"}, "post": _ref("Post")},
+                    },
+                    "The new state",
+                ),
+                "401": _ERROR,
+                "403": _ERROR,
+                "404": _ERROR,
+                "409": _json(
+                    {
+                        "allOf": [
+                            _ref("Error"),
+                            {"type": "object", "properties": {"post": _ref("Post")}},
+                        ]
+                    },
+                    "The post's status does not allow this action; `post` is its current state",
+                ),
+            },
+        }
+    }
+
+
+def openapi_document() -> dict[str, Any]:
+    (post_schema,), components = msgspec.json.schema_components(
+        [PostView], ref_template="#/components/schemas/{name}"
+    )
+    session = _json(
+        {
+            "type": "object",
+            "properties": {
+                "username": {"type": "string"},
+                "role": {"type": "string", "enum": ["moderator", "organiser"]},
+                "csrf_token": {"type": "string"},
+            },
+        },
+        "The logged-in user and the CSRF token",
+    )
+    event = {
+        "type": "object",
+        "properties": {
+            "slug": {"type": "string"},
+            "title": {"type": "string"},
+            "hashtags": {"type": "array", "items": {"type": "string"}},
+            "moderation": {"type": "string", "enum": ["pre", "post"]},
+            "language": {"type": ["string", "null"]},
+        },
+    }
+    components["Post"] = components.pop("PostView")
+    components["Error"] = {
+        "type": "object",
+        "required": ["error"],
+        "properties": {"error": {"type": "string"}, "field": {"type": "string"}},
+    }
+    components["Event"] = event
+    paths: dict[str, Any] = {
+        "/api/openapi.json": {
+            "get": {
+                "summary": "This document",
+                "operationId": "openapi",
+                "responses": {"200": {"description": "OpenAPI 3.1"}},
+            }
+        },
+        "/api/login": {
+            "post": {
+                "summary": "Log in; sets the session cookie",
+                "operationId": "login",
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["username", "password"],
+                                "additionalProperties": False,
+                                "properties": {
+                                    "username": {"type": "string", "maxLength": 100},
+                                    "password": {"type": "string", "maxLength": 1024},
+                                },
+                            }
+                        }
+                    },
+                },
+                "responses": {
+                    "200": session,
+                    "400": _ERROR,
+                    "401": _ERROR,
+                    "413": _ERROR,
+                    "415": _ERROR,
+                    "429": _ERROR,
+                },
+            }
+        },
+        "/api/logout": {
+            "post": {
+                "summary": "Log out",
+                "operationId": "logout",
+                "parameters": [_CSRF],
+                "responses": {"204": {"description": "Logged out"}, "403": _ERROR},
+            }
+        },
+        "/api/session": {
+            "get": {
+                "summary": "Who is logged in",
+                "operationId": "session",
+                "responses": {"200": session, "401": _ERROR},
+            }
+        },
+        "/api/events": {
+            "get": {
+                "summary": "The events (walls)",
+                "operationId": "listEvents",
+                "responses": {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "properties": {"events": {"type": "array", "items": _ref("Event")}},
+                        },
+                        "Every event",
+                    )
+                },
+            }
+        },
+        "/api/events/{event}": {
+            "get": {
+                "summary": "One event",
+                "operationId": "getEvent",
+                "parameters": [_EVENT_PARAM],
+                "responses": {"200": _json(_ref("Event"), "The event"), "404": _ERROR},
+            }
+        },
+        "/api/events/{event}/posts": {
+            "get": {
+                "summary": "Posts of an event by status (login required)",
+                "operationId": "listPosts",
+                "parameters": [
+                    _EVENT_PARAM,
+                    {
+                        "name": "status",
+                        "in": "query",
+                        "schema": {
+                            "type": "string",
+                            "enum": ["pending", "approved", "rejected", "removed"],
+                            "default": "pending",
+                        },
+                    },
+                    {
+                        "name": "limit",
+                        "in": "query",
+                        "schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 100},
+                    },
+                ],
+                "responses": {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "properties": {
+                                "seq": {"type": "integer"},
+                                "posts": {"type": "array", "items": post_schema},
+                            },
+                        },
+                        "Pending posts oldest first; others newest first",
+                    ),
+                    "400": _ERROR,
+                    "401": _ERROR,
+                    "404": _ERROR,
+                },
+            }
+        },
+        "/api/events/{event}/posts/{id}/approve": _action("approve", "it goes on the screens"),
+        "/api/events/{event}/posts/{id}/reject": _action("reject", "it never shows"),
+        "/api/events/{event}/posts/{id}/remove": _action("remove", "off every screen at once"),
+        "/api/events/{event}/posts/{id}/restore": _action("restore", "back on the screens"),
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Murmur",
+            "version": "1",
+            "description": "Murmur's HTTP API. Websockets are described in docs/protocol.md.",
+        },
+        "paths": paths,
+        "components": {
+            "schemas": components,
+            "securitySchemes": {
+                "session": {"type": "apiKey", "in": "cookie", "name": "murmur_session"}
+            },
+        },
+    }

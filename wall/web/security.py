@@ -1,0 +1,142 @@
+"""Security at the edge: headers, CSRF, websocket origins, and bounded JSON input."""
+
+from __future__ import annotations
+
+import secrets
+from typing import TypeVar
+from urllib.parse import urlsplit
+
+import msgspec
+from starlette.requests import HTTPConnection, Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from wall.web.errors import ApiError
+
+T = TypeVar("T")
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+    "connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'; object-src 'none'"
+)
+HEADERS = [
+    (b"content-security-policy", CSP.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-frame-options", b"DENY"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+]
+UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+CSRF_HEADER = "x-csrf-token"
+CSRF_EXEMPT = {"/api/login"}
+MAX_JSON = 16 * 1024
+
+
+class SecurityHeaders:
+    """Adds the Content-Security-Policy and friends to every HTTP response."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], *HEADERS]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def new_csrf_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def check_csrf(request: Request) -> None:
+    """Refuse a mutating API request that lacks the session's CSRF token."""
+    if request.method not in UNSAFE_METHODS or request.url.path in CSRF_EXEMPT:
+        return
+    expected = request.session.get("csrf")
+    given = request.headers.get(CSRF_HEADER, "")
+    if not expected or not secrets.compare_digest(str(expected), given):
+        raise ApiError(403, "Missing or wrong CSRF token: reload the page and try again.")
+
+
+def own_origin(conn: HTTPConnection) -> str:
+    scheme = {"ws": "http", "wss": "https"}.get(conn.url.scheme, conn.url.scheme)
+    host = conn.headers.get("host", "")
+    return f"{scheme}://{host}".lower()
+
+
+def origin_allowed(conn: HTTPConnection, allowed: list[str]) -> bool:
+    """A websocket handshake's ``Origin`` must be the server's own or a configured one.
+
+    Browsers always send ``Origin`` on websocket handshakes; a missing one means a
+    non-browser client, which cannot ride on a visitor's cookies, so it is let through.
+    """
+    origin = conn.headers.get("origin")
+    if origin is None:
+        return True
+    origin = origin.lower().rstrip("/")
+    if origin == own_origin(conn):
+        return True
+    parts = urlsplit(origin)
+    return any(origin == a.lower().rstrip("/") for a in allowed) and bool(parts.netloc)
+
+
+async def read_json(request: Request, kind: type[T], *, limit: int = MAX_JSON) -> T:
+    """Decode the request body as ``kind``; bounded, with errors that name the field."""
+    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if ctype != "application/json":
+        raise ApiError(415, "Send the request body as JSON (Content-Type: application/json).")
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise ApiError(413, f"The request body is too large (at most {limit} bytes).")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise ApiError(413, f"The request body is too large (at most {limit} bytes).")
+    try:
+        return msgspec.json.decode(bytes(body) or b"{}", type=kind)
+    except msgspec.ValidationError as exc:
+        field = _field_of(str(exc))
+        raise ApiError(400, f"Invalid input: {exc}.", field=field) from None
+    except msgspec.DecodeError:
+        raise ApiError(400, "The request body is not valid JSON.") from None
+
+
+def _field_of(message: str) -> str | None:
+    # msgspec says "... - at `$.field`" or "Object missing required field `name`".
+    if "- at `$." in message:
+        return message.rsplit("- at `$.", 1)[1].rstrip("`").split(".")[0].split("[")[0]
+    if "field `" in message:
+        return message.split("field `", 1)[1].split("`", 1)[0]
+    return None
+
+
+class CSRFMiddleware:
+    """Every mutating ``/api/`` request must carry the session's CSRF token.
+
+    Sits inside the session middleware, so ``scope["session"]`` is already decoded.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith("/api/"):
+            request = Request(scope)
+            try:
+                check_csrf(request)
+            except ApiError as exc:
+                from wall.web.errors import api_error_handler
+
+                response = await api_error_handler(request, exc)
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)

@@ -1,0 +1,113 @@
+"""The websockets: ``/ws/wall/{event}`` for screens, ``/ws/moderate/{event}`` for moderators.
+
+Each connection subscribes to the bus *before* reading its starting point (a replay from
+the log after ``?since=``, or a snapshot), then forwards live entries whose ``seq`` is
+above what it already sent. A subscription that overflows closes the socket with 4000
+(resync); the client reconnects with ``since`` and misses nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from starlette.routing import WebSocketRoute
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from wall.bus import Overflow, Subscription
+from wall.hub import Hub
+from wall.views import MODERATE, WALL, Snapshot, encode
+from wall.web.security import origin_allowed
+
+RESYNC = 4000
+UNAUTHORISED = 4401
+UNKNOWN_EVENT = 4404
+POLICY = 1008
+
+
+def _since(ws: WebSocket) -> int | None:
+    raw = ws.query_params.get("since")
+    if raw is None or not raw.isdigit() or len(raw) > 18:
+        return None
+    return int(raw)
+
+
+async def _send_start(ws: WebSocket, hub: Hub, slug: str, audience: str) -> int:
+    """Send the replay after ``since`` or a snapshot; return the last seq sent."""
+    since = _since(ws)
+    if since is not None:
+        entries = await hub.store.log_since(slug, since, audience)
+        if entries is not None:
+            for entry in entries:
+                await ws.send_text(entry.text)
+            return entries[-1].seq if entries else since
+    seq, posts = await hub.store.snapshot(slug, audience)
+    await ws.send_text(encode(Snapshot(seq=seq, posts=posts)))
+    return seq
+
+
+async def _forward(ws: WebSocket, sub: Subscription, last: int) -> None:
+    async for entry in sub:
+        if entry.seq > last:
+            await ws.send_text(entry.text)
+            last = entry.seq
+
+
+async def _drain(ws: WebSocket) -> None:
+    """Read (and ignore) what the client sends, until it goes away."""
+    while True:
+        message = await ws.receive()
+        if message["type"] == "websocket.disconnect":
+            return
+
+
+async def _serve(ws: WebSocket, audience: str) -> None:
+    hub: Hub = ws.app.state.hub
+    if not origin_allowed(ws, hub.settings.server.allowed_origins):
+        await ws.close(POLICY)  # before accept: the handshake is refused with 403
+        return
+    slug = ws.path_params["event"]
+    if audience == MODERATE and not ws.session.get("user"):
+        await ws.accept()
+        await ws.close(UNAUTHORISED, "log in first")
+        return
+    if slug not in hub.events:
+        await ws.accept()
+        await ws.close(UNKNOWN_EVENT, "no such event")
+        return
+    await ws.accept()
+    with hub.bus.subscribe(slug, audience) as sub:
+        try:
+            last = await _send_start(ws, hub, slug, audience)
+            forward = asyncio.create_task(_forward(ws, sub, last))
+            drain = asyncio.create_task(_drain(ws))
+            done, pending = await asyncio.wait(
+                {forward, drain}, return_when=asyncio.FIRST_COMPLETED
+            )
+            for task in pending:
+                task.cancel()
+            for task in pending:
+                with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect):
+                    await task
+            for task in done:
+                exc = task.exception()
+                if isinstance(exc, Overflow):
+                    await ws.close(RESYNC, "resync")
+                elif exc is not None and not isinstance(exc, WebSocketDisconnect | OSError):
+                    raise exc
+        except WebSocketDisconnect:
+            pass
+
+
+async def wall_socket(ws: WebSocket) -> None:
+    await _serve(ws, WALL)
+
+
+async def moderate_socket(ws: WebSocket) -> None:
+    await _serve(ws, MODERATE)
+
+
+routes = [
+    WebSocketRoute("/ws/wall/{event}", wall_socket),
+    WebSocketRoute("/ws/moderate/{event}", moderate_socket),
+]
