@@ -87,7 +87,8 @@ def decide(post: Post, rules: Rules) -> Verdict:
         )
     if word := _blocked_word(post, rules.blocked_words):
         return Verdict(
-            decision=Decision.REJECT, reason=f"contains the blocked word “{word}”",
+            decision=Decision.REJECT,
+            reason=f"contains the blocked word “{word}”",
             rule="blocked_words",
         )
     if rules.required_hashtags:
@@ -95,21 +96,25 @@ def decide(post: Post, rules: Rules) -> Verdict:
         if not carried & {fold(tag.lstrip("#")) for tag in rules.required_hashtags}:
             wanted = ", ".join(f"#{t.lstrip('#')}" for t in rules.required_hashtags)
             return Verdict(
-                decision=Decision.REJECT, reason=f"carries none of the event's hashtags ({wanted})",
+                decision=Decision.REJECT,
+                reason=f"carries none of the event's hashtags ({wanted})",
                 rule="required_hashtags",
             )
     if post.content_warning or post.sensitive:
-        what = f"content warning “{post.content_warning}”" if post.content_warning else "marked sensitive"
-        return Verdict(
-            decision=Decision.HOLD, reason=f"{what}: a human decides", rule="sensitive"
+        what = (
+            f"content warning “{post.content_warning}”"
+            if post.content_warning
+            else "marked sensitive"
         )
+        return Verdict(decision=Decision.HOLD, reason=f"{what}: a human decides", rule="sensitive")
     if entry := _author_matches(post, rules.trusted_authors):
         return Verdict(
             decision=Decision.APPROVE, reason=f"author {entry} is trusted", rule="trusted_authors"
         )
     if rules.mode is Mode.POST:
         return Verdict(
-            decision=Decision.APPROVE, reason="post-moderation: shown unless a rule holds it",
+            decision=Decision.APPROVE,
+            reason="post-moderation: shown unless a rule holds it",
             rule="mode",
         )
     return Verdict(

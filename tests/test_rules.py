@@ -38,12 +38,14 @@ def test_blocked_words_match_whole_words_ignoring_case_and_accents(text, caught)
 def test_a_blocked_author_is_rejected_on_any_network_or_the_named_one():
     post = make_post(handle="@Troll@bad.example", network="mastodon")
     assert decide(post, Rules(blocked_authors=("troll@bad.example",))).decision is Decision.REJECT
-    assert decide(
-        post, Rules(blocked_authors=("mastodon:troll@bad.example",))
-    ).decision is Decision.REJECT
-    assert decide(
-        post, Rules(blocked_authors=("bluesky:troll@bad.example",))
-    ).decision is Decision.HOLD
+    assert (
+        decide(post, Rules(blocked_authors=("mastodon:troll@bad.example",))).decision
+        is Decision.REJECT
+    )
+    assert (
+        decide(post, Rules(blocked_authors=("bluesky:troll@bad.example",))).decision
+        is Decision.HOLD
+    )
 
 
 def test_a_trusted_author_is_approved_even_in_pre_moderation():

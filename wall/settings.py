@@ -102,7 +102,9 @@ DEMO_EVENT = EventSettings(
     slug="demo",
     title="Murmur demo",
     hashtags=["MurmurDemo", "CampusLife"],
-    moderation="pre",
+    # Post-moderation, so the demo wall moves without anyone logged in; the rules still
+    # reject blocked words and hold content warnings for a moderator.
+    moderation="post",
     rules=RulesSettings(blocked_words=["spam", "arnaque", "idiot"]),
     sources=[DemoSource()],
 )

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Sets up and runs Murmur's whole test suite on a fresh machine (Debian/Ubuntu, Python 3.11+).
+# Installs Debian's chromium for the browser tests, makes a virtual environment in .venv,
+# then runs lint, types, the tests, and the benchmarks at small sizes.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "== installing Debian's chromium for the browser tests"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+fi
+
+PYTHON="${PYTHON:-python3}"
+if [ ! -x .venv/bin/python ]; then
+  echo "== creating .venv"
+  "$PYTHON" -m venv .venv
+fi
+echo "== installing murmur and its test tools"
+.venv/bin/python -m pip install -q --upgrade pip >/dev/null
+.venv/bin/python -m pip install -q -e '.[test]'
+
+export MURMUR_CHROMIUM="${MURMUR_CHROMIUM:-$(command -v chromium)}"
+
+echo "== ruff"
+.venv/bin/ruff check .
+echo "== mypy (strict)"
+.venv/bin/mypy
+echo "== pytest"
+.venv/bin/python -m pytest "$@"
+echo "== benchmarks (small sizes; full sizes: see bench/README.md)"
+.venv/bin/python bench/latency.py --screens 20 --posts 10
