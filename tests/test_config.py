@@ -273,13 +273,16 @@ def test_a_duplicate_slug_names_the_second_events_line(error):
 def test_a_source_without_a_type_is_refused(error):
     err = error(EVENT + "[[events.sources]]\nrate = 1\n")
     assert str(err) == (
-        'murmur.toml:4: events[0].sources[0].type: missing required key (expected "demo")'
+        'murmur.toml:4: events[0].sources[0].type: missing required key (expected "demo", "mastodon", "bluesky" or "rss")'
     )
 
 
 def test_an_unknown_source_type_lists_the_known_ones(error):
     err = error(EVENT + '[[events.sources]]\ntype = "myspace"\n')
-    assert str(err) == 'murmur.toml:5: events[0].sources[0].type: expected "demo", got "myspace"'
+    assert str(err) == (
+        "murmur.toml:5: events[0].sources[0].type: "
+        'expected "demo", "mastodon", "bluesky" or "rss", got "myspace"'
+    )
 
 
 # ---- Secrets --------------------------------------------------------------------------

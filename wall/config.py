@@ -347,6 +347,9 @@ INIT_TEMPLATE = """\
 # secure_cookies = false
 # How long a moderator stays signed in, in hours.
 # session_hours = 12
+# Networks (CIDR) that server-side fetches may reach although they are not public, such as
+# a campus Mastodon on a private address. Empty: public addresses only (the SSRF guard).
+# fetch_allow = []
 
 # One [[events]] block per event. Un bloc [[events]] par événement.
 # The slug names its pages: /wall/jpo (screens), /moderate/jpo (tablets), /submit/jpo.

@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import logging
 
+import aiohttp
 import msgspec
 
 from moderation import Action, Mode, Post, Rules
 from wall.bus import Bus
+from wall.config import env_secret
+from wall.fetch import Guard, make_session
 from wall.ingest import judge
 from wall.media import MediaStore
-from wall.settings import DemoSource, EventSettings, Settings, SourceSettings
-from wall.sources import Source
-from wall.sources.demo import DemoFeed
+from wall.settings import EventSettings, Settings
+from wall.sources.context import Cursor, SourceContext
+from wall.sources.registry import build_source, source_name
 from wall.store import Store
 from wall.supervisor import Supervisor
 from wall.views import PostView
@@ -44,26 +47,36 @@ class Hub:
         self.store = Store(settings.data_dir / "murmur.sqlite3", on_commit=self.bus.publish)
         self.media = MediaStore(settings.data_dir / "media")
         self.supervisor = Supervisor(self.ingest)
+        self.guard = Guard(settings.server.fetch_allow)
+        self.http: aiohttp.ClientSession | None = None
         self._started = False
-
-    def build_source(self, event: EventSettings, source: SourceSettings) -> Source:
-        if isinstance(source, DemoSource):
-            return DemoFeed(source, event=event, media=self.media)
-        raise ValueError(f"unknown source type {type(source).__name__}")  # pragma: no cover
 
     async def start(self) -> None:
         await self.store.open()
+        self._started = True
+        self.http = make_session(self.guard)
         for event in self.events.values():
             await self.store.save_event(
                 event.slug, event.title, msgspec.json.encode(event).decode()
             )
         for event in self.events.values():
-            for source in event.sources:
-                self.supervisor.start(event.slug, self.build_source(event, source))
-        self._started = True
+            for index, source in enumerate(event.sources):
+                name = source_name(source, index)
+                ctx = SourceContext(
+                    event=event,
+                    http=self.http,
+                    guard=self.guard,
+                    media=self.media,
+                    cursor=Cursor(self.store, event.slug, name),
+                    secret=env_secret,
+                )
+                self.supervisor.start(event.slug, build_source(source, ctx, name))
 
     async def stop(self) -> None:
         await self.supervisor.stop()
+        if self.http is not None:
+            await self.http.close()
+            self.http = None
         if self._started:
             await self.store.close()
             self._started = False

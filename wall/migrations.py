@@ -50,3 +50,17 @@ MIGRATIONS: tuple[str, ...] = (
     );
     """,
 )
+
+MIGRATIONS = (
+    *MIGRATIONS,
+    # 2: where each source left off (Mastodon's newest id, Jetstream's time_us, an ETag...).
+    """
+    CREATE TABLE source_state (
+        event TEXT NOT NULL,
+        source TEXT NOT NULL,
+        cursor TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (event, source)
+    );
+    """,
+)

@@ -56,6 +56,9 @@ class ServerSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     # Mark the session cookie Secure (set it when Murmur is served over HTTPS).
     secure_cookies: bool = False
     session_hours: Annotated[int, msgspec.Meta(ge=1, le=24 * 30)] = 12
+    # Networks (CIDR) that server-side fetches may reach although they are not public: a
+    # campus Mastodon on a private address, or local test servers. Empty: public only.
+    fetch_allow: list[str] = []
 
 
 class RulesSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -76,7 +79,60 @@ class DemoSource(
     seed: int | None = None
 
 
-SourceSettings = DemoSource
+HttpUrl = Annotated[
+    str,
+    msgspec.Meta(
+        pattern=r"^https?://[^\s/?#]+(/[^\s]*)?$",
+        description="an http(s) URL such as https://mastodon.social",
+    ),
+]
+WsUrl = Annotated[
+    str,
+    msgspec.Meta(
+        pattern=r"^wss?://[^\s/?#]+(/[^\s]*)?$",
+        description="a websocket URL such as wss://jetstream2.us-east.bsky.network",
+    ),
+]
+
+
+class MastodonSource(
+    msgspec.Struct, tag="mastodon", tag_field="type", forbid_unknown_fields=True, kw_only=True
+):
+    # The Mastodon server whose hashtag timelines are followed.
+    server: HttpUrl
+    # Streaming base URL; none: read from the server's /api/v2/instance.
+    streaming: HttpUrl | WsUrl | None = None
+    # Environment variable holding a user access token (scope read:statuses); streaming
+    # needs one since Mastodon 4.2. Without it, the public tag timeline is polled.
+    token_env: EnvName | None = None
+    # Only posts from accounts on this server.
+    local_only: bool = False
+    # Seconds between polls of the tag timeline when not streaming (Mastodon allows
+    # about one request every 3 s).
+    poll_seconds: Annotated[float, msgspec.Meta(ge=0.05, le=3600)] = 5.0
+
+
+class BlueskySource(
+    msgspec.Struct, tag="bluesky", tag_field="type", forbid_unknown_fields=True, kw_only=True
+):
+    # Jetstream host to subscribe to.
+    jetstream: WsUrl = "wss://jetstream2.us-east.bsky.network"
+    # AppView used to look up author profiles (app.bsky.actor.getProfiles).
+    appview: HttpUrl = "https://public.api.bsky.app"
+
+
+class RssSource(
+    msgspec.Struct, tag="rss", tag_field="type", forbid_unknown_fields=True, kw_only=True
+):
+    # The RSS or Atom feed's URL.
+    url: HttpUrl
+    # Seconds between polls (conditional GET: an unchanged feed costs one small request).
+    poll_seconds: Annotated[float, msgspec.Meta(ge=0.05, le=86400)] = 60.0
+    # Keep only entries carrying one of the event's hashtags (in categories or text).
+    require_hashtags: bool = False
+
+
+SourceSettings = DemoSource | MastodonSource | BlueskySource | RssSource
 
 
 class EventSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -119,8 +175,11 @@ def with_demo(settings: Settings) -> Settings:
 
 __all__ = [
     "DEMO_EVENT",
+    "BlueskySource",
     "DemoSource",
     "EventSettings",
+    "MastodonSource",
+    "RssSource",
     "RulesSettings",
     "ServerSettings",
     "Settings",

@@ -488,6 +488,28 @@ class Store:
             lambda conn: int(conn.execute("SELECT COALESCE(MAX(seq), 0) FROM log").fetchone()[0])
         )
 
+    # -- source cursors ------------------------------------------------------------------
+
+    async def get_cursor(self, event: str, source: str) -> str | None:
+        def read(conn: sqlite3.Connection) -> str | None:
+            row = conn.execute(
+                "SELECT cursor FROM source_state WHERE event = ? AND source = ?", (event, source)
+            ).fetchone()
+            return str(row[0]) if row else None
+
+        return await self._read(read)
+
+    async def set_cursor(self, event: str, source: str, cursor: str) -> None:
+        def work(conn: sqlite3.Connection) -> None:
+            conn.execute(
+                "INSERT INTO source_state (event, source, cursor, updated_at) VALUES (?,?,?,?)"
+                " ON CONFLICT (event, source) DO UPDATE SET cursor = excluded.cursor,"
+                " updated_at = excluded.updated_at",
+                (event, source, cursor, _now().isoformat()),
+            )
+
+        await self._write(lambda: self._transaction(work))
+
     # -- users ---------------------------------------------------------------------------
 
     async def add_user(self, username: str, password_hash: str, role: str) -> None:

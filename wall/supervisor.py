@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from moderation import Post
 from wall.sources import Source
+from wall.sources.errors import SourceFailure
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +27,8 @@ class Health:
 
     event: str
     source: str
-    state: str = "connecting"  # connecting | live | backing_off | stopped
+    # connecting | live | reconnecting | rate limited | failing[: reason] | stopped
+    state: str = "connecting"
     last_post_at: float | None = None
     last_error: str | None = None
     next_retry_at: float | None = None
@@ -62,19 +64,40 @@ class Supervisor:
             try:
                 async for post in source.posts():
                     health.state = "live"
+                    health.next_retry_at = None
                     health.failures = 0
                     health.last_post_at = time.time()
                     health.posts += 1
                     await self._ingest(event, post)
-                raise RuntimeError("the source ended")
+                raise SourceFailure("the source ended; starting it again")
             except asyncio.CancelledError:
                 health.state = "stopped"
                 raise
+            except SourceFailure as exc:
+                health.failures += 1
+                health.last_error = str(exc)
+                health.state = exc.state
+                if exc.retry_after is not None:
+                    delay = exc.retry_after
+                else:
+                    base = 30.0 if exc.permanent else 1.0
+                    delay = backoff_delay(health.failures, base=base)
+                health.next_retry_at = time.time() + delay
+                log.warning(
+                    "source %s/%s: %s; retrying in %.1fs",
+                    event,
+                    source.name,
+                    health.last_error,
+                    delay,
+                )
+                await asyncio.sleep(delay)
+                continue
             except Exception as exc:
                 health.failures += 1
-                health.last_error = str(exc) or type(exc).__name__
+                health.last_error = f"unexpected error: {type(exc).__name__}"
+                log.exception("source %s/%s failed", event, source.name)
                 delay = backoff_delay(health.failures)
-                health.state = "backing_off"
+                health.state = "failing"
                 health.next_retry_at = time.time() + delay
                 log.warning(
                     "source %s/%s failed (%s); retrying in %.1fs",
@@ -91,3 +114,6 @@ class Supervisor:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         self._tasks.clear()
+
+    def health_of(self, event: str) -> list[Health]:
+        return [h for (e, _), h in self.health.items() if e == event]

@@ -1,0 +1,61 @@
+"""What a connector is given: its event, the app's HTTP session, media, cursor, secrets."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import aiohttp
+
+from moderation import Media
+from wall.fetch import FetchRefused, Guard, fetch_bytes
+from wall.media import MediaError, MediaStore
+from wall.settings import EventSettings
+from wall.store import Store
+
+log = logging.getLogger(__name__)
+
+MAX_IMAGE_BYTES = 20 * 1024 * 1024
+
+
+class Cursor:
+    """Where one source left off, kept in the store across restarts."""
+
+    def __init__(self, store: Store, event: str, source: str) -> None:
+        self._store = store
+        self._event = event
+        self._source = source
+
+    async def load(self) -> str | None:
+        return await self._store.get_cursor(self._event, self._source)
+
+    async def save(self, value: str) -> None:
+        await self._store.set_cursor(self._event, self._source, value)
+
+
+@dataclass
+class SourceContext:
+    event: EventSettings
+    http: aiohttp.ClientSession
+    guard: Guard
+    media: MediaStore
+    cursor: Cursor
+    secret: Callable[[str], str | None]
+
+    async def image(self, url: str | None, *, alt: str = "") -> Media | None:
+        """Fetch a picture through the SSRF guard into Murmur's media store.
+
+        ``None`` (and a log line) when it is refused, unreachable or not an image Murmur
+        accepts: a post keeps its text when its picture cannot be shown.
+        """
+        if not url:
+            return None
+        try:
+            data, _ = await fetch_bytes(
+                self.http, self.guard, url, max_bytes=MAX_IMAGE_BYTES, accept=("image/",)
+            )
+            return await self.media.put_image(data, alt=alt)
+        except (FetchRefused, MediaError) as exc:
+            log.info("media %s not kept: %s", url[:200], exc)
+            return None
