@@ -22,10 +22,14 @@ class Source(Protocol):
 
     - it yields parsed, normalised ``Post`` values, one per post, for as long as it is
       iterated; it ends only when cancelled (or, for a finite source, when exhausted);
-    - it heals itself: a dropped connection or a failed request is retried inside the
-      generator with exponential backoff and full jitter, honouring the network's rate-limit
-      headers, and resumes from a cursor where the network offers one. It never raises a
-      transport error to the caller;
+    - it heals itself with the supervisor's help: on a dropped connection, an HTTP error or
+      a stall it raises a ``wall.sources.errors.SourceFailure`` subclass (``Disconnected``,
+      ``RateLimited`` with the network's ``retry_after``, ``BadCredentials``,
+      ``NotFoundOnNetwork``) translated from the transport's exception; the supervisor
+      records the health, waits (the network's instruction, else exponential backoff with
+      full jitter) and iterates ``posts()`` again, which resumes from the cursor it saved
+      (``ctx.cursor``) after each post was consumed. It never lets a transport exception
+      (aiohttp, websockets) escape;
     - a payload it cannot parse is logged and skipped, never fatal;
     - the same post may be yielded again after a reconnect: ``(network, network_id)``
       identifies it, and ingest drops the duplicate.
