@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+
+import msgspec
 import pytest
 
 from tests.client import Client
@@ -177,3 +180,26 @@ def test_the_openapi_document_describes_every_api_route(live):
     assert routes - {"/api/events/{event}/posts/{id}/{action}"} == described - actions
     assert len(actions) == 4
     assert "Post" in doc["components"]["schemas"]
+
+
+def test_source_health_is_reported_to_moderators(tmp_path):
+    from tests.live import LiveServer, test_event
+    from wall.settings import DemoSource
+
+    event = msgspec.structs.replace(test_event(), sources=[DemoSource(rate=50, seed=1)])
+    server = LiveServer(tmp_path, events=[event]).start()
+    try:
+        server.add_user("alice", "correct horse")
+        client = Client(server.url)
+        assert client.get("/api/events/jpo/sources").status == 401
+        client.login("alice", "correct horse")
+        for _ in range(200):
+            sources = client.get("/api/events/jpo/sources").json()["sources"]
+            if sources and sources[0]["posts"] > 0:
+                break
+            time.sleep(0.05)
+        assert sources[0]["name"] == "demo-1"
+        assert sources[0]["state"] == "live" and sources[0]["posts"] > 0
+        assert sources[0]["last_error"] is None
+    finally:
+        server.stop()

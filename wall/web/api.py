@@ -157,6 +157,27 @@ async def act(request: Request) -> Response:
     return JSON({"seq": seq, "post": post})
 
 
+async def list_sources(request: Request) -> Response:
+    current_user(request)
+    slug = event_of(request)
+    health = hub_of(request).supervisor.health_of(slug)
+    return JSON(
+        {
+            "sources": [
+                {
+                    "name": h.source,
+                    "state": h.state,
+                    "posts": h.posts,
+                    "last_post_at": h.last_post_at,
+                    "last_error": h.last_error,
+                    "next_retry_at": h.next_retry_at,
+                }
+                for h in health
+            ]
+        }
+    )
+
+
 async def openapi(request: Request) -> Response:
     return JSON(openapi_document())
 
@@ -169,5 +190,6 @@ routes = [
     Route("/api/events", list_events, methods=["GET"]),
     Route("/api/events/{event}", get_event, methods=["GET"]),
     Route("/api/events/{event}/posts", list_posts, methods=["GET"]),
+    Route("/api/events/{event}/sources", list_sources, methods=["GET"]),
     Route("/api/events/{event}/posts/{id:int}/{action}", act, methods=["POST"]),
 ]

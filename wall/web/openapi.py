@@ -219,6 +219,39 @@ def openapi_document() -> dict[str, Any]:
                 },
             }
         },
+        "/api/events/{event}/sources": {
+            "get": {
+                "summary": "Health of the event's sources (login required)",
+                "operationId": "listSources",
+                "parameters": [_EVENT_PARAM],
+                "responses": {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "properties": {
+                                "sources": {
+                                    "type": "array",
+                                    "items": {
+                                        "type": "object",
+                                        "properties": {
+                                            "name": {"type": "string"},
+                                            "state": {"type": "string"},
+                                            "posts": {"type": "integer"},
+                                            "last_post_at": {"type": ["number", "null"]},
+                                            "last_error": {"type": ["string", "null"]},
+                                            "next_retry_at": {"type": ["number", "null"]},
+                                        },
+                                    },
+                                }
+                            },
+                        },
+                        "One entry per configured source; times are Unix seconds",
+                    ),
+                    "401": _ERROR,
+                    "404": _ERROR,
+                },
+            }
+        },
         "/api/events/{event}/posts/{id}/approve": _action("approve", "it goes on the screens"),
         "/api/events/{event}/posts/{id}/reject": _action("reject", "it never shows"),
         "/api/events/{event}/posts/{id}/remove": _action("remove", "off every screen at once"),
