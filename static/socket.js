@@ -1,0 +1,192 @@
+// A reconnecting websocket client for Murmur's sockets (see docs/protocol.md).
+//
+// It keeps the highest `seq` applied, reconnects with `?since=SEQ` so the server replays
+// what was missed, and drops messages it has already applied, so callers can treat every
+// message they receive as new. A `snapshot` always goes through and resets the position.
+
+const MAX_DELAY_MS = 30_000;
+const BASE_DELAY_MS = 500;
+// A connection that stays open this long counts as healthy: the backoff starts over.
+const STABLE_MS = 5_000;
+// After this many resync closes (4000) in a row, stop reconnecting at once and back off.
+const MAX_QUICK_RESYNCS = 3;
+// A handshake that has not finished by then is abandoned and retried.
+const CONNECT_TIMEOUT_MS = 10_000;
+
+export const CLOSE_RESYNC = 4000;
+export const CLOSE_UNAUTHORIZED = 4401;
+export const CLOSE_UNKNOWN_EVENT = 4404;
+
+/** The login page URL that brings the user back here afterwards. */
+export function loginUrl() {
+  return `/login?next=${encodeURIComponent(location.pathname + location.search)}`;
+}
+
+/**
+ * Open the socket at `path` (e.g. "/ws/wall/demo") and keep it open.
+ *
+ * onMessage(message) gets each parsed message not applied before.
+ * onStatus(state, info) gets "connecting", "online" or "offline"; info.code is the close
+ * code when there is one (4404: unknown event).
+ *
+ * Returns {close(), reconnect(), seq}: `seq` is the highest seq applied, or null.
+ */
+export function connect(path, { onMessage, onStatus = () => {}, since = null } = {}) {
+  let lastSeq = typeof since === "number" ? since : null;
+  let attempt = 0;
+  let quickResyncs = 0;
+  let socket = null;
+  let retryTimer = 0;
+  let stableTimer = 0;
+  let connectTimer = 0;
+  let stopped = false;
+  let state = null;
+
+  function report(next, info = {}) {
+    if (next === state && info.code === undefined) return;
+    state = next;
+    try {
+      onStatus(next, info);
+    } catch (err) {
+      console.error("murmur socket: onStatus failed", err);
+    }
+  }
+
+  function url() {
+    const target = new URL(path, location.href);
+    target.protocol = location.protocol === "https:" ? "wss:" : "ws:";
+    if (lastSeq !== null) target.searchParams.set("since", String(lastSeq));
+    return target.href;
+  }
+
+  function handle(data) {
+    let message;
+    try {
+      message = JSON.parse(data);
+    } catch {
+      console.warn("murmur socket: ignoring a frame that is not JSON");
+      return;
+    }
+    if (message === null || typeof message !== "object" || typeof message.type !== "string") {
+      console.warn("murmur socket: ignoring a message without a type");
+      return;
+    }
+    const seq = Number.isFinite(message.seq) ? message.seq : null;
+    const isSnapshot = message.type === "snapshot";
+    if (!isSnapshot && seq !== null && lastSeq !== null && seq <= lastSeq) return;
+    try {
+      onMessage(message);
+    } catch (err) {
+      console.error(`murmur socket: applying ${message.type} failed`, err);
+    }
+    if (seq !== null) lastSeq = isSnapshot ? seq : Math.max(seq, lastSeq ?? seq);
+  }
+
+  function open() {
+    clearTimeout(retryTimer);
+    retryTimer = 0;
+    if (stopped) return;
+    report("connecting");
+    let ws;
+    try {
+      ws = new WebSocket(url());
+    } catch (err) {
+      console.warn("murmur socket: cannot open", err);
+      schedule(backoff());
+      return;
+    }
+    socket = ws;
+    connectTimer = setTimeout(() => {
+      if (socket === ws && ws.readyState === WebSocket.CONNECTING) ws.close();
+    }, CONNECT_TIMEOUT_MS);
+    ws.addEventListener("open", () => {
+      if (socket !== ws) return;
+      clearTimeout(connectTimer);
+      report("online");
+      stableTimer = setTimeout(() => {
+        attempt = 0;
+        quickResyncs = 0;
+      }, STABLE_MS);
+    });
+    ws.addEventListener("message", (event) => {
+      if (socket === ws) handle(event.data);
+    });
+    ws.addEventListener("close", (event) => {
+      if (socket !== ws) return;
+      socket = null;
+      clearTimeout(stableTimer);
+      clearTimeout(connectTimer);
+      closed(event.code);
+    });
+    // An "error" event is always followed by "close": the retry is decided there.
+  }
+
+  function closed(code) {
+    if (stopped) return;
+    if (code === CLOSE_UNAUTHORIZED) {
+      stopped = true;
+      report("offline", { code });
+      location.assign(loginUrl());
+      return;
+    }
+    if (code === CLOSE_RESYNC && quickResyncs < MAX_QUICK_RESYNCS) {
+      quickResyncs += 1;
+      open();
+      return;
+    }
+    report("offline", { code });
+    if (code === CLOSE_UNKNOWN_EVENT) {
+      // The event may be configured later: retry, but slowly.
+      schedule(MAX_DELAY_MS / 2 + Math.random() * (MAX_DELAY_MS / 2));
+    } else {
+      schedule(backoff());
+    }
+  }
+
+  // Full jitter: a random delay between 0 and min(30 s, 0.5 s × 2^attempt).
+  function backoff() {
+    const delay = Math.random() * Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** attempt);
+    attempt = Math.min(attempt + 1, 16);
+    return delay;
+  }
+
+  function schedule(delay) {
+    clearTimeout(retryTimer);
+    retryTimer = setTimeout(open, delay);
+  }
+
+  // When the machine comes back on the network, try at once instead of waiting.
+  function onOnline() {
+    if (!stopped && socket === null) open();
+  }
+  window.addEventListener("online", onOnline);
+
+  open();
+
+  return {
+    get seq() {
+      return lastSeq;
+    },
+    /** Drop the current connection (if any) and connect again now, with since. */
+    reconnect() {
+      if (stopped) return;
+      const ws = socket;
+      socket = null;
+      clearTimeout(stableTimer);
+      clearTimeout(connectTimer);
+      if (ws) ws.close(1000);
+      open();
+    },
+    close() {
+      stopped = true;
+      clearTimeout(retryTimer);
+      clearTimeout(stableTimer);
+      clearTimeout(connectTimer);
+      window.removeEventListener("online", onOnline);
+      const ws = socket;
+      socket = null;
+      if (ws) ws.close(1000);
+      report("offline");
+    },
+  };
+}
