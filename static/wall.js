@@ -298,8 +298,8 @@ function addPost(post) {
   const burst = inBurst();
   if (!reducedMotion.matches && !burst) {
     card.classList.add("card--new");
-    card.addEventListener("animationend", () => card.classList.remove("card--new"), {
-      once: true,
+    card.addEventListener("animationend", (event) => {
+      if (event.animationName === "card-glow") card.classList.remove("card--new");
     });
   }
   postsEl.prepend(card);
