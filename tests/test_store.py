@@ -206,3 +206,23 @@ async def test_users_are_saved_and_updated(tmp_path):
     assert user is not None and (user.password_hash, user.role) == ("hash2", "organiser")
     assert await store.get_user("bob") is None
     await store.close()
+
+
+async def test_a_post_deleted_on_its_network_leaves_the_queue_and_the_screens(tmp_path):
+    committed: list[LogEntry] = []
+    store = await open_store(tmp_path / "m.db", committed)
+    waiting = await store.ingest("jpo", make_post("a", network_id="n-1"), HOLD)
+    shown = await store.ingest("jpo", make_post("b", network_id="n-2"), APPROVE)
+    assert waiting and shown
+    rejected = await store.withdraw("jpo", "test", "n-1")
+    removed = await store.withdraw("jpo", "test", "n-2")
+    assert rejected is not None and rejected.status is Status.REJECTED
+    assert removed is not None and removed.status is Status.REMOVED
+    assert removed.reason == "deleted by its author on test"
+    assert await store.withdraw("jpo", "test", "n-2") is None  # already gone: nothing more
+    assert await store.withdraw("jpo", "test", "unknown") is None
+    await settle()
+    assert [msgspec.json.decode(e.text)["type"] for e in committed] == [
+        "post.queued", "post.approved", "post.rejected", "post.removed",
+    ]
+    await store.close()

@@ -6,6 +6,7 @@ request handler or a source needs goes through it, so there is no global state.
 
 from __future__ import annotations
 
+import functools
 import logging
 
 import aiohttp
@@ -69,6 +70,7 @@ class Hub:
                     media=self.media,
                     cursor=Cursor(self.store, event.slug, name),
                     secret=env_secret,
+                    withdraw=functools.partial(self.store.withdraw, event.slug),
                 )
                 self.supervisor.start(event.slug, build_source(source, ctx, name))
 

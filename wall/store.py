@@ -399,6 +399,67 @@ class Store:
 
         return await self._write(run)
 
+    async def withdraw(self, event: str, network: str, network_id: str) -> PostView | None:
+        """Its author deleted a post on the network: take it off the queue and the screens.
+
+        A pending post is rejected, an approved one removed (one log entry, like any
+        decision); a post already rejected or removed, or never seen, is left alone.
+        """
+        reason = f"deleted by its author on {network}"
+
+        def work(conn: sqlite3.Connection) -> tuple[PostView | None, list[LogEntry]]:
+            row = conn.execute(
+                f"SELECT {_POST_COLUMNS} FROM posts"
+                " WHERE event = ? AND network = ? AND network_id = ?",
+                (event, network, network_id),
+            ).fetchone()
+            if row is None:
+                return None, []
+            current = Status(row[2])
+            action = {Status.PENDING: Action.REJECT, Status.APPROVED: Action.REMOVE}.get(current)
+            if action is None:
+                return None, []
+            new = transition(current, action)
+            post_id = row[0]
+            conn.execute(
+                "UPDATE posts SET status = ?, reason = ?, rule = 'network', decided_by = NULL,"
+                " decided_at = ?, updated_seq = ? WHERE id = ? AND status = ?",
+                (new.value, reason, _now().isoformat(), self._seq + 1, post_id, current.value),
+            )
+            view = _view(
+                conn.execute(
+                    f"SELECT {_POST_COLUMNS} FROM posts WHERE id = ?", (post_id,)
+                ).fetchone()
+            )
+            if new is Status.REMOVED:
+                entry = self._append(
+                    conn,
+                    event,
+                    "post.removed",
+                    post_id,
+                    WALL,
+                    None,
+                    lambda s: PostRemoved(seq=s, id=post_id, by=None),
+                )
+            else:
+                entry = self._append(
+                    conn,
+                    event,
+                    "post.rejected",
+                    post_id,
+                    MODERATE,
+                    None,
+                    lambda s: PostRejected(seq=s, post=view),
+                )
+            return view, [entry]
+
+        def run() -> PostView | None:
+            view, entries = self._transaction(work)
+            self._commit(entries)
+            return view
+
+        return await self._write(run)
+
     async def get_post(self, event: str, post_id: int) -> PostView | None:
         def read(conn: sqlite3.Connection) -> PostView | None:
             row = conn.execute(

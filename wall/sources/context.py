@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import aiohttp
@@ -42,6 +42,13 @@ class SourceContext:
     media: MediaStore
     cursor: Cursor
     secret: Callable[[str], str | None]
+    # Called with (network, network_id) when the network says a post was deleted.
+    withdraw: Callable[[str, str], Awaitable[object]] | None = None
+
+    async def deleted(self, network: str, network_id: str) -> None:
+        """Tell Murmur that a post was deleted on its network: it leaves queue and screens."""
+        if self.withdraw is not None:
+            await self.withdraw(network, network_id)
 
     async def image(self, url: str | None, *, alt: str = "") -> Media | None:
         """Fetch a picture through the SSRF guard into Murmur's media store.
