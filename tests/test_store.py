@@ -142,7 +142,7 @@ async def test_a_client_too_far_behind_gets_a_snapshot_instead_of_a_replay(tmp_p
     assert await store.log_since("jpo", 0, WALL) is None
     replay = await store.log_since("jpo", 4, WALL)
     assert replay is not None and [e.seq for e in replay] == [5, 6, 7, 8]
-    seq, posts = await store.snapshot("jpo", WALL)
+    seq, posts, _ = await store.snapshot("jpo", WALL)
     assert seq == 8 and [p.text for p in posts][:2] == ["p7", "p6"]
     await store.close()
 
@@ -153,13 +153,13 @@ async def test_the_moderator_snapshot_has_the_queue_oldest_first_then_decided(tm
     await store.ingest("jpo", make_post("second"), HOLD)
     await store.ingest("jpo", make_post("shown"), APPROVE)
     assert first
-    _, posts = await store.snapshot("jpo", MODERATE)
+    _, posts, _ = await store.snapshot("jpo", MODERATE)
     assert [(p.text, p.status) for p in posts] == [
         ("first", Status.PENDING),
         ("second", Status.PENDING),
         ("shown", Status.APPROVED),
     ]
-    _, wall = await store.snapshot("jpo", WALL)
+    _, wall, _ = await store.snapshot("jpo", WALL)
     assert [p.text for p in wall] == ["shown"]
     await store.close()
 

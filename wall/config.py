@@ -24,8 +24,14 @@ Key = tuple[str | int, ...]  # ("events", 0, "sources", 1, "rate")
 
 # Settings fields that the command line sets; a config file may not.
 _COMMAND_LINE_ONLY = {"data_dir": "--data", "config_path": "--config"}
-_TYPE_NAMES = {"int": "an integer", "float": "a number", "str": "a string",
-               "bool": "true or false", "array": "a list", "object": "a table"}
+_TYPE_NAMES = {
+    "int": "an integer",
+    "float": "a number",
+    "str": "a string",
+    "bool": "true or false",
+    "array": "a list",
+    "object": "a table",
+}
 _MISSING: Any = object()
 
 
@@ -36,8 +42,14 @@ class ConfigError(Exception):
     known; ``problem`` is the message without them.
     """
 
-    def __init__(self, problem: str, *, file: str | None = None, line: int | None = None,
-                 key: str | None = None) -> None:
+    def __init__(
+        self,
+        problem: str,
+        *,
+        file: str | None = None,
+        line: int | None = None,
+        key: str | None = None,
+    ) -> None:
         super().__init__(problem)
         self.problem, self.file, self.line, self.key = problem, file, line, key
 
@@ -76,8 +88,9 @@ def write_init(path: Path, *, force: bool = False) -> None:
         with path.open("w" if force else "x", encoding="utf-8") as file:
             file.write(INIT_TEMPLATE)
     except FileExistsError:
-        raise ConfigError("already exists; not overwritten (use --force to replace it)",
-                          file=str(path)) from None
+        raise ConfigError(
+            "already exists; not overwritten (use --force to replace it)", file=str(path)
+        ) from None
     except OSError as exc:
         raise ConfigError(f"cannot write: {exc.strerror}", file=str(path)) from exc
 
@@ -136,12 +149,14 @@ def _syntax_error(message: str, name: str, text: str) -> ConfigError:
         return ConfigError(f"TOML syntax error: {message}", file=name)
     problem = f"TOML syntax error: {m[1][:1].lower()}{m[1][1:]}"
     if m[2] is None:  # at the end of the document: a string or a table left open
-        return ConfigError(f"{problem} (at the end of the file)", file=name,
-                           line=max(len(text.splitlines()), 1))
+        return ConfigError(
+            f"{problem} (at the end of the file)", file=name, line=max(len(text.splitlines()), 1)
+        )
     return ConfigError(f"{problem} (column {m[3]})", file=name, line=int(m[2]))
 
 
 # ---- From msgspec's message to the key and a sentence -----------------------------------
+
 
 def _explain(message: str, raw: dict[str, Any]) -> tuple[Key, str]:
     """``Expected `int` >= 0 - at `$.server.port``` -> ``("server", "port")`` and a sentence."""
@@ -164,8 +179,9 @@ def _explain(message: str, raw: dict[str, Any]) -> tuple[Key, str]:
     value = _get_path(raw, key)
     got = "" if value is _MISSING else f", got {_show(value)}"
     if text.startswith(("Invalid value", "Invalid enum value")):
-        choices: list[Any] = [v for m in _members(t) if isinstance(m, mi.LiteralType)
-                              for v in m.values]
+        choices: list[Any] = [
+            v for m in _members(t) if isinstance(m, mi.LiteralType) for v in m.values
+        ]
         choices = choices or _tags(_type_at(key[:-1], raw), str(key[-1]) if key else "")
         return key, f"expected {_either(choices)}{got}"
     if f := re.fullmatch(r"Expected `([^`]+)`(?:, got `[^`]*`)?(.*)", text, re.S):
@@ -193,21 +209,31 @@ def _type_at(key: Key, raw: dict[str, Any]) -> Any:
 
 def _members(t: Any) -> list[Any]:
     types = t.types if isinstance(t, mi.UnionType) else () if t is None else (t,)
-    return [m.type if isinstance(m, mi.Metadata) else m
-            for m in types if not isinstance(m, mi.NoneType)]
+    return [
+        m.type if isinstance(m, mi.Metadata) else m for m in types if not isinstance(m, mi.NoneType)
+    ]
 
 
 def _pick(t: Any, node: Any) -> Any:
     """The member of union ``t`` that describes ``node``: a tagged struct by its tag."""
     members = _members(t)
-    tagged = [m for m in members if isinstance(m, mi.StructType) and m.tag is not None
-              and isinstance(node, dict) and node.get(m.tag_field) == m.tag]
+    tagged = [
+        m
+        for m in members
+        if isinstance(m, mi.StructType)
+        and m.tag is not None
+        and isinstance(node, dict)
+        and node.get(m.tag_field) == m.tag
+    ]
     return (tagged or members or [None])[0]
 
 
 def _tags(t: Any, field: str) -> list[str]:
-    return [str(m.tag) for m in _members(t)
-            if isinstance(m, mi.StructType) and m.tag_field == field and m.tag is not None]
+    return [
+        str(m.tag)
+        for m in _members(t)
+        if isinstance(m, mi.StructType) and m.tag_field == field and m.tag is not None
+    ]
 
 
 def _description(t: Any) -> str | None:

@@ -18,7 +18,8 @@ from wall.config import env_secret
 from wall.fetch import Guard, make_session
 from wall.ingest import judge
 from wall.media import MediaStore
-from wall.settings import EventSettings, Settings
+from wall.screens import Fleet
+from wall.settings import DisplaySettings, EventSettings, Settings
 from wall.sources.context import Cursor, SourceContext
 from wall.sources.registry import build_source, source_name
 from wall.store import Store
@@ -48,6 +49,7 @@ class Hub:
         self.store = Store(settings.data_dir / "murmur.sqlite3", on_commit=self.bus.publish)
         self.media = MediaStore(settings.data_dir / "media")
         self.supervisor = Supervisor(self.ingest)
+        self.fleet = Fleet()
         self.guard = Guard(settings.server.fetch_allow)
         self.http: aiohttp.ClientSession | None = None
         self._started = False
@@ -87,6 +89,13 @@ class Hub:
         """Normalise, decide and store one post; ``None`` if it was already stored."""
         safe, verdict = judge(post, self.rules[slug])
         return await self.store.ingest(slug, safe, verdict)
+
+    async def display(self, slug: str) -> DisplaySettings:
+        """What the screens of ``slug`` show: the organiser's live change, else the config."""
+        return await self.store.get_display(slug) or self.events[slug].display
+
+    async def set_display(self, slug: str, display: DisplaySettings, *, actor: str) -> int:
+        return await self.store.set_display(slug, display, actor=actor)
 
     async def act(
         self, slug: str, post_id: int, action: Action, *, actor: str, reason: str = ""

@@ -64,3 +64,16 @@ MIGRATIONS = (
     );
     """,
 )
+
+MIGRATIONS = (
+    *MIGRATIONS,
+    # 3: what the screens show, as last set live by an organiser.
+    """
+    CREATE TABLE event_display (
+        event TEXT PRIMARY KEY REFERENCES events(slug),
+        data TEXT NOT NULL,
+        updated_by TEXT,
+        updated_at TEXT NOT NULL
+    );
+    """,
+)

@@ -135,6 +135,35 @@ class RssSource(
 SourceSettings = DemoSource | MastodonSource | BlueskySource | RssSource
 
 
+ThemeName = Annotated[
+    str,
+    msgspec.Meta(
+        pattern=r"^[a-z0-9][a-z0-9-]{0,39}$",
+        description="a theme name (a folder under themes/, such as dark)",
+    ),
+]
+
+
+class Announcement(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
+    # The slide's text (schedule, sponsors, "next talk at 14:00").
+    text: Annotated[str, msgspec.Meta(min_length=1, max_length=280)]
+    # A picture for the slide: a /media/... URL served by Murmur, or none.
+    image: Annotated[str, msgspec.Meta(pattern=r"^/media/[0-9a-f]{32}\.webp$")] | None = None
+
+
+class DisplaySettings(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
+    # The screens' theme: a folder under themes/.
+    theme: ThemeName = "dark"
+    # grid | single | ticker | stage; a screen's ?layout= wins.
+    layout: Literal["grid", "single", "ticker", "stage"] = "grid"
+    # Show the participation banner (hashtags and a QR code to the attendees' page).
+    show_qr: bool = True
+    # Seconds without a new post before the wall brings back earlier posts and slides.
+    quiet_seconds: Annotated[int, msgspec.Meta(ge=5, le=3600)] = 20
+    # Organiser slides shown in quiet moments.
+    announcements: Annotated[tuple[Announcement, ...], msgspec.Meta(max_length=20)] = ()
+
+
 class EventSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     slug: Slug
     title: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
@@ -144,6 +173,8 @@ class EventSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     language: Literal["fr", "en"] | None = None
     rules: RulesSettings = msgspec.field(default_factory=RulesSettings)
     sources: list[SourceSettings] = []
+    # What screens show at start; organisers change it live (the live change is kept).
+    display: DisplaySettings = msgspec.field(default_factory=DisplaySettings)
 
 
 class Settings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -175,8 +206,10 @@ def with_demo(settings: Settings) -> Settings:
 
 __all__ = [
     "DEMO_EVENT",
+    "Announcement",
     "BlueskySource",
     "DemoSource",
+    "DisplaySettings",
     "EventSettings",
     "MastodonSource",
     "RssSource",

@@ -22,9 +22,11 @@ import msgspec
 
 from moderation import Action, Decision, InvalidTransition, Post, Status, Verdict, transition
 from wall.migrations import MIGRATIONS
+from wall.settings import DisplaySettings
 from wall.views import (
     MODERATE,
     WALL,
+    DisplayChanged,
     LogEntry,
     Message,
     PostApproved,
@@ -70,6 +72,15 @@ class User(msgspec.Struct, frozen=True):
 
 _post_decoder = msgspec.json.Decoder(Post)
 _post_encoder = msgspec.json.Encoder()
+
+
+_display_decoder = msgspec.json.Decoder(DisplaySettings)
+_display_encoder = msgspec.json.Encoder()
+
+
+def _read_display(conn: sqlite3.Connection, event: str) -> DisplaySettings | None:
+    row = conn.execute("SELECT data FROM event_display WHERE event = ?", (event,)).fetchone()
+    return _display_decoder.decode(row[0]) if row else None
 
 
 def _now() -> datetime:
@@ -490,13 +501,19 @@ class Store:
 
         return await self._read(read)
 
-    async def snapshot(self, event: str, audience: str) -> tuple[int, list[PostView]]:
-        """The state a new subscriber starts from, consistent with the returned seq."""
+    async def snapshot(
+        self, event: str, audience: str
+    ) -> tuple[int, list[PostView], DisplaySettings | None]:
+        """The state a new subscriber starts from, consistent with the returned seq.
 
-        def read(conn: sqlite3.Connection) -> tuple[int, list[PostView]]:
+        The display is ``None`` when no organiser has changed it (the config's applies).
+        """
+
+        def read(conn: sqlite3.Connection) -> tuple[int, list[PostView], DisplaySettings | None]:
             conn.execute("BEGIN")
             try:
                 seq = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM log").fetchone()[0]
+                display = _read_display(conn, event)
                 q = f"SELECT {_POST_COLUMNS} FROM posts WHERE event = ? AND status = ?"
                 approved = conn.execute(
                     q + " ORDER BY updated_seq DESC LIMIT ?",
@@ -520,7 +537,7 @@ class Store:
                     rows = pending + decided
             finally:
                 conn.execute("COMMIT")
-            return seq, [_view(r) for r in rows]
+            return seq, [_view(r) for r in rows], display
 
         return await self._read(read)
 
@@ -548,6 +565,39 @@ class Store:
         return await self._read(
             lambda conn: int(conn.execute("SELECT COALESCE(MAX(seq), 0) FROM log").fetchone()[0])
         )
+
+    # -- display ---------------------------------------------------------------------------
+
+    async def get_display(self, event: str) -> DisplaySettings | None:
+        return await self._read(lambda conn: _read_display(conn, event))
+
+    async def set_display(self, event: str, display: DisplaySettings, *, actor: str) -> int:
+        """Save what the screens show and log it for them, in one transaction."""
+
+        def work(conn: sqlite3.Connection) -> tuple[int, list[LogEntry]]:
+            conn.execute(
+                "INSERT INTO event_display (event, data, updated_by, updated_at)"
+                " VALUES (?, ?, ?, ?) ON CONFLICT (event) DO UPDATE SET data = excluded.data,"
+                " updated_by = excluded.updated_by, updated_at = excluded.updated_at",
+                (event, _display_encoder.encode(display).decode(), actor, _now().isoformat()),
+            )
+            entry = self._append(
+                conn,
+                event,
+                "display",
+                None,
+                WALL,
+                actor,
+                lambda s: DisplayChanged(seq=s, display=display),
+            )
+            return entry.seq, [entry]
+
+        def run() -> int:
+            seq, entries = self._transaction(work)
+            self._commit(entries)
+            return seq
+
+        return await self._write(run)
 
     # -- source cursors ------------------------------------------------------------------
 

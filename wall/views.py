@@ -12,6 +12,7 @@ from datetime import datetime
 import msgspec
 
 from moderation import Author, Media, Status
+from wall.settings import DisplaySettings
 
 
 class PostView(msgspec.Struct, frozen=True, kw_only=True):
@@ -42,6 +43,12 @@ class PostView(msgspec.Struct, frozen=True, kw_only=True):
 class Snapshot(msgspec.Struct, kw_only=True, tag="snapshot", tag_field="type"):
     seq: int
     posts: list[PostView]
+    display: DisplaySettings | None = None
+
+
+class DisplayChanged(msgspec.Struct, kw_only=True, tag="display", tag_field="type"):
+    seq: int
+    display: DisplaySettings
 
 
 class PostMessage(msgspec.Struct, kw_only=True, tag_field="type"):
@@ -67,7 +74,7 @@ class PostRemoved(msgspec.Struct, kw_only=True, tag="post.removed", tag_field="t
     by: str | None
 
 
-Message = Snapshot | PostQueued | PostApproved | PostRejected | PostRemoved
+Message = Snapshot | PostQueued | PostApproved | PostRejected | PostRemoved | DisplayChanged
 
 _encoder = msgspec.json.Encoder()
 

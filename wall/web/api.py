@@ -13,10 +13,12 @@ from starlette.routing import Route
 from moderation import Action, Status
 from wall.auth import Role, verify_password
 from wall.hub import Hub
+from wall.settings import DisplaySettings
 from wall.store import Conflict, NotFound
+from wall.themes import list_themes
 from wall.web.errors import ApiError
 from wall.web.openapi import openapi_document
-from wall.web.security import new_csrf_token, read_json
+from wall.web.security import field_of, new_csrf_token, read_json
 
 _encoder = msgspec.json.Encoder()
 
@@ -178,6 +180,42 @@ async def list_sources(request: Request) -> Response:
     )
 
 
+async def list_screens(request: Request) -> Response:
+    current_user(request)
+    slug = event_of(request)
+    return JSON({"screens": hub_of(request).fleet.of(slug)})
+
+
+async def themes(request: Request) -> Response:
+    return JSON({"themes": list_themes()})
+
+
+async def get_display(request: Request) -> Response:
+    slug = event_of(request)
+    return JSON(await hub_of(request).display(slug))
+
+
+async def put_display(request: Request) -> Response:
+    user, role = current_user(request)
+    if role != Role.ORGANISER:
+        raise ApiError(403, "Only organisers change what the screens show.")
+    slug = event_of(request)
+    hub = hub_of(request)
+    changes = await read_json(request, dict[str, Any])
+    current = msgspec.to_builtins(await hub.display(slug))
+    unknown = sorted(set(changes) - set(current))
+    if unknown:
+        raise ApiError(400, f"Unknown display key: {unknown[0]}.", field=unknown[0])
+    try:
+        display = msgspec.convert({**current, **changes}, DisplaySettings)
+    except msgspec.ValidationError as exc:
+        raise ApiError(400, f"Invalid display: {exc}.", field=field_of(str(exc))) from None
+    if display.theme not in {t.name for t in list_themes()}:
+        raise ApiError(400, f"There is no theme “{display.theme[:40]}”.", field="theme")
+    seq = await hub.set_display(slug, display, actor=user)
+    return JSON({"seq": seq, "display": display})
+
+
 async def openapi(request: Request) -> Response:
     return JSON(openapi_document())
 
@@ -191,5 +229,9 @@ routes = [
     Route("/api/events/{event}", get_event, methods=["GET"]),
     Route("/api/events/{event}/posts", list_posts, methods=["GET"]),
     Route("/api/events/{event}/sources", list_sources, methods=["GET"]),
+    Route("/api/events/{event}/screens", list_screens, methods=["GET"]),
+    Route("/api/events/{event}/display", get_display, methods=["GET"]),
+    Route("/api/events/{event}/display", put_display, methods=["PUT"]),
+    Route("/api/themes", themes, methods=["GET"]),
     Route("/api/events/{event}/posts/{id:int}/{action}", act, methods=["POST"]),
 ]

@@ -19,6 +19,7 @@ from wall.auth import LoginThrottle
 from wall.config import env_secret
 from wall.hub import Hub
 from wall.settings import Settings
+from wall.themes import THEMES
 from wall.web import api, pages, sockets
 from wall.web.errors import ApiError, api_error_handler
 from wall.web.security import CSRFMiddleware, SecurityHeaders
@@ -67,6 +68,7 @@ def create_app(settings: Settings) -> Starlette:
             *api.routes,
             *sockets.routes,
             Mount("/static", app=StaticFiles(directory=pages.STATIC), name="static"),
+            Mount("/themes", app=StaticFiles(directory=THEMES, check_dir=False), name="themes"),
         ],
         middleware=[
             Middleware(SecurityHeaders),

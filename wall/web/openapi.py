@@ -10,6 +10,7 @@ from typing import Any
 
 import msgspec
 
+from wall.settings import DisplaySettings
 from wall.views import PostView
 
 
@@ -74,8 +75,8 @@ def _action(verb: str, effect: str) -> dict[str, Any]:
 
 
 def openapi_document() -> dict[str, Any]:
-    (post_schema,), components = msgspec.json.schema_components(
-        [PostView], ref_template="#/components/schemas/{name}"
+    (post_schema, display_schema), components = msgspec.json.schema_components(
+        [PostView, DisplaySettings], ref_template="#/components/schemas/{name}"
     )
     session = _json(
         {
@@ -249,6 +250,108 @@ def openapi_document() -> dict[str, Any]:
                     ),
                     "401": _ERROR,
                     "404": _ERROR,
+                },
+            }
+        },
+        "/api/events/{event}/screens": {
+            "get": {
+                "summary": "The event's screens: layout, size, last heard (login required)",
+                "operationId": "listScreens",
+                "parameters": [_EVENT_PARAM],
+                "responses": {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "properties": {
+                                "screens": {
+                                    "type": "array",
+                                    "items": {
+                                        "type": "object",
+                                        "properties": {
+                                            "screen": {"type": "string"},
+                                            "layout": {"type": ["string", "null"]},
+                                            "width": {"type": ["integer", "null"]},
+                                            "height": {"type": ["integer", "null"]},
+                                            "state": {
+                                                "type": "string",
+                                                "enum": ["online", "silent", "offline"],
+                                            },
+                                            "connected_at": {"type": "number"},
+                                            "last_seen": {"type": "number"},
+                                        },
+                                    },
+                                }
+                            },
+                        },
+                        "Every screen seen in the last hour; times are Unix seconds",
+                    ),
+                    "401": _ERROR,
+                    "404": _ERROR,
+                },
+            }
+        },
+        "/api/events/{event}/display": {
+            "get": {
+                "summary": "What the screens show: theme, layout, banner, announcements",
+                "operationId": "getDisplay",
+                "parameters": [_EVENT_PARAM],
+                "responses": {"200": _json(display_schema, "The display"), "404": _ERROR},
+            },
+            "put": {
+                "summary": "Change what the screens show, live (organisers only)",
+                "operationId": "putDisplay",
+                "parameters": [_EVENT_PARAM, _CSRF],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "description": "Any display keys; missing keys keep their value",
+                            }
+                        }
+                    },
+                },
+                "responses": {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "properties": {"seq": {"type": "integer"}, "display": display_schema},
+                        },
+                        "The new display, already sent to every screen",
+                    ),
+                    "400": _ERROR,
+                    "401": _ERROR,
+                    "403": _ERROR,
+                    "404": _ERROR,
+                },
+            },
+        },
+        "/api/themes": {
+            "get": {
+                "summary": "The themes screens can use",
+                "operationId": "listThemes",
+                "responses": {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "properties": {
+                                "themes": {
+                                    "type": "array",
+                                    "items": {
+                                        "type": "object",
+                                        "properties": {
+                                            "name": {"type": "string"},
+                                            "label": {"type": "string"},
+                                            "description": {"type": "string"},
+                                            "logo": {"type": ["string", "null"]},
+                                        },
+                                    },
+                                }
+                            },
+                        },
+                        "Every theme under themes/",
+                    )
                 },
             }
         },

@@ -42,6 +42,16 @@ async def moderate_page(request: Request) -> Response:
     return _page("moderate.html")
 
 
+async def admin_page(request: Request) -> Response:
+    if not request.session.get("user"):
+        return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+    if not _known(request):
+        return _page("notfound.html", 404)
+    if request.session.get("role") != "organiser":
+        return _page("forbidden.html", 403)
+    return _page("admin.html")
+
+
 async def login_page(request: Request) -> Response:
     return _page("login.html")
 
@@ -75,5 +85,6 @@ routes = [
     Route("/login", login_page, methods=["GET"]),
     Route("/wall/{event}", wall_page, methods=["GET"]),
     Route("/moderate/{event}", moderate_page, methods=["GET"]),
+    Route("/admin/{event}", admin_page, methods=["GET"]),
     Route("/media/{name}", media, methods=["GET"]),
 ]

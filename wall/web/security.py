@@ -104,13 +104,13 @@ async def read_json(request: Request, kind: type[T], *, limit: int = MAX_JSON) -
     try:
         return msgspec.json.decode(bytes(body) or b"{}", type=kind)
     except msgspec.ValidationError as exc:
-        field = _field_of(str(exc))
+        field = field_of(str(exc))
         raise ApiError(400, f"Invalid input: {exc}.", field=field) from None
     except msgspec.DecodeError:
         raise ApiError(400, "The request body is not valid JSON.") from None
 
 
-def _field_of(message: str) -> str | None:
+def field_of(message: str) -> str | None:
     # msgspec says "... - at `$.field`" or "Object missing required field `name`".
     if "- at `$." in message:
         return message.rsplit("- at `$.", 1)[1].rstrip("`").split(".")[0].split("[")[0]

@@ -10,12 +10,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
+import json
+from collections.abc import Callable
+from typing import Any
 
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from wall.bus import Overflow, Subscription
 from wall.hub import Hub
+from wall.screens import screen_name
 from wall.views import MODERATE, WALL, Snapshot, encode
 from wall.web.security import origin_allowed
 
@@ -41,8 +46,9 @@ async def _send_start(ws: WebSocket, hub: Hub, slug: str, audience: str) -> int:
             for entry in entries:
                 await ws.send_text(entry.text)
             return entries[-1].seq if entries else since
-    seq, posts = await hub.store.snapshot(slug, audience)
-    await ws.send_text(encode(Snapshot(seq=seq, posts=posts)))
+    seq, posts, display = await hub.store.snapshot(slug, audience)
+    display = display or hub.events[slug].display
+    await ws.send_text(encode(Snapshot(seq=seq, posts=posts, display=display)))
     return seq
 
 
@@ -53,12 +59,24 @@ async def _forward(ws: WebSocket, sub: Subscription, last: int) -> None:
             last = entry.seq
 
 
-async def _drain(ws: WebSocket) -> None:
-    """Read (and ignore) what the client sends, until it goes away."""
+MAX_CLIENT_MESSAGE = 4096
+
+
+async def _drain(ws: WebSocket, on_message: Callable[[dict[str, Any]], None] | None) -> None:
+    """Read what the client sends until it goes away; small JSON objects go to on_message."""
     while True:
         message = await ws.receive()
         if message["type"] == "websocket.disconnect":
             return
+        text = message.get("text")
+        if on_message is None or not text or len(text) > MAX_CLIENT_MESSAGE:
+            continue
+        try:
+            data = json.loads(text)
+        except ValueError:
+            continue
+        if isinstance(data, dict):
+            on_message(data)
 
 
 async def _serve(ws: WebSocket, audience: str) -> None:
@@ -76,11 +94,30 @@ async def _serve(ws: WebSocket, audience: str) -> None:
         await ws.close(UNKNOWN_EVENT, "no such event")
         return
     await ws.accept()
+    screen = None
+    on_message = None
+    if audience == WALL:
+        screen = hub.fleet.connect(slug, screen_name(ws.query_params.get("screen")))
+        on_message = functools.partial(hub.fleet.heard, screen)
+    try:
+        await _stream(ws, hub, slug, audience, on_message)
+    finally:
+        if screen is not None:
+            hub.fleet.disconnect(screen)
+
+
+async def _stream(
+    ws: WebSocket,
+    hub: Hub,
+    slug: str,
+    audience: str,
+    on_message: Callable[[dict[str, Any]], None] | None,
+) -> None:
     with hub.bus.subscribe(slug, audience) as sub:
         try:
             last = await _send_start(ws, hub, slug, audience)
             forward = asyncio.create_task(_forward(ws, sub, last))
-            drain = asyncio.create_task(_drain(ws))
+            drain = asyncio.create_task(_drain(ws, on_message))
             done, pending = await asyncio.wait(
                 {forward, drain}, return_when=asyncio.FIRST_COMPLETED
             )

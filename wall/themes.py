@@ -1,0 +1,43 @@
+"""Themes: one folder each under ``themes/``, a ``theme.css`` and a ``theme.toml``."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import msgspec
+
+THEMES = Path(__file__).resolve().parent.parent / "themes"
+
+
+class ThemeInfo(msgspec.Struct, frozen=True, kw_only=True):
+    name: str
+    label: str
+    description: str = ""
+    logo: str | None = None
+
+
+def list_themes(root: Path | None = None) -> list[ThemeInfo]:
+    """Every folder with a readable ``theme.toml`` and a ``theme.css``, by name."""
+    root = root or THEMES
+    themes = []
+    if not root.is_dir():
+        return []
+    for folder in sorted(p for p in root.iterdir() if p.is_dir()):
+        meta, css = folder / "theme.toml", folder / "theme.css"
+        if not (meta.is_file() and css.is_file()):
+            continue
+        try:
+            data = tomllib.loads(meta.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+            continue
+        logo = data.get("logo")
+        themes.append(
+            ThemeInfo(
+                name=folder.name,
+                label=str(data.get("label") or data.get("name") or folder.name),
+                description=str(data.get("description", "")),
+                logo=f"/themes/{folder.name}/{logo}" if isinstance(logo, str) else None,
+            )
+        )
+    return themes
