@@ -273,7 +273,8 @@ def test_a_duplicate_slug_names_the_second_events_line(error):
 def test_a_source_without_a_type_is_refused(error):
     err = error(EVENT + "[[events.sources]]\nrate = 1\n")
     assert str(err) == (
-        'murmur.toml:4: events[0].sources[0].type: missing required key (expected "demo", "mastodon", "bluesky" or "rss")'
+        "murmur.toml:4: events[0].sources[0].type: missing required key "
+        '(expected "demo", "mastodon", "bluesky" or "rss")'
     )
 
 

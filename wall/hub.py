@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import logging
+from typing import Any
 
 import aiohttp
 import msgspec
@@ -24,7 +25,7 @@ from wall.sources.context import Cursor, SourceContext
 from wall.sources.registry import build_source, source_name
 from wall.store import Store
 from wall.supervisor import Supervisor
-from wall.views import PostView
+from wall.views import EventInfo, PostView
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,15 @@ def rules_for(event: EventSettings) -> Rules:
         trusted_authors=tuple(r.trusted_authors),
         required_hashtags=tuple(r.required_hashtags),
     )
+
+
+EDITABLE = {"title", "hashtags", "moderation", "language", "rules", "sources"}
+
+
+def merge_event(event: EventSettings, changes: dict[str, Any]) -> EventSettings:
+    """``event`` with ``changes`` (whole top-level values) applied, validated."""
+    merged = {**msgspec.to_builtins(event), **changes}
+    return msgspec.convert(merged, EventSettings)
 
 
 class Hub:
@@ -58,23 +68,69 @@ class Hub:
         await self.store.open()
         self._started = True
         self.http = make_session(self.guard)
-        for event in self.events.values():
+        for slug, configured in list(self.events.items()):
             await self.store.save_event(
-                event.slug, event.title, msgspec.json.encode(event).decode()
+                slug, configured.title, msgspec.json.encode(configured).decode()
             )
+            overrides = await self.store.get_overrides(slug)
+            if overrides:
+                try:
+                    self._apply(merge_event(configured, overrides))
+                except msgspec.ValidationError as exc:
+                    log.error(
+                        "event %s: live settings no longer valid (%s); using the file's", slug, exc
+                    )
         for event in self.events.values():
-            for index, source in enumerate(event.sources):
-                name = source_name(source, index)
-                ctx = SourceContext(
-                    event=event,
-                    http=self.http,
-                    guard=self.guard,
-                    media=self.media,
-                    cursor=Cursor(self.store, event.slug, name),
-                    secret=env_secret,
-                    withdraw=functools.partial(self.store.withdraw, event.slug),
-                )
-                self.supervisor.start(event.slug, build_source(source, ctx, name))
+            self._start_sources(event)
+
+    def _start_sources(self, event: EventSettings) -> None:
+        assert self.http is not None
+        for index, source in enumerate(event.sources):
+            name = source_name(source, index)
+            ctx = SourceContext(
+                event=event,
+                http=self.http,
+                guard=self.guard,
+                media=self.media,
+                cursor=Cursor(self.store, event.slug, name),
+                secret=env_secret,
+                withdraw=functools.partial(self.store.withdraw, event.slug),
+            )
+            self.supervisor.start(event.slug, build_source(source, ctx, name))
+
+    def _apply(self, event: EventSettings) -> None:
+        self.events[event.slug] = event
+        self.rules[event.slug] = rules_for(event)
+
+    async def reconfigure(
+        self, slug: str, changes: dict[str, Any], *, actor: str
+    ) -> tuple[int, EventSettings]:
+        """Apply an organiser's live change to an event, without a restart.
+
+        ``changes`` holds whole values for some of ``EDITABLE``; they are validated like
+        the config file, saved (so they survive a restart), logged for every page, and the
+        event's sources are resubscribed when hashtags or sources changed. Other events'
+        sources are not touched. Raises ``msgspec.ValidationError`` on a bad value.
+        """
+        unknown = set(changes) - EDITABLE
+        if unknown:
+            raise ValueError(f"{sorted(unknown)[0]} cannot be changed here")
+        before = self.events[slug]
+        overrides = {**(await self.store.get_overrides(slug) or {}), **changes}
+        after = merge_event(before, changes)
+        info = EventInfo(
+            slug=slug,
+            title=after.title,
+            hashtags=list(after.hashtags),
+            moderation=after.moderation,
+            language=after.language,
+        )
+        seq = await self.store.set_overrides(slug, overrides, info, actor=actor)
+        self._apply(after)
+        if after.hashtags != before.hashtags or after.sources != before.sources:
+            await self.supervisor.stop_event(slug)
+            self._start_sources(after)
+        return seq, after
 
     async def stop(self) -> None:
         await self.supervisor.stop()

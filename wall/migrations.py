@@ -77,3 +77,17 @@ MIGRATIONS = (
     );
     """,
 )
+
+MIGRATIONS = (
+    *MIGRATIONS,
+    # 4: an event's settings as changed live by an organiser (hashtags, rules, sources),
+    # applied over the config file's at every start.
+    """
+    CREATE TABLE event_overrides (
+        event TEXT PRIMARY KEY REFERENCES events(slug),
+        data TEXT NOT NULL,
+        updated_by TEXT,
+        updated_at TEXT NOT NULL
+    );
+    """,
+)

@@ -27,6 +27,8 @@ from wall.views import (
     MODERATE,
     WALL,
     DisplayChanged,
+    EventChanged,
+    EventInfo,
     LogEntry,
     Message,
     PostApproved,
@@ -589,6 +591,47 @@ class Store:
                 WALL,
                 actor,
                 lambda s: DisplayChanged(seq=s, display=display),
+            )
+            return entry.seq, [entry]
+
+        def run() -> int:
+            seq, entries = self._transaction(work)
+            self._commit(entries)
+            return seq
+
+        return await self._write(run)
+
+    # -- live event settings -----------------------------------------------------------------
+
+    async def get_overrides(self, event: str) -> dict[str, Any] | None:
+        def read(conn: sqlite3.Connection) -> dict[str, Any] | None:
+            row = conn.execute(
+                "SELECT data FROM event_overrides WHERE event = ?", (event,)
+            ).fetchone()
+            return dict(msgspec.json.decode(row[0])) if row else None
+
+        return await self._read(read)
+
+    async def set_overrides(
+        self, event: str, data: dict[str, Any], info: EventInfo, *, actor: str
+    ) -> int:
+        """Save an organiser's live change to an event's settings, logged for every page."""
+
+        def work(conn: sqlite3.Connection) -> tuple[int, list[LogEntry]]:
+            conn.execute(
+                "INSERT INTO event_overrides (event, data, updated_by, updated_at)"
+                " VALUES (?, ?, ?, ?) ON CONFLICT (event) DO UPDATE SET data = excluded.data,"
+                " updated_by = excluded.updated_by, updated_at = excluded.updated_at",
+                (event, msgspec.json.encode(data).decode(), actor, _now().isoformat()),
+            )
+            entry = self._append(
+                conn,
+                event,
+                "event",
+                None,
+                WALL,
+                actor,
+                lambda s: EventChanged(seq=s, event=info),
             )
             return entry.seq, [entry]
 

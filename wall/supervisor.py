@@ -108,6 +108,16 @@ class Supervisor:
                 )
                 await asyncio.sleep(delay)
 
+    async def stop_event(self, event: str) -> None:
+        """Stop the sources of one event (the others keep running)."""
+        keys = [k for k in self._tasks if k[0] == event]
+        tasks = [self._tasks.pop(k) for k in keys]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for key in keys:
+            self.health.pop(key, None)
+
     async def stop(self) -> None:
         tasks = list(self._tasks.values())
         for task in tasks:

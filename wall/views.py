@@ -74,7 +74,30 @@ class PostRemoved(msgspec.Struct, kw_only=True, tag="post.removed", tag_field="t
     by: str | None
 
 
-Message = Snapshot | PostQueued | PostApproved | PostRejected | PostRemoved | DisplayChanged
+class EventInfo(msgspec.Struct, frozen=True, kw_only=True):
+    """What pages show about an event (as ``GET /api/events/{event}`` returns it)."""
+
+    slug: str
+    title: str
+    hashtags: list[str]
+    moderation: str
+    language: str | None
+
+
+class EventChanged(msgspec.Struct, kw_only=True, tag="event", tag_field="type"):
+    seq: int
+    event: EventInfo
+
+
+Message = (
+    Snapshot
+    | PostQueued
+    | PostApproved
+    | PostRejected
+    | PostRemoved
+    | DisplayChanged
+    | EventChanged
+)
 
 _encoder = msgspec.json.Encoder()
 

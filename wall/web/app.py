@@ -20,7 +20,7 @@ from wall.config import env_secret
 from wall.hub import Hub
 from wall.settings import Settings
 from wall.themes import THEMES
-from wall.web import api, pages, sockets
+from wall.web import api, organiser, pages, sockets
 from wall.web.errors import ApiError, api_error_handler
 from wall.web.security import CSRFMiddleware, SecurityHeaders
 
@@ -66,6 +66,7 @@ def create_app(settings: Settings) -> Starlette:
         routes=[
             *pages.routes,
             *api.routes,
+            *organiser.routes,
             *sockets.routes,
             Mount("/static", app=StaticFiles(directory=pages.STATIC), name="static"),
             Mount("/themes", app=StaticFiles(directory=THEMES, check_dir=False), name="themes"),

@@ -327,6 +327,56 @@ def openapi_document() -> dict[str, Any]:
                 },
             },
         },
+        "/api/events/{event}/settings": {
+            "get": {
+                "summary": "The event's changeable settings (organisers only)",
+                "operationId": "getEventSettings",
+                "parameters": [_EVENT_PARAM],
+                "responses": {
+                    "200": _json(
+                        {"type": "object"},
+                        "slug, title, hashtags, moderation, language, rules, sources",
+                    ),
+                    "401": _ERROR,
+                    "403": _ERROR,
+                    "404": _ERROR,
+                },
+            },
+            "patch": {
+                "summary": "Change an event live: its sources resubscribe, nothing restarts",
+                "operationId": "patchEventSettings",
+                "parameters": [_EVENT_PARAM, _CSRF],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "description": "Whole values for any of: title, hashtags, "
+                                "moderation, "
+                                "language, rules, sources",
+                            }
+                        }
+                    },
+                },
+                "responses": {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "properties": {
+                                "seq": {"type": "integer"},
+                                "settings": {"type": "object"},
+                            },
+                        },
+                        "The new settings, in force",
+                    ),
+                    "400": _ERROR,
+                    "401": _ERROR,
+                    "403": _ERROR,
+                    "404": _ERROR,
+                },
+            },
+        },
         "/api/themes": {
             "get": {
                 "summary": "The themes screens can use",
