@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from wall.settings import DemoSource, SourceSettings
+from wall.settings import DemoSource, MastodonSource, SourceSettings
 from wall.sources import Source
 from wall.sources.context import SourceContext
 
@@ -20,6 +20,10 @@ def build_source(settings: SourceSettings, ctx: SourceContext, name: str) -> Sou
         feed = DemoFeed(settings, event=ctx.event, media=ctx.media)
         feed.name = name
         return feed
+    if isinstance(settings, MastodonSource):
+        from wall.sources.mastodon import MastodonFeed
+
+        return MastodonFeed(settings, ctx, name)
     raise NotImplementedError(
         f"sources of type {type(settings).__struct_config__.tag!r} are not available yet"
     )
