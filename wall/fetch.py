@@ -7,18 +7,25 @@ into its own network. The guard refuses, before any connection is made:
 - any address that is not public: private, loopback, link-local (cloud metadata lives at
   169.254.169.254), carrier-grade NAT, multicast, reserved, unspecified, and IPv4-mapped or
   6to4/NAT64 forms of those — every address a name resolves to is checked (the resolver
-  hook covers names, ``_check_literal`` covers addresses written in the URL);
-- each redirect hop, re-checked as a new request.
+  hook covers names, ``Guard.check_url`` covers addresses written in the URL);
+- each redirect hop, re-checked as a new request;
+- a host written as a number in a form that is not a canonical address (``127.1``,
+  ``2130706433``, ``0177.0.0.1``): aiohttp takes these for addresses, so the resolver never
+  sees them, and the system reads them as 127.0.0.1.
 
-Bodies are capped in size and time. ``allow`` lists networks that are let through anyway
+Bodies are capped in size, and a whole request, redirects included, in time. ``fetch``
+returns the final answer whatever its status (connectors that translate statuses use it);
+``fetch_bytes`` wants a 200. ``allow`` lists networks that are let through anyway
 (a campus Mastodon on a private address; the local fakes in tests).
 """
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import socket
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
@@ -37,6 +44,10 @@ class FetchRefused(Exception):
     """A request the guard or the limits refused; the message says why."""
 
 
+class FetchFailed(FetchRefused):
+    """The request could not complete: no connection, a dropped one, or no answer in time."""
+
+
 def is_public(address: IPAddress) -> bool:
     if isinstance(address, ipaddress.IPv6Address):
         mapped = address.ipv4_mapped or address.sixtofour
@@ -45,6 +56,10 @@ def is_public(address: IPAddress) -> bool:
         if mapped is not None:
             return is_public(mapped)
     if isinstance(address, ipaddress.IPv4Address) and address in _CGNAT:
+        return False
+    # Site-local (fec0::/10) is deprecated but still routed inside some networks, and
+    # Python's is_global says True for it.
+    if isinstance(address, ipaddress.IPv6Address) and address.is_site_local:
         return False
     return address.is_global and not address.is_multicast and not address.is_reserved
 
@@ -65,6 +80,11 @@ class Guard:
         try:
             literal = ipaddress.ip_address(host.strip("[]"))
         except ValueError:
+            if ":" in host or host.replace(".", "").isdigit():
+                # aiohttp takes such a host for an address and skips the resolver, and the
+                # system reads ``127.1`` as 127.0.0.1. Recent aiohttp refuses them too; the
+                # guard does not count on it.
+                raise FetchRefused(f"{host} is not a valid address") from None
             return  # a name: the resolver checks every address it resolves to
         if not self.permits(literal):
             raise FetchRefused(f"{literal} is not a public address")
@@ -104,7 +124,40 @@ def make_session(
     )
 
 
-async def fetch_bytes(
+@dataclass(frozen=True)
+class Fetched:
+    """The final answer to a request: its status and headers, and a 200's body."""
+
+    status: int
+    headers: Mapping[str, str]
+    url: URL
+    body: bytes = b""
+    content_type: str = ""
+
+
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+
+
+def _next_hop(current: URL, location: str | None) -> URL:
+    if not location:
+        raise FetchRefused("a redirect without a Location")
+    try:
+        return current.join(URL(location))
+    except ValueError as exc:
+        raise FetchRefused("a redirect to an address that cannot be read") from exc
+
+
+def _failure(exc: aiohttp.ClientError | TimeoutError, time_limit: float) -> FetchFailed:
+    if isinstance(exc, TimeoutError):
+        return FetchFailed(f"no complete answer within {time_limit:g} s")
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return FetchFailed(f"could not connect to {exc.host}:{exc.port}")
+    if isinstance(exc, aiohttp.ClientPayloadError | aiohttp.ServerDisconnectedError):
+        return FetchFailed("the connection was dropped before the answer was complete")
+    return FetchFailed(f"could not fetch: {type(exc).__name__}")
+
+
+async def fetch(
     session: aiohttp.ClientSession,
     guard: Guard,
     url: str,
@@ -112,27 +165,39 @@ async def fetch_bytes(
     max_bytes: int,
     time_limit: float = 20.0,
     accept: tuple[str, ...] = (),
-    headers: dict[str, str] | None = None,
-) -> tuple[bytes, str]:
-    """GET ``url`` (following up to 5 redirects, each re-checked); return (body, type)."""
-    target = URL(url)
+    headers: Mapping[str, str] | None = None,
+) -> Fetched:
+    """GET ``url``, following up to 5 redirects, each re-checked by ``guard``.
+
+    Returns the first answer that is not a redirect, whatever its status; only a 200's
+    body is read (capped at ``max_bytes``, declared or streamed; its type must start with
+    one of ``accept`` when given). ``time_limit`` covers the whole chain. Raises
+    ``FetchRefused`` for what the guard or the limits refuse, and its subclass
+    ``FetchFailed`` when the network fails (no connection, dropped, timed out).
+    """
+    try:
+        target = URL(url)
+    except ValueError as exc:
+        raise FetchRefused("an address that cannot be read") from exc
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + time_limit
     for _ in range(MAX_REDIRECTS + 1):
         guard.check_url(target)
+        remaining = deadline - loop.time()
+        if remaining <= 0:
+            raise FetchFailed(f"no complete answer within {time_limit:g} s")
         try:
             async with session.get(
                 target,
                 allow_redirects=False,
                 headers=headers,
-                timeout=aiohttp.ClientTimeout(total=time_limit),
+                timeout=aiohttp.ClientTimeout(total=remaining),
             ) as response:
-                if response.status in {301, 302, 303, 307, 308}:
-                    location = response.headers.get("Location")
-                    if not location:
-                        raise FetchRefused("a redirect without a Location")
-                    target = target.join(URL(location))
+                if response.status in _REDIRECTS:
+                    target = _next_hop(target, response.headers.get("Location"))
                     continue
                 if response.status != 200:
-                    raise FetchRefused(f"the server answered {response.status}")
+                    return Fetched(response.status, response.headers, target)
                 ctype = response.content_type
                 if accept and not any(ctype.startswith(a) for a in accept):
                     raise FetchRefused(f"unexpected content type {ctype}")
@@ -144,12 +209,47 @@ async def fetch_bytes(
                     body += chunk
                     if len(body) > max_bytes:
                         raise FetchRefused(f"too large: over {max_bytes} bytes")
-                return bytes(body), ctype
+                return Fetched(200, response.headers, target, bytes(body), ctype)
         except FetchRefused:
             raise
         except (aiohttp.ClientError, TimeoutError) as exc:
-            raise FetchRefused(f"could not fetch: {type(exc).__name__}") from exc
+            raise _failure(exc, time_limit) from exc
     raise FetchRefused(f"more than {MAX_REDIRECTS} redirects")
 
 
-__all__ = ["FetchRefused", "Guard", "GuardedResolver", "fetch_bytes", "is_public", "make_session"]
+async def fetch_bytes(
+    session: aiohttp.ClientSession,
+    guard: Guard,
+    url: str,
+    *,
+    max_bytes: int,
+    time_limit: float = 20.0,
+    accept: tuple[str, ...] = (),
+    headers: dict[str, str] | None = None,
+) -> tuple[bytes, str]:
+    """GET ``url`` as ``fetch`` does; return (body, content type), refusing all but a 200."""
+    answer = await fetch(
+        session,
+        guard,
+        url,
+        max_bytes=max_bytes,
+        time_limit=time_limit,
+        accept=accept,
+        headers=headers,
+    )
+    if answer.status != 200:
+        raise FetchRefused(f"the server answered {answer.status}")
+    return answer.body, answer.content_type
+
+
+__all__ = [
+    "FetchFailed",
+    "FetchRefused",
+    "Fetched",
+    "Guard",
+    "GuardedResolver",
+    "fetch",
+    "fetch_bytes",
+    "is_public",
+    "make_session",
+]
