@@ -8,10 +8,11 @@ and ``min(cap, base × 2^failures)``), then starts it again.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 
 from moderation import Post
@@ -44,8 +45,27 @@ def backoff_delay(
     return (rng or random).uniform(0, ceiling)
 
 
+@contextlib.asynccontextmanager
+async def _closing(posts: AsyncIterator[Post]) -> AsyncIterator[AsyncIterator[Post]]:
+    """Close an async generator on exit (a cancelled source closes its socket at once)."""
+    try:
+        yield posts
+    finally:
+        aclose = getattr(posts, "aclose", None)
+        if aclose is not None:
+            await aclose()
+
+
 class Supervisor:
-    def __init__(self, ingest: Callable[[str, Post], Awaitable[object]]) -> None:
+    def __init__(
+        self,
+        ingest: Callable[[str, Post], Awaitable[object]],
+        *,
+        backoff_base: float = 1.0,
+        backoff_cap: float = 300.0,
+    ) -> None:
+        self.backoff_base = backoff_base
+        self.backoff_cap = backoff_cap
         self._ingest = ingest
         self._tasks: dict[tuple[str, str], asyncio.Task[None]] = {}
         self.health: dict[tuple[str, str], Health] = {}
@@ -62,13 +82,14 @@ class Supervisor:
         while True:
             health.state = "connecting"
             try:
-                async for post in source.posts():
-                    health.state = "live"
-                    health.next_retry_at = None
-                    health.failures = 0
-                    health.last_post_at = time.time()
-                    health.posts += 1
-                    await self._ingest(event, post)
+                async with _closing(source.posts()) as posts:
+                    async for post in posts:
+                        health.state = "live"
+                        health.next_retry_at = None
+                        health.failures = 0
+                        health.last_post_at = time.time()
+                        health.posts += 1
+                        await self._ingest(event, post)
                 raise SourceFailure("the source ended; starting it again")
             except asyncio.CancelledError:
                 health.state = "stopped"
@@ -80,8 +101,8 @@ class Supervisor:
                 if exc.retry_after is not None:
                     delay = exc.retry_after
                 else:
-                    base = 30.0 if exc.permanent else 1.0
-                    delay = backoff_delay(health.failures, base=base)
+                    base = self.backoff_base * (30.0 if exc.permanent else 1.0)
+                    delay = backoff_delay(health.failures, base=base, cap=self.backoff_cap)
                 health.next_retry_at = time.time() + delay
                 log.warning(
                     "source %s/%s: %s; retrying in %.1fs",
@@ -96,7 +117,7 @@ class Supervisor:
                 health.failures += 1
                 health.last_error = f"unexpected error: {type(exc).__name__}"
                 log.exception("source %s/%s failed", event, source.name)
-                delay = backoff_delay(health.failures)
+                delay = backoff_delay(health.failures, base=self.backoff_base, cap=self.backoff_cap)
                 health.state = "failing"
                 health.next_retry_at = time.time() + delay
                 log.warning(
