@@ -8,12 +8,19 @@ import msgspec
 
 
 class Author(msgspec.Struct, frozen=True, kw_only=True):
-    """Who wrote a post, as the network describes them."""
+    """Who wrote a post, as the network describes them.
+
+    ``bot`` and ``created_at`` (when the account was made) are set by sources whose network
+    says so (Mastodon's ``bot`` flag, for instance); the rules ``hold_bots`` and
+    ``min_account_age_days`` use them, and ignore an author whose network did not say.
+    """
 
     name: str
     handle: str
     avatar_url: str | None = None
     profile_url: str | None = None
+    bot: bool = False
+    created_at: datetime | None = None
 
 
 class Media(msgspec.Struct, frozen=True, kw_only=True):

@@ -31,3 +31,4 @@ echo "== pytest"
 .venv/bin/python -m pytest "$@"
 echo "== benchmarks (small sizes; full sizes: see bench/README.md)"
 .venv/bin/python bench/latency.py --screens 20 --posts 10
+.venv/bin/python bench/jetstream.py --frames 20000

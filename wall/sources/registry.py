@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from wall.settings import DemoSource, MastodonSource, RssSource, SourceSettings
+from wall.settings import BlueskySource, DemoSource, MastodonSource, RssSource, SourceSettings
 from wall.sources import Source
 from wall.sources.context import SourceContext
 
@@ -28,6 +28,10 @@ def build_source(settings: SourceSettings, ctx: SourceContext, name: str) -> Sou
         from wall.sources.rss import RssFeed
 
         return RssFeed(settings, ctx, name)
+    if isinstance(settings, BlueskySource):
+        from wall.sources.bluesky import BlueskyFeed
+
+        return BlueskyFeed(settings, ctx, name)
     raise NotImplementedError(
         f"sources of type {type(settings).__struct_config__.tag!r} are not available yet"
     )
