@@ -5,21 +5,32 @@ wall shows. Nothing here touches a socket, a file, a database or an event loop (
 enforces it), so every decision can be tested as a plain function call.
 """
 
+from moderation.authors import AuthorAction, AuthorRule
 from moderation.post import Author, Media, Post
-from moderation.rules import Decision, Mode, Rules, Verdict, decide
+from moderation.rules import Mode, Rules, decide
+from moderation.spam import History
 from moderation.status import Action, InvalidTransition, Status, transition
+from moderation.verdict import Decision, Verdict
+from moderation.wordlists import builtin_terms
+from moderation.words import Term, WordMatcher
 
 __all__ = [
     "Action",
     "Author",
+    "AuthorAction",
+    "AuthorRule",
     "Decision",
+    "History",
     "InvalidTransition",
     "Media",
     "Mode",
     "Post",
     "Rules",
     "Status",
+    "Term",
     "Verdict",
+    "WordMatcher",
+    "builtin_terms",
     "decide",
     "transition",
 ]

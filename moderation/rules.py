@@ -1,20 +1,18 @@
-"""Rules and the one function that applies them: ``decide(post, rules)``."""
+"""An event's rules, and the one function that applies them: ``decide(post, rules)``."""
 
 from __future__ import annotations
 
-import re
-import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
-import msgspec
-
+from moderation import language
+from moderation.authors import AuthorAction, AuthorIndex, AuthorRule
 from moderation.post import Post
-
-
-class Decision(StrEnum):
-    APPROVE = "approve"
-    HOLD = "hold"
-    REJECT = "reject"
+from moderation.spam import History, ago
+from moderation.verdict import Decision, Verdict
+from moderation.words import Hit, Term, WordMatcher, fold
 
 
 class Mode(StrEnum):
@@ -22,101 +20,263 @@ class Mode(StrEnum):
     POST = "post"  # shown unless a rule holds or rejects it
 
 
-class Verdict(msgspec.Struct, frozen=True, kw_only=True):
-    """What the rules say about a post, and why, in words a moderator reads on the card."""
+@dataclass(frozen=True, kw_only=True, eq=False)
+class Rules:
+    """An event's rules, compiled when built: build one per event, not one per post.
 
-    decision: Decision
-    reason: str
-    rule: str
+    Authors (``blocked_authors``, ``trusted_authors``, and the richer ``authors``) are
+    written ``handle`` (any network) or ``network:handle``; handles compare
+    case-insensitively and without a leading ``@``. ``blocked_authors`` and
+    ``trusted_authors`` are ``AuthorRule`` entries that block or allow, without a who or why.
 
+    Words and phrases (``blocked_words`` reject, ``held_words`` hold, ``builtin_terms`` from
+    the built-in lists, ``allowed_words`` lift built-in ones) are matched as
+    ``moderation.words`` describes: whole words, seen through case, accents, spacing and
+    symbol swaps.
 
-class Rules(msgspec.Struct, frozen=True, kw_only=True):
-    """An event's rules.
-
-    Authors are written ``handle`` (any network) or ``network:handle``; handles compare
-    case-insensitively and without a leading ``@``. Words compare case- and
-    accent-insensitively, as whole words. ``required_hashtags``: a post must carry at least
-    one of them (empty: no requirement).
+    ``required_hashtags``: a post must carry one (empty: no requirement).
+    ``other_hashtags``: hashtag -> the other event it belongs to; a post carrying one is held.
+    ``languages``: primary language codes the event shows; a post known to be in another
+    language is held. ``hold_bots`` and ``min_account_age_days`` hold accounts the network
+    marks as bots or as recently created. ``flood_posts`` (0: off) posts per author within
+    ``flood_minutes`` pass; more are held. ``duplicate_minutes`` (0: off): a post alike
+    (``duplicate_similarity``, 0 to 1) to one received that recently is held, or rejected
+    when both are by the same author. The spam rules need the ``history`` argument of
+    ``decide``.
     """
 
     mode: Mode = Mode.PRE
     blocked_words: tuple[str, ...] = ()
+    held_words: tuple[str, ...] = ()
+    allowed_words: tuple[str, ...] = ()
+    builtin_terms: tuple[Term, ...] = ()
+    authors: tuple[AuthorRule, ...] = ()
     blocked_authors: tuple[str, ...] = ()
     trusted_authors: tuple[str, ...] = ()
     required_hashtags: tuple[str, ...] = ()
+    other_hashtags: Mapping[str, str] = field(default_factory=dict)
+    languages: tuple[str, ...] = ()
+    hold_bots: bool = False
+    min_account_age_days: int = 0
+    flood_posts: int = 0
+    flood_minutes: float = 10.0
+    duplicate_minutes: float = 0.0
+    duplicate_similarity: float = 0.75
+
+    _words: WordMatcher = field(init=False, repr=False)
+    _authors: AuthorIndex = field(init=False, repr=False)
+    _required: frozenset[str] = field(init=False, repr=False)
+    _others: dict[str, tuple[str, str]] = field(init=False, repr=False)
+    _languages: frozenset[str] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        terms = [
+            *self.builtin_terms,
+            *(Term(word, None, "allowed_words") for word in self.allowed_words),
+            *(Term(word, Decision.HOLD, "held_words") for word in self.held_words),
+            *(Term(word, Decision.REJECT, "blocked_words") for word in self.blocked_words),
+        ]
+        authors = [
+            *(AuthorRule(author=a, action=AuthorAction.BLOCK) for a in self.blocked_authors),
+            *(AuthorRule(author=a, action=AuthorAction.ALLOW) for a in self.trusted_authors),
+            *self.authors,
+        ]
+        own = {_tag(tag) for tag in self.required_hashtags}
+        others = {
+            _tag(tag): (tag.lstrip("#"), whose)
+            for tag, whose in self.other_hashtags.items()
+            if _tag(tag) not in own
+        }
+        codes = {language.primary(code) for code in self.languages}
+        object.__setattr__(self, "_words", WordMatcher(terms))
+        object.__setattr__(self, "_authors", AuthorIndex(authors))
+        object.__setattr__(self, "_required", frozenset(own))
+        object.__setattr__(self, "_others", others)
+        object.__setattr__(self, "_languages", frozenset(c for c in codes if c))
+
+    @property
+    def wants_language(self) -> bool:
+        """Whether a post's language matters: for the allowlist, or for the built-in lists'
+        words that are ordinary in some languages. The shell guesses it only then."""
+        return bool(self._languages or self.builtin_terms)
+
+    @property
+    def history_horizon(self) -> timedelta | None:
+        """How far back the spam rules look; ``None`` when no rule needs a history."""
+        minutes = max(
+            self.flood_minutes if self.flood_posts else 0.0,
+            self.duplicate_minutes,
+        )
+        return timedelta(minutes=minutes) if minutes > 0 else None
 
 
-def fold(text: str) -> str:
-    """Case- and accent-insensitive form of ``text`` (``Élève`` -> ``eleve``)."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+def _tag(tag: str) -> str:
+    return fold(tag.strip().lstrip("#"))
 
 
-def _author_matches(post: Post, entries: tuple[str, ...]) -> str | None:
-    handle = post.author.handle.lstrip("@").casefold()
-    for entry in entries:
-        network, sep, who = entry.partition(":")
-        if not sep:
-            network, who = "", entry
-        if network and network.casefold() != post.network:
-            continue
-        if who.lstrip("@").casefold() == handle:
-            return entry
-    return None
+def _minutes(value: float) -> str:
+    shown = f"{value:g}"
+    return f"{shown} minute" if value == 1 else f"{shown} minutes"
 
 
-def _blocked_word(post: Post, words: tuple[str, ...]) -> str | None:
-    haystack = fold(" ".join((post.text, post.content_warning, post.author.name)))
-    for word in words:
-        needle = fold(word).strip()
-        if needle and re.search(rf"(?<!\w){re.escape(needle)}(?!\w)", haystack):
-            return word
-    return None
+# Wider than any gap between spelled-out letters ("c o n"), so one field's last letters
+# never run on into the next field's first ones.
+_FIELD_BREAK = "\n\n\n\n"
 
 
-def decide(post: Post, rules: Rules) -> Verdict:
+def _scanned(post: Post) -> str:
+    """Every piece of a post that a screen or a moderator reads."""
+    parts = [post.text, post.content_warning, post.author.name]
+    parts += [m.alt for m in post.media if m.alt]
+    parts += [tag for tag in post.hashtags if tag.casefold() not in post.text.casefold()]
+    return _FIELD_BREAK.join(parts)
+
+
+def _verdict(decision: Decision, reason: str, rule: str) -> Verdict:
+    return Verdict(decision=decision, reason=reason, rule=rule)
+
+
+def decide(
+    post: Post,
+    rules: Rules,
+    *,
+    now: datetime | None = None,
+    history: History | None = None,
+    detected_language: str | None = None,
+) -> Verdict:
     """Apply ``rules`` to ``post``: the first rule that settles it wins, in this order.
 
-    1. a blocked author is rejected; 2. a blocked word rejects; 3. a post without any
-    required hashtag is rejected; 4. a content warning or sensitive media is held for a
-    human; 5. a trusted author is approved; 6. otherwise the event's mode decides.
+    1. a blocked author is rejected; 2. a blocked word (an event's own, or from a
+    built-in list) rejects; 3. a post without any required hashtag is rejected; 4. an
+    author set to "hold" is held; 5. a content warning or sensitive media is held;
+    6. a trusted (allowed) author is approved; 7. a held word holds; 8. a post in a
+    language the event does not show is held; 9. a bot or a too recent account is held;
+    10. another event's hashtag holds; 11. a repeated text is rejected (same author) or
+    held (someone else); 12. an author flooding is held; 13. otherwise the event's mode
+    decides.
+
+    ``now`` is when Murmur received the post (default: the post's own ``created_at``); it
+    decides which author rules have expired and what counts as recent. ``history`` holds
+    the event's recent posts, for the spam rules (11, 12), which are skipped without it.
+    ``detected_language`` is the shell's guess when the network gave no language.
+    ``decide`` reads ``history`` and never changes it.
     """
-    if entry := _author_matches(post, rules.blocked_authors):
-        return Verdict(
-            decision=Decision.REJECT, reason=f"author {entry} is blocked", rule="blocked_authors"
+    now = now or post.created_at
+    declared = language.primary(post.language)
+    lang = declared or language.primary(detected_language)
+
+    author = rules._authors.find(post, now)
+    if author is not None and author.action is AuthorAction.BLOCK:
+        return _verdict(Decision.REJECT, author.describe(), "blocked_authors")
+    hit = rules._words.find(_scanned(post), language=lang)
+    if hit is not None and hit.decision is Decision.REJECT:
+        return _verdict(Decision.REJECT, hit.reason(), hit.term.rule)
+    if rules._required and not {_tag(t) for t in post.hashtags} & rules._required:
+        wanted = ", ".join(f"#{t.lstrip('#')}" for t in rules.required_hashtags)
+        return _verdict(
+            Decision.REJECT,
+            f"carries none of the event's hashtags ({wanted})",
+            "required_hashtags",
         )
-    if word := _blocked_word(post, rules.blocked_words):
-        return Verdict(
-            decision=Decision.REJECT,
-            reason=f"contains the blocked word “{word}”",
-            rule="blocked_words",
-        )
-    if rules.required_hashtags:
-        carried = {fold(tag.lstrip("#")) for tag in post.hashtags}
-        if not carried & {fold(tag.lstrip("#")) for tag in rules.required_hashtags}:
-            wanted = ", ".join(f"#{t.lstrip('#')}" for t in rules.required_hashtags)
-            return Verdict(
-                decision=Decision.REJECT,
-                reason=f"carries none of the event's hashtags ({wanted})",
-                rule="required_hashtags",
-            )
+    if author is not None and author.action is AuthorAction.HOLD:
+        return _verdict(Decision.HOLD, f"{author.describe()}: a human decides", "held_authors")
     if post.content_warning or post.sensitive:
         what = (
             f"content warning “{post.content_warning}”"
             if post.content_warning
             else "marked sensitive"
         )
-        return Verdict(decision=Decision.HOLD, reason=f"{what}: a human decides", rule="sensitive")
-    if entry := _author_matches(post, rules.trusted_authors):
-        return Verdict(
-            decision=Decision.APPROVE, reason=f"author {entry} is trusted", rule="trusted_authors"
-        )
+        return _verdict(Decision.HOLD, f"{what}: a human decides", "sensitive")
+    if author is not None:  # the only action left is ALLOW
+        return _verdict(Decision.APPROVE, author.describe(), "trusted_authors")
+    verdict = _held(post, rules, hit, declared, lang, now)
+    if verdict is None and history is not None:
+        verdict = _spam(post, rules, history, now)
+    if verdict is not None:
+        return verdict
     if rules.mode is Mode.POST:
-        return Verdict(
-            decision=Decision.APPROVE,
-            reason="post-moderation: shown unless a rule holds it",
-            rule="mode",
+        return _verdict(Decision.APPROVE, "post-moderation: shown unless a rule holds it", "mode")
+    return _verdict(Decision.HOLD, "pre-moderation: waiting for a moderator", "mode")
+
+
+def _held(
+    post: Post, rules: Rules, hit: Hit | None, declared: str | None, lang: str | None,
+    now: datetime,
+) -> Verdict | None:  # fmt: skip
+    """Rules 7 to 10: what a human should look at before the screens show it."""
+    if hit is not None:
+        return _verdict(Decision.HOLD, hit.reason(), hit.term.rule)
+    if rules._languages and lang and lang not in rules._languages:
+        how = "written in" if declared else "looks like"
+        said = lang if declared else f"{lang}, detected: the network did not say"
+        shown = language.names(tuple(sorted(rules._languages)))
+        return _verdict(
+            Decision.HOLD,
+            f"{how} {language.name(lang)} ({said}); this event shows {shown}: a human decides",
+            "languages",
         )
-    return Verdict(
-        decision=Decision.HOLD, reason="pre-moderation: waiting for a moderator", rule="mode"
-    )
+    who = post.author
+    if rules.hold_bots and who.bot:
+        return _verdict(
+            Decision.HOLD,
+            f"the network marks {who.handle} as a bot account: a human decides",
+            "bots",
+        )
+    if rules.min_account_age_days > 0 and who.created_at is not None:
+        created = who.created_at if who.created_at.tzinfo else who.created_at.replace(tzinfo=UTC)
+        age = now - created
+        if age < timedelta(days=rules.min_account_age_days):
+            days = rules.min_account_age_days
+            return _verdict(
+                Decision.HOLD,
+                f"account created {ago(age)} (this event holds accounts younger than "
+                f"{days} day{'s' if days != 1 else ''}): a human decides",
+                "account_age",
+            )
+    if rules._others:
+        for tag in post.hashtags:
+            if (other := rules._others.get(_tag(tag))) is not None:
+                shown, whose = other
+                of = f" (“{whose}”)" if whose else ""
+                return _verdict(
+                    Decision.HOLD,
+                    f"carries #{shown}, a hashtag of another event{of}: a human decides",
+                    "other_events",
+                )
+    return None
+
+
+def _spam(post: Post, rules: Rules, history: History, now: datetime) -> Verdict | None:
+    """Rules 11 and 12, from the event's recent posts."""
+    if rules.duplicate_minutes > 0:
+        since = now - timedelta(minutes=rules.duplicate_minutes)
+        repeat = history.repeat_of(post, since=since, threshold=rules.duplicate_similarity)
+        if repeat is not None:
+            when = ago(now - repeat.seen.at)
+            alike = "word for word" if repeat.similarity >= 1 else f"{repeat.similarity:.0%} alike"
+            if repeat.same_author:
+                return _verdict(
+                    Decision.REJECT,
+                    f"repeats a post by the same author from {when} ({alike})",
+                    "duplicates",
+                )
+            return _verdict(
+                Decision.HOLD,
+                f"repeats a post by {repeat.seen.handle} from {when} ({alike}): a human decides",
+                "duplicates",
+            )
+    if rules.flood_posts > 0:
+        since = now - timedelta(minutes=rules.flood_minutes)
+        earlier = history.count_by(post, since=since, limit=rules.flood_posts)
+        if earlier >= rules.flood_posts:
+            return _verdict(
+                Decision.HOLD,
+                f"post number {earlier + 1} from {post.author.handle} within "
+                f"{_minutes(rules.flood_minutes)} (the limit is {rules.flood_posts}): "
+                "a human decides",
+                "flood",
+            )
+    return None
+
+
+__all__ = ["Decision", "Mode", "Rules", "Verdict", "decide", "fold"]

@@ -32,3 +32,4 @@ echo "== pytest"
 echo "== benchmarks (small sizes; full sizes: see bench/README.md)"
 .venv/bin/python bench/latency.py --screens 20 --posts 10
 .venv/bin/python bench/jetstream.py --frames 20000
+.venv/bin/python bench/media.py --quick

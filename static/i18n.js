@@ -26,6 +26,12 @@ const STRINGS = {
     "wall.empty_no_tags": "Posts will appear here",
     "wall.or": " or ",
     "wall.unknown_event": "There is no event called “{slug}”.",
+    "wall.announcement": "From the organisers",
+    "wall.announcement_short": "Info",
+    "wall.join": "Post with {tags} or scan to send yours",
+    "wall.join_no_tags": "Scan to send yours",
+    "wall.join_qr_alt": "QR code: the page to send a post to this wall",
+    "wall.logo_alt": "Logo",
 
     "mod.title": "Moderation — {title}",
     "mod.heading": "Moderation",
@@ -88,6 +94,143 @@ const STRINGS = {
     "login.wrong": "Wrong user name or password.",
     "login.network": "Cannot reach the server. Check the connection and try again.",
     "login.error": "Sign-in failed (error {status}). Try again.",
+
+    "layout.grid": "Grid of posts",
+    "layout.single": "One post at a time",
+    "layout.ticker": "Ticker",
+    "layout.stage": "Stage overlay",
+    "layout.grid_help": "Columns of cards, newest first. For halls and large screens.",
+    "layout.single_help":
+      "One large post at a time, about 8 seconds each. For a library or corridor screen.",
+    "layout.ticker_help":
+      "A strip of posts scrolling along the bottom, under the event’s title and QR code.",
+    "layout.stage_help":
+      "One post at a time as a lower third on a transparent background, for video mixing (add ?bg=green to a screen’s address for a chroma key).",
+
+    "source.connecting": "connecting",
+    "source.live": "live",
+    "source.reconnecting": "reconnecting",
+    "source.rate limited": "rate limited",
+    "source.failing": "failing",
+    "source.failing: bad credentials": "failing: bad credentials",
+    "source.failing: not found": "failing: not found",
+    "source.stopped": "stopped",
+
+    "admin.title": "Screens — {title}",
+    "admin.heading": "Screens and display",
+    "admin.open_wall": "Open the wall",
+    "admin.open_desk": "Moderation desk",
+    "admin.logout": "Log out",
+    "admin.signed_in_as": "Signed in as {user}",
+    "admin.screens": "Screens",
+    "admin.screens_empty": "No screen is open. Open {example} on a screen to see it here.",
+    "admin.col_screen": "Screen",
+    "admin.col_state": "State",
+    "admin.col_layout": "Layout",
+    "admin.col_size": "Size",
+    "admin.col_last_seen": "Last heard from",
+    "admin.col_connected": "Connected",
+    "admin.state_online": "Online",
+    "admin.state_silent": "Silent",
+    "admin.state_offline": "Offline",
+    "admin.silent_for": "not heard from for {time}",
+    "admin.seconds": { one: "{count} second", other: "{count} seconds" },
+    "admin.minutes": { one: "{count} minute", other: "{count} minutes" },
+    "admin.summary_online": { one: "{count} screen online", other: "{count} screens online" },
+    "admin.summary_silent": { one: "{count} silent", other: "{count} silent" },
+    "admin.summary_offline": { one: "{count} offline", other: "{count} offline" },
+    "admin.new_screen": "Link for a new screen",
+    "admin.new_screen_placeholder": "Screen name, e.g. hall-a",
+    "admin.layout_event": "The event’s layout",
+    "admin.sources": "Sources",
+    "admin.sources_empty": "No source is configured for this event.",
+    "admin.col_source": "Source",
+    "admin.col_posts": "Posts",
+    "admin.col_last_post": "Last post",
+    "admin.col_error": "Last error",
+    "admin.retry_at": "next try {time}",
+    "admin.display": "What the screens show",
+    "admin.theme": "Theme",
+    "admin.layout": "Layout",
+    "admin.show_qr": "Show the hashtags and the QR code to take part",
+    "admin.quiet_seconds": "Quiet moment after (seconds without a new post)",
+    "admin.announcements": "Announcements",
+    "admin.announcements_help":
+      "Shown between earlier posts when the wall is quiet (at most 20, 280 characters each).",
+    "admin.add_announcement": "Add an announcement",
+    "admin.announcement_text": "Text",
+    "admin.announcement_image": "Picture (optional: a /media/… address)",
+    "admin.remove_announcement": "Remove",
+    "admin.announcement_empty": "An announcement has no text: write one or remove it.",
+    "admin.announcement_image_bad":
+      "A picture must be an image from Murmur (an address such as /media/3f2a….webp), or nothing.",
+    "admin.save": "Apply to every screen",
+    "admin.saving": "Applying…",
+    "admin.saved": "Applied: every screen follows now.",
+    "admin.save_failed": "The server could not apply it (error {status}). Try again.",
+    "admin.forbidden": "Only organisers change what the screens show.",
+    "admin.network_error": "Connection lost — nothing was changed. Try again.",
+    "admin.offline": "Cannot reach the server — what is shown below may be out of date.",
+
+    "submit.title": "Post on the wall — {title}",
+    "submit.kicker": "Post on the wall",
+    "submit.intro": "Your words and your photo on the event’s screens.",
+    "submit.name": "Your name",
+    "submit.optional": "(optional)",
+    "submit.name_hint": "Leave it empty to post as “Anonymous”.",
+    "submit.text": "Your message",
+    "submit.text_placeholder": "What are you seeing, thinking, enjoying?",
+    "submit.counter": "{count} / {max}",
+    "submit.photo_add": "Add a photo",
+    "submit.photo_change": "Change the photo",
+    "submit.photo_remove": "Remove the photo",
+    "submit.photo_alt": "Your photo",
+    "submit.no_preview": "No preview for this file; it will be checked when you send it.",
+    "submit.send": "Send",
+    "submit.sending": "Sending…",
+    "submit.consent_pre":
+      "After a moderator approves it, your post is shown on the event’s screens: your name if you give one, your text and your photo.",
+    "submit.consent_post":
+      "Your post is shown on the event’s screens at once (moderators may take it down): your name if you give one, your text and your photo.",
+    "submit.consent_keep": "It is kept {retention}.",
+    "submit.consent_privacy": "Location and camera details are removed from photos.",
+    "submit.consent_agree": "By sending it, you agree.",
+    "submit.done_pending": "Thank you! Your post is waiting for a moderator.",
+    "submit.done_pending_more": "It will appear on the wall once approved.",
+    "submit.done_approved": "Thank you! Your post is on the wall.",
+    "submit.done_approved_more": "Look up at the screens.",
+    "submit.done_rejected": "Your post will not be shown.",
+    "submit.done_rejected_more": "It does not follow the event’s rules ({reason}).",
+    "submit.again": "Post something else",
+    "submit.closed": "This event does not take posts from this page.",
+    "submit.unknown_event": "There is no event called “{slug}”.",
+    "submit.err.empty": "Write a message or add a photo, then send.",
+    "submit.err.text_too_long":
+      "Your message is too long: {limit} characters at most. Shorten it and send it again.",
+    "submit.err.name_too_long": "Your name is too long: {limit} characters at most.",
+    "submit.err.photo_too_large":
+      "This photo is too large: {mb} MB at most. Choose a smaller one, or take a screenshot of it.",
+    "submit.err.photo_pixels": "This photo has too many pixels. Choose a smaller one.",
+    "submit.err.photo_type":
+      "This file is not a photo the wall accepts: choose a JPEG, PNG, WebP or GIF picture.",
+    "submit.err.photo_damaged":
+      "This photo is damaged or incomplete: choose it again, or take a new one.",
+    "submit.err.photo_empty": "This photo is empty: choose it again.",
+    "submit.err.one_photo": "One photo at most.",
+    "submit.err.rate_device": {
+      one: "You have sent the most posts allowed for now. Try again in {count} minute.",
+      other: "You have sent the most posts allowed for now. Try again in {count} minutes.",
+    },
+    "submit.err.rate_address": {
+      one: "Too many posts from this network right now. Try again in {count} minute.",
+      other: "Too many posts from this network right now. Try again in {count} minutes.",
+    },
+    "submit.err.device": "Your browser did not keep this page’s cookie. Reload the page and try again.",
+    "submit.err.origin": "Open this page from the wall’s QR code and send your post from there.",
+    "submit.err.form": "The form could not be sent. Reload the page and try again.",
+    "submit.err.network":
+      "The connection was lost: your post was not sent. Check your connection and try again.",
+    "submit.err.other": "The server could not take your post (error {status}). Try again.",
   },
 
   fr: {
@@ -110,6 +253,12 @@ const STRINGS = {
     "wall.empty_no_tags": "Les messages s’afficheront ici",
     "wall.or": " ou ",
     "wall.unknown_event": "Il n’existe pas d’événement « {slug} ».",
+    "wall.announcement": "Les organisateurs",
+    "wall.announcement_short": "Info",
+    "wall.join": "Publiez avec {tags} ou scannez pour envoyer le vôtre",
+    "wall.join_no_tags": "Scannez pour envoyer le vôtre",
+    "wall.join_qr_alt": "Code QR : la page pour envoyer un message sur ce mur",
+    "wall.logo_alt": "Logo",
 
     "mod.title": "Modération — {title}",
     "mod.heading": "Modération",
@@ -174,6 +323,146 @@ const STRINGS = {
     "login.wrong": "Nom d’utilisateur ou mot de passe incorrect.",
     "login.network": "Le serveur est injoignable. Vérifiez la connexion et réessayez.",
     "login.error": "La connexion a échoué (erreur {status}). Réessayez.",
+
+    "layout.grid": "Mur de messages",
+    "layout.single": "Un message à la fois",
+    "layout.ticker": "Bandeau défilant",
+    "layout.stage": "Incrustation (scène)",
+    "layout.grid_help": "Des colonnes de cartes, les plus récentes en haut. Pour les amphis et les grands écrans.",
+    "layout.single_help":
+      "Un grand message à la fois, environ 8 secondes chacun. Pour un écran de bibliothèque ou de couloir.",
+    "layout.ticker_help":
+      "Un bandeau de messages qui défile en bas, sous le titre de l’événement et le code QR.",
+    "layout.stage_help":
+      "Un message à la fois en bas de l’image, sur fond transparent, pour la régie vidéo (ajoutez ?bg=green à l’adresse d’un écran pour une incrustation sur fond vert).",
+
+    "source.connecting": "connexion",
+    "source.live": "en direct",
+    "source.reconnecting": "reconnexion",
+    "source.rate limited": "limite de débit atteinte",
+    "source.failing": "en échec",
+    "source.failing: bad credentials": "en échec : identifiants refusés",
+    "source.failing: not found": "en échec : introuvable",
+    "source.stopped": "arrêtée",
+
+    "admin.title": "Écrans — {title}",
+    "admin.heading": "Écrans et affichage",
+    "admin.open_wall": "Ouvrir le mur",
+    "admin.open_desk": "Modération",
+    "admin.logout": "Se déconnecter",
+    "admin.signed_in_as": "Connecté·e : {user}",
+    "admin.screens": "Écrans",
+    "admin.screens_empty":
+      "Aucun écran n’est ouvert. Ouvrez {example} sur un écran pour le voir ici.",
+    "admin.col_screen": "Écran",
+    "admin.col_state": "État",
+    "admin.col_layout": "Disposition",
+    "admin.col_size": "Taille",
+    "admin.col_last_seen": "Dernier signe de vie",
+    "admin.col_connected": "Connecté",
+    "admin.state_online": "En ligne",
+    "admin.state_silent": "Muet",
+    "admin.state_offline": "Hors ligne",
+    "admin.silent_for": "sans nouvelles depuis {time}",
+    "admin.seconds": { one: "{count} seconde", other: "{count} secondes" },
+    "admin.minutes": { one: "{count} minute", other: "{count} minutes" },
+    "admin.summary_online": { one: "{count} écran en ligne", other: "{count} écrans en ligne" },
+    "admin.summary_silent": { one: "{count} muet", other: "{count} muets" },
+    "admin.summary_offline": { one: "{count} hors ligne", other: "{count} hors ligne" },
+    "admin.new_screen": "Lien pour un nouvel écran",
+    "admin.new_screen_placeholder": "Nom de l’écran, par ex. hall-a",
+    "admin.layout_event": "La disposition de l’événement",
+    "admin.sources": "Sources",
+    "admin.sources_empty": "Aucune source n’est configurée pour cet événement.",
+    "admin.col_source": "Source",
+    "admin.col_posts": "Messages",
+    "admin.col_last_post": "Dernier message",
+    "admin.col_error": "Dernière erreur",
+    "admin.retry_at": "prochain essai {time}",
+    "admin.display": "Ce que montrent les écrans",
+    "admin.theme": "Thème",
+    "admin.layout": "Disposition",
+    "admin.show_qr": "Afficher les hashtags et le code QR pour participer",
+    "admin.quiet_seconds": "Moment calme après (secondes sans nouveau message)",
+    "admin.announcements": "Annonces",
+    "admin.announcements_help":
+      "Affichées entre d’anciens messages quand le mur est calme (20 au plus, 280 caractères chacune).",
+    "admin.add_announcement": "Ajouter une annonce",
+    "admin.announcement_text": "Texte",
+    "admin.announcement_image": "Image (facultative : une adresse /media/…)",
+    "admin.remove_announcement": "Supprimer",
+    "admin.announcement_empty": "Une annonce n’a pas de texte : écrivez-en un ou supprimez-la.",
+    "admin.announcement_image_bad":
+      "Une image doit venir de Murmur (une adresse comme /media/3f2a….webp), ou rien.",
+    "admin.save": "Appliquer à tous les écrans",
+    "admin.saving": "Application…",
+    "admin.saved": "Appliqué : tous les écrans suivent.",
+    "admin.save_failed": "Le serveur n’a pas pu l’appliquer (erreur {status}). Réessayez.",
+    "admin.forbidden": "Seuls les organisateurs changent ce que montrent les écrans.",
+    "admin.network_error": "Connexion perdue — rien n’a été changé. Réessayez.",
+    "admin.offline": "Le serveur est injoignable — ce qui est affiché peut être dépassé.",
+
+    "submit.title": "Publier sur le mur — {title}",
+    "submit.kicker": "Publier sur le mur",
+    "submit.intro": "Vos mots et votre photo sur les écrans de l’événement.",
+    "submit.name": "Votre nom",
+    "submit.optional": "(facultatif)",
+    "submit.name_hint": "Laissez vide pour publier en « Anonyme ».",
+    "submit.text": "Votre message",
+    "submit.text_placeholder": "Ce que vous voyez, pensez, aimez ?",
+    "submit.counter": "{count} / {max}",
+    "submit.photo_add": "Ajouter une photo",
+    "submit.photo_change": "Changer de photo",
+    "submit.photo_remove": "Retirer la photo",
+    "submit.photo_alt": "Votre photo",
+    "submit.no_preview": "Pas d’aperçu pour ce fichier ; il sera vérifié à l’envoi.",
+    "submit.send": "Envoyer",
+    "submit.sending": "Envoi…",
+    "submit.consent_pre":
+      "Après validation par la modération, votre message s’affiche sur les écrans de l’événement : votre nom si vous l’indiquez, votre texte et votre photo.",
+    "submit.consent_post":
+      "Votre message s’affiche aussitôt sur les écrans de l’événement (la modération peut le retirer) : votre nom si vous l’indiquez, votre texte et votre photo.",
+    "submit.consent_keep": "Il est conservé {retention}.",
+    "submit.consent_privacy": "La localisation et les informations de l’appareil sont retirées des photos.",
+    "submit.consent_agree": "En l’envoyant, vous l’acceptez.",
+    "submit.done_pending": "Merci ! Votre message attend la modération.",
+    "submit.done_pending_more": "Il s’affichera sur le mur une fois validé.",
+    "submit.done_approved": "Merci ! Votre message est sur le mur.",
+    "submit.done_approved_more": "Levez les yeux vers les écrans.",
+    "submit.done_rejected": "Votre message ne sera pas affiché.",
+    "submit.done_rejected_more": "Il ne respecte pas les règles de l’événement.",
+    "submit.again": "Publier autre chose",
+    "submit.closed": "Cet événement ne reçoit pas de messages depuis cette page.",
+    "submit.unknown_event": "Il n’existe pas d’événement « {slug} ».",
+    "submit.err.empty": "Écrivez un message ou ajoutez une photo, puis envoyez.",
+    "submit.err.text_too_long":
+      "Votre message est trop long : {limit} caractères au plus. Raccourcissez-le et renvoyez-le.",
+    "submit.err.name_too_long": "Votre nom est trop long : {limit} caractères au plus.",
+    "submit.err.photo_too_large":
+      "Cette photo est trop lourde : {mb} Mo au plus. Choisissez-en une plus petite, ou faites-en une capture d’écran.",
+    "submit.err.photo_pixels": "Cette photo a trop de pixels. Choisissez-en une plus petite.",
+    "submit.err.photo_type":
+      "Ce fichier n’est pas une photo acceptée : choisissez une image JPEG, PNG, WebP ou GIF.",
+    "submit.err.photo_damaged":
+      "Cette photo est abîmée ou incomplète : choisissez-la de nouveau, ou prenez-en une autre.",
+    "submit.err.photo_empty": "Cette photo est vide : choisissez-la de nouveau.",
+    "submit.err.one_photo": "Une seule photo au plus.",
+    "submit.err.rate_device": {
+      one: "Vous avez envoyé le maximum de messages pour l’instant. Réessayez dans {count} minute.",
+      other: "Vous avez envoyé le maximum de messages pour l’instant. Réessayez dans {count} minutes.",
+    },
+    "submit.err.rate_address": {
+      one: "Trop de messages depuis ce réseau en ce moment. Réessayez dans {count} minute.",
+      other: "Trop de messages depuis ce réseau en ce moment. Réessayez dans {count} minutes.",
+    },
+    "submit.err.device":
+      "Votre navigateur n’a pas gardé le cookie de cette page. Rechargez la page et réessayez.",
+    "submit.err.origin":
+      "Ouvrez cette page depuis le QR code du mur et envoyez votre message depuis celle-ci.",
+    "submit.err.form": "Le formulaire n’a pas pu être envoyé. Rechargez la page et réessayez.",
+    "submit.err.network":
+      "La connexion a été perdue : votre message n’est pas parti. Vérifiez la connexion et réessayez.",
+    "submit.err.other": "Le serveur n’a pas pu prendre votre message (erreur {status}). Réessayez.",
   },
 };
 
@@ -219,7 +508,10 @@ export function t(key, vars = {}) {
   );
 }
 
-/** Fill elements marked data-i18n, data-i18n-placeholder, data-i18n-aria-label, data-i18n-title. */
+/**
+ * Fill elements marked data-i18n, data-i18n-placeholder, data-i18n-aria-label,
+ * data-i18n-title and data-i18n-alt.
+ */
 export function applyI18n(root = document) {
   for (const el of root.querySelectorAll("[data-i18n]")) {
     el.textContent = t(el.dataset.i18n);
@@ -232,6 +524,9 @@ export function applyI18n(root = document) {
   }
   for (const el of root.querySelectorAll("[data-i18n-title]")) {
     el.setAttribute("title", t(el.dataset.i18nTitle));
+  }
+  for (const el of root.querySelectorAll("[data-i18n-alt]")) {
+    el.setAttribute("alt", t(el.dataset.i18nAlt));
   }
 }
 

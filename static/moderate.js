@@ -3,15 +3,24 @@
 //
 // Decisions go through the HTTP API; the server is the judge (compare-and-set), so a card
 // shows what the server says, and a 409 tells the moderator who decided first.
+// Several moderators share one truth: opening (selecting) a card reserves it for a short
+// while, and every desk shows who holds which card and who is online (docs/moderation-desk.md).
 // Post content is hostile: textContent and safe attributes only.
 
 import { applyI18n, relativeTime, setLanguage, t } from "/static/i18n.js";
 import { connect, loginUrl } from "/static/socket.js";
+import { applyDeskStrings, dt } from "/static/desk-strings.js";
+import { openAudit } from "/static/desk-audit.js";
+import { swipeable } from "/static/swipe.js";
 
 const MAX_ONSCREEN = 200;
 const MAX_DECIDED = 150;
 const TIME_REFRESH_MS = 15_000;
 const TOAST_MS = { info: 3500, warning: 9000, error: 9000 };
+// Selecting a card reserves it after this pause (arrow keys fly over cards without it).
+const CLAIM_DELAY_MS = 250;
+// A desk nobody touched for this long stops renewing its reservation: it lapses.
+const IDLE_MS = 60_000;
 
 // Which action each status allows, and where each status is shown.
 const ACTIONS = {
@@ -20,12 +29,20 @@ const ACTIONS = {
   rejected: ["approve"],
   removed: ["restore"],
 };
+const STATUS_ACTIONS = new Set(["approve", "reject", "remove", "restore"]);
 const COLUMN = { pending: "queue", approved: "onscreen", rejected: "decided", removed: "decided" };
 const BUTTON_STYLE = {
   approve: "btn--ok",
   reject: "btn--danger-outline",
   remove: "btn--danger",
   restore: "btn--ok",
+};
+// What a swipe does on a card of each status.
+const SWIPES = {
+  pending: { right: "approve", left: "reject" },
+  approved: { right: null, left: "remove" },
+  rejected: { right: "approve", left: null },
+  removed: { right: "restore", left: null },
 };
 
 const slug = eventSlug();
@@ -39,16 +56,29 @@ const postSeq = new Map(); // id → seq of the change last applied to it
 const cards = new Map(); // id → <article>
 const rendered = new WeakMap(); // <article> → the post object it shows
 const busy = new Set(); // ids with an action in flight
+const claims = new Map(); // id → {by, until}: who holds which card
+const marked = new Set(); // ids selected for a bulk action
+let moderators = []; // [{name, role}] online now
+let me = "";
+let role = "";
+let desk = { undo_seconds: 10, claim_seconds: 30, spotlight_seconds: 15 };
 let csrf = "";
 let socket = null;
 let connection = "connecting";
 let connectionCode;
 let selection = { column: "queue", id: null, index: 0 };
+let paused = null; // null, or the Set of queue ids shown when the queue was paused
+let selecting = false;
+let spotlight = null; // {id, until, post} while a post is in the spotlight
+let lastInput = Date.now();
 
 function eventSlug() {
   const parts = location.pathname.split("/").filter(Boolean);
   return decodeURIComponent(parts[parts.length - 1] ?? "");
 }
+
+const postUrl = (id, what) =>
+  `/api/events/${encodeURIComponent(slug)}/posts/${encodeURIComponent(id)}/${what}`;
 
 // ---------------------------------------------------------------- cards
 
@@ -89,10 +119,14 @@ function avatar(author) {
   return img;
 }
 
-function thumbnail(post) {
-  const media = Array.isArray(post.media)
+function firstImage(post) {
+  return Array.isArray(post.media)
     ? post.media.find((m) => m && isLocalMedia(m.url) && (m.kind ?? "image") === "image")
     : undefined;
+}
+
+function thumbnail(post) {
+  const media = firstImage(post);
   if (!media) return null;
   const figure = element("figure", "card-thumb");
   const frame = element("div", "card-thumb-frame");
@@ -106,12 +140,17 @@ function thumbnail(post) {
   }
   img.src = media.url;
   frame.append(img);
-  if (post.sensitive) {
+  // Sensitive media and pictures behind a content warning stay blurred until tapped.
+  if (post.sensitive || post.content_warning) {
     figure.dataset.sensitive = "true";
     const reveal = element("button", "card-reveal", t("mod.sensitive"));
     reveal.type = "button";
     reveal.dataset.reveal = "";
     frame.append(reveal);
+  }
+  if (post.media_hidden) {
+    figure.dataset.hidden = "true";
+    frame.append(element("span", "card-thumb-hidden", dt("card.media_hidden")));
   }
   figure.append(frame);
   const caption = element("figcaption", "card-alt", String(media.alt || t("mod.no_alt")));
@@ -127,10 +166,31 @@ function decisionText(post) {
     : t(`mod.auto.${post.status}`);
 }
 
+/** The tools a card offers besides its status actions (shown on the selected card). */
+function toolsFor(post) {
+  const tools = [];
+  if (post.status === "approved") {
+    tools.push(post.pinned ? "unpin" : "pin", "spotlight");
+  }
+  if (post.status === "pending" || post.status === "approved") {
+    tools.push("reply");
+    if (firstImage(post)) tools.push(post.media_hidden ? "show-media" : "hide-media");
+  }
+  if (post.status !== "removed") tools.push("block-author");
+  return tools;
+}
+
+function toolLabel(tool, post) {
+  if (tool === "reply" && post.reply) return dt("tool.edit_reply");
+  return dt(`tool.${tool}`);
+}
+
 function fillCard(card, post) {
   const author = post.author && typeof post.author === "object" ? post.author : {};
+  const id = String(post.id);
   card.dataset.status = String(post.status);
-  card.setAttribute("aria-busy", busy.has(String(post.id)) ? "true" : "false");
+  card.dataset.pinned = post.pinned ? "true" : "false";
+  card.setAttribute("aria-busy", busy.has(id) ? "true" : "false");
 
   const head = element("header", "card-head");
   head.append(avatar(author));
@@ -148,7 +208,33 @@ function fillCard(card, post) {
   meta.append(time);
   head.append(meta);
 
-  const parts = [head];
+  const parts = [];
+  if (post.status === "pending") {
+    // A big tap target for bulk selection, shown in selection mode.
+    const mark = element("label", "card-mark");
+    const box = element("input");
+    box.type = "checkbox";
+    box.dataset.mark = "";
+    box.setAttribute("aria-label", dt("desk.mark"));
+    mark.append(box);
+    parts.push(mark);
+  }
+  parts.push(head);
+  const claim = element("p", "card-claim");
+  claim.hidden = true;
+  parts.push(claim);
+
+  const badges = [];
+  if (post.pinned) badges.push(element("li", "card-badge card-badge--pinned", dt("card.pinned")));
+  if (spotlight && String(spotlight.id) === id) {
+    badges.push(element("li", "card-badge card-badge--spotlight", dt("card.spotlight")));
+  }
+  if (badges.length) {
+    const list = element("ul", "card-badges");
+    list.append(...badges);
+    parts.push(list);
+  }
+
   if (post.content_warning) {
     parts.push(element("p", "card-cw", t("mod.cw", { text: String(post.content_warning) })));
   }
@@ -160,6 +246,16 @@ function fillCard(card, post) {
     body.classList.add("card-body--media");
   }
   parts.push(body);
+
+  if (post.reply && typeof post.reply === "object") {
+    const reply = element("section", "card-reply");
+    reply.append(element("p", "card-reply-label", dt("card.answer")));
+    reply.append(element("p", "card-reply-text", String(post.reply.text ?? "")));
+    if (post.reply.by) {
+      reply.append(element("p", "card-reply-by", dt("card.answer_by", { who: post.reply.by })));
+    }
+    parts.push(reply);
+  }
 
   const decision = decisionText(post);
   if (decision) parts.push(element("p", "card-decision", decision));
@@ -178,13 +274,45 @@ function fillCard(card, post) {
     const button = element("button", `btn ${BUTTON_STYLE[action]}`, t(`action.${action}`));
     button.type = "button";
     button.dataset.action = action;
-    button.disabled = busy.has(String(post.id));
+    button.disabled = busy.has(id);
     actions.append(button);
   }
   parts.push(actions);
 
+  const tools = toolsFor(post);
+  if (tools.length) {
+    const row = element("div", "card-tools");
+    for (const tool of tools) {
+      const button = element("button", "btn btn--tool", toolLabel(tool, post));
+      button.type = "button";
+      button.dataset.tool = tool;
+      button.disabled = busy.has(id);
+      if (tool === "block-author") button.classList.add("btn--tool-danger");
+      row.append(button);
+    }
+    parts.push(row);
+  }
+
   card.replaceChildren(...parts);
   rendered.set(card, post);
+  decorate(card);
+}
+
+/** What changes without the post changing: who holds the card, whether it is marked. */
+function decorate(card) {
+  const id = card.dataset.id;
+  const claim = claims.get(id);
+  const other = claim && claim.by !== me ? claim.by : null;
+  if (other) card.dataset.claimedBy = other;
+  else delete card.dataset.claimedBy;
+  const label = card.querySelector(".card-claim");
+  if (label) {
+    label.hidden = !other;
+    label.textContent = other ? dt("desk.claimed_by", { who: other }) : "";
+  }
+  const box = card.querySelector("input[data-mark]");
+  if (box) box.checked = marked.has(id);
+  card.classList.toggle("is-marked", marked.has(id));
 }
 
 function cardFor(post) {
@@ -198,6 +326,11 @@ function cardFor(post) {
   }
   if (rendered.get(card) !== post) fillCard(card, post);
   return card;
+}
+
+function redrawAll() {
+  for (const card of cards.values()) rendered.delete(card);
+  scheduleRender();
 }
 
 // ---------------------------------------------------------------- state
@@ -222,11 +355,13 @@ function remember(post, seq = null) {
   if (seq !== null && known !== undefined && seq < known) return;
   posts.set(id, post);
   if (seq !== null) postSeq.set(id, seq);
+  if (post.status !== "pending") marked.delete(id);
 }
 
 function forget(id) {
   posts.delete(id);
   postSeq.delete(id);
+  marked.delete(id);
 }
 
 function groups() {
@@ -249,10 +384,12 @@ function applyMessage(message) {
       for (const post of Array.isArray(message.posts) ? message.posts : []) {
         remember(post, message.seq);
       }
+      showSpotlight(message.spotlight ?? null);
       break;
     case "post.queued":
     case "post.approved":
     case "post.rejected":
+    case "post.updated":
       remember(message.post, message.seq);
       break;
     case "post.removed": {
@@ -267,8 +404,23 @@ function applyMessage(message) {
         };
         remember(removed, message.seq);
       }
+      if (spotlight && String(spotlight.id) === String(message.id)) showSpotlight(null);
       break;
     }
+    case "spotlight":
+      showSpotlight(message.id === null ? null : message);
+      break;
+    case "claims":
+      claims.clear();
+      for (const claim of Array.isArray(message.claims) ? message.claims : []) {
+        if (claim && claim.id !== undefined) claims.set(String(claim.id), claim);
+      }
+      for (const card of cards.values()) decorate(card);
+      return;
+    case "presence":
+      moderators = Array.isArray(message.moderators) ? message.moderators : [];
+      renderPresence();
+      return;
     default:
       return;
   }
@@ -309,9 +461,12 @@ function render() {
   );
 
   const grouped = groups();
-  for (const [name, group] of Object.entries(grouped)) {
-    reconcile(lists[name], group.map(cardFor));
-  }
+  const waiting = grouped.queue.length;
+  // A paused queue keeps showing what it showed; newcomers wait below the note.
+  const shownQueue = paused ? grouped.queue.filter((p) => paused.has(String(p.id))) : grouped.queue;
+  reconcile(lists.queue, shownQueue.map(cardFor));
+  reconcile(lists.onscreen, grouped.onscreen.map(cardFor));
+  reconcile(lists.decided, grouped.decided.map(cardFor));
   for (const [id, card] of cards) {
     if (!posts.has(id)) {
       card.remove();
@@ -319,19 +474,21 @@ function render() {
     }
   }
 
-  $("queue-count").textContent = String(grouped.queue.length);
-  $("queue-count").setAttribute("aria-label", t("mod.queue_count", { count: grouped.queue.length }));
+  $("queue-count").textContent = String(waiting);
+  $("queue-count").setAttribute("aria-label", t("mod.queue_count", { count: waiting }));
   $("onscreen-count").textContent = String(grouped.onscreen.length);
   $("onscreen-count").setAttribute(
     "aria-label",
     t("mod.onscreen_count", { count: grouped.onscreen.length }),
   );
   $("decided-count").textContent = String(grouped.decided.length);
-  $("queue-empty").hidden = grouped.queue.length > 0;
+  $("queue-empty").hidden = shownQueue.length > 0 || Boolean(paused);
   $("onscreen-empty").hidden = grouped.onscreen.length > 0;
   $("decided-empty").hidden = grouped.decided.length > 0;
-  document.body.dataset.pending = String(grouped.queue.length);
+  document.body.dataset.pending = String(waiting);
   renderOldest(grouped.queue[0]);
+  renderPaused(waiting - shownQueue.length);
+  renderBulk();
   keepSelection(hadFocus);
 }
 
@@ -342,6 +499,34 @@ function renderOldest(oldest) {
     : "";
 }
 
+function renderPaused(hiddenCount) {
+  const note = $("queue-paused");
+  const button = $("pause");
+  button.textContent = paused ? dt("desk.resume") : dt("desk.pause");
+  button.setAttribute("aria-pressed", paused ? "true" : "false");
+  document.body.dataset.paused = paused ? "true" : "false";
+  note.hidden = !paused;
+  note.textContent = !paused
+    ? ""
+    : hiddenCount > 0
+      ? dt("desk.paused", { count: hiddenCount })
+      : dt("desk.paused_none");
+}
+
+function renderPresence() {
+  const list = $("presence");
+  list.replaceChildren(
+    ...moderators.map((m) => {
+      const name = String(m.name ?? "");
+      const item = element("li", "presence-user", name === me ? dt("desk.you", { name }) : name);
+      item.dataset.name = name;
+      item.dataset.role = String(m.role ?? "");
+      item.style.setProperty("--avatar-hue", String(hue(name)));
+      return item;
+    }),
+  );
+}
+
 function refreshTimes() {
   const now = Date.now();
   for (const time of document.querySelectorAll("time.card-time")) {
@@ -349,6 +534,15 @@ function refreshTimes() {
   }
   const first = lists.queue.firstElementChild;
   renderOldest(first ? posts.get(first.dataset.id) : undefined);
+}
+
+function togglePause() {
+  if (paused) {
+    paused = null;
+  } else {
+    paused = new Set(Array.from(lists.queue.children, (card) => card.dataset.id));
+  }
+  render();
 }
 
 // ---------------------------------------------------------------- selection
@@ -369,6 +563,7 @@ function select(column, id, { focus = true } = {}) {
     selection = { column, id: null, index: 0 };
     return;
   }
+  const changed = selection.id !== id;
   selection = { column, id, index: Math.max(0, columnCards(column).indexOf(card)) };
   card.classList.add("is-selected");
   card.setAttribute("aria-current", "true");
@@ -377,6 +572,7 @@ function select(column, id, { focus = true } = {}) {
     card.focus({ preventScroll: true });
     card.scrollIntoView({ block: "nearest" });
   }
+  if (changed) wantClaim(id);
 }
 
 /** After a render: follow the selected card, or take its neighbour if it left the column. */
@@ -386,6 +582,7 @@ function keepSelection(hadFocus) {
   const card = cards.get(selection.id);
   if (card && list.includes(card)) {
     selection.index = list.indexOf(card);
+    card.classList.add("is-selected");
     if (hadFocus && document.activeElement !== card) card.focus({ preventScroll: true });
     return;
   }
@@ -435,10 +632,78 @@ function switchColumn(delta) {
   }
 }
 
-// ---------------------------------------------------------------- actions
+// ---------------------------------------------------------------- claims
 
-function toast(message, kind = "info") {
-  toastEl.textContent = message;
+let claimTimer = 0;
+let renewTimer = 0;
+let claimedId = null; // the card this desk reserved last
+
+/** The moderator opened a card: reserve it once they stay on it a moment. */
+function wantClaim(id) {
+  clearTimeout(claimTimer);
+  clearTimeout(renewTimer);
+  claimTimer = setTimeout(() => claim(id), CLAIM_DELAY_MS);
+}
+
+async function claim(id) {
+  if (selection.id !== id || !posts.has(id)) return;
+  const held = claims.get(id);
+  if (held && held.by !== me) {
+    releaseMine(); // the card shows who has it; ours, elsewhere, is free again
+    return;
+  }
+  if (Date.now() - lastInput > IDLE_MS) return; // nobody at the desk: let it lapse
+  let response;
+  try {
+    response = await request("POST", postUrl(id, "claim"), {});
+  } catch {
+    return; // the connection indicator says why; the next selection tries again
+  }
+  if (response.response.ok) {
+    claimedId = id;
+    clearTimeout(renewTimer);
+    renewTimer = setTimeout(() => claim(id), (desk.claim_seconds * 1000) / 3);
+  }
+}
+
+function releaseMine() {
+  const id = claimedId;
+  claimedId = null;
+  if (id === null || claims.get(id)?.by !== me) return;
+  request("POST", postUrl(id, "release"), {}).catch(() => {});
+}
+
+// ---------------------------------------------------------------- talking to the server
+
+/** One API call; returns {response, body}; throws when the server cannot be reached. */
+async function request(method, url, body) {
+  const response = await fetch(url, {
+    method,
+    headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    credentials: "same-origin",
+  });
+  let parsed = null;
+  try {
+    parsed = await response.json();
+  } catch {
+    parsed = null;
+  }
+  return { response, body: parsed };
+}
+
+function toast(message, kind = "info", action = null) {
+  toastEl.replaceChildren(document.createTextNode(message));
+  if (action) {
+    const button = element("button", "btn btn--primary toast-action", action.label);
+    button.type = "button";
+    button.addEventListener("click", (event) => {
+      event.stopPropagation();
+      toastEl.dataset.visible = "false";
+      action.run();
+    });
+    toastEl.append(" ", button);
+  }
   toastEl.dataset.kind = kind;
   toastEl.dataset.visible = "true";
   clearTimeout(toast.timer);
@@ -453,7 +718,9 @@ function setBusy(id, on) {
   const card = cards.get(id);
   if (!card) return;
   card.setAttribute("aria-busy", on ? "true" : "false");
-  for (const button of card.querySelectorAll("button[data-action]")) button.disabled = on;
+  for (const button of card.querySelectorAll("button[data-action], button[data-tool]")) {
+    button.disabled = on;
+  }
 }
 
 function conflictMessage(post) {
@@ -463,52 +730,76 @@ function conflictMessage(post) {
     : t("mod.conflict", { status });
 }
 
-async function act(id, action) {
-  if (busy.has(id)) return;
+function doneText(kind, reply) {
+  if (STATUS_ACTIONS.has(kind)) return t(`mod.done.${kind}`);
+  if (kind === "block-author") return dt("done.block-author", { count: reply?.posts?.length ?? 0 });
+  return dt(`done.${kind}`);
+}
+
+/**
+ * Do `kind` to post `id` ("approve", "pin", "reply"…) and show the outcome: the new state
+ * and an undo button, or why not. Returns the reply on success, null otherwise.
+ */
+async function perform(id, kind, { method = "POST", path = kind, body = {}, onRefused } = {}) {
+  if (busy.has(id)) return null;
+  clearTimeout(claimTimer);
   setBusy(id, true);
-  let response;
+  let result;
   try {
-    response = await fetch(
-      `/api/events/${encodeURIComponent(slug)}/posts/${encodeURIComponent(id)}/${action}`,
-      {
-        method: "POST",
-        headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
-        body: "{}",
-        credentials: "same-origin",
-      },
-    );
+    result = await request(method, postUrl(id, path), body);
   } catch {
     setBusy(id, false);
     toast(t("mod.network_error"), "error");
-    return;
-  }
-  let body = null;
-  try {
-    body = await response.json();
-  } catch {
-    body = null;
+    return null;
   }
   setBusy(id, false);
-
-  if (response.ok && body && body.post) {
-    remember(body.post, Number.isFinite(body.seq) ? body.seq : null);
-    toast(t(`mod.done.${action}`));
-  } else if (response.status === 409 && body && body.post) {
+  const { response, body: reply } = result;
+  if (response.ok && reply) {
+    const seq = Number.isFinite(reply.seq) ? reply.seq : null;
+    if (reply.post) remember(reply.post, seq);
+    for (const post of Array.isArray(reply.posts) ? reply.posts : []) remember(post, seq);
+    if (kind === "undo") {
+      hideUndo();
+      toast(dt("done.undo"));
+    } else {
+      offerUndo(id, doneText(kind, reply));
+    }
+    scheduleRender();
+    return reply;
+  }
+  if (response.status === 409 && reply?.post) remember(reply.post);
+  if (onRefused && onRefused(response, reply)) {
+    scheduleRender();
+    return null;
+  }
+  if (response.status === 409 && reply?.claim) {
+    // Someone else holds the card: say who, and let the moderator act anyway.
+    toast(String(reply.error), "warning", {
+      label: dt("claim.act_anyway"),
+      run: () => perform(id, kind, { method, path, body: { ...body, override: true } }),
+    });
+  } else if (response.status === 409 && reply?.post && STATUS_ACTIONS.has(kind)) {
     // The server's current state wins; say who decided first.
-    remember(body.post);
-    toast(conflictMessage(body.post), "warning");
+    toast(conflictMessage(reply.post), "warning");
+  } else if (response.status === 409 && reply?.error) {
+    toast(String(reply.error), "warning");
   } else if (response.status === 401) {
     location.assign(loginUrl());
-    return;
+    return null;
   } else if (response.status === 404) {
     forget(id);
     toast(t("mod.not_found"), "warning");
   } else if (response.status === 403) {
-    toast(body?.error ? String(body.error) : t("mod.forbidden"), "error");
+    toast(reply?.error ? String(reply.error) : t("mod.forbidden"), "error");
   } else {
-    toast(body?.error ? String(body.error) : t("mod.error", { status: response.status }), "error");
+    toast(reply?.error ? String(reply.error) : t("mod.error", { status: response.status }), "error");
   }
   scheduleRender();
+  return null;
+}
+
+function act(id, action) {
+  return perform(id, action);
 }
 
 function actOnSelected(key) {
@@ -521,6 +812,251 @@ function actOnSelected(key) {
   if (allowed.includes(action)) act(selection.id, action);
 }
 
+/** A tool of the selected card (pin, spotlight, reply…), by key or by tap. */
+function useTool(id, tool) {
+  const post = posts.get(id);
+  if (!post) return;
+  const offered = toolsFor(post);
+  // One key for both ways: p pins or unpins, m hides or shows the picture.
+  const pick = { pin: ["pin", "unpin"], "hide-media": ["hide-media", "show-media"] }[tool] ?? [
+    tool,
+  ];
+  const chosen = pick.find((name) => offered.includes(name));
+  if (!chosen) return;
+  if (chosen === "reply") openReply(id);
+  else if (chosen === "block-author") openBlock(id);
+  else perform(id, chosen);
+}
+
+// ---------------------------------------------------------------- undo
+
+let undoTarget = null; // {id, timer}
+
+function offerUndo(id, message) {
+  clearTimeout(undoTarget?.timer);
+  $("undo-text").textContent = message;
+  $("undo-bar").hidden = false;
+  undoTarget = { id, timer: setTimeout(hideUndo, desk.undo_seconds * 1000) };
+}
+
+function hideUndo() {
+  clearTimeout(undoTarget?.timer);
+  undoTarget = null;
+  $("undo-bar").hidden = true;
+}
+
+function undo() {
+  if (undoTarget) perform(undoTarget.id, "undo");
+}
+
+// ---------------------------------------------------------------- bulk
+
+function toggleMark(id) {
+  const post = posts.get(id);
+  if (!post || post.status !== "pending") return;
+  if (marked.has(id)) marked.delete(id);
+  else marked.add(id);
+  if (marked.size) setSelecting(true);
+  const card = cards.get(id);
+  if (card) decorate(card);
+  renderBulk();
+}
+
+function setSelecting(on) {
+  selecting = on;
+  if (!on) marked.clear();
+  document.body.dataset.selecting = on ? "true" : "false";
+  $("select-mode").setAttribute("aria-pressed", on ? "true" : "false");
+  $("select-mode").textContent = on ? dt("desk.select_done") : dt("desk.select");
+  for (const card of cards.values()) decorate(card);
+  renderBulk();
+}
+
+function renderBulk() {
+  const count = marked.size;
+  $("bulk-bar").hidden = count === 0;
+  $("bulk-count").textContent = dt("desk.marked", { count });
+  $("bulk-approve").textContent = dt("desk.bulk_approve", { count });
+  $("bulk-reject").textContent = dt("desk.bulk_reject", { count });
+}
+
+async function bulk(action) {
+  const ids = Array.from(marked);
+  if (!ids.length) return;
+  let result;
+  try {
+    result = await request("POST", `/api/events/${encodeURIComponent(slug)}/posts/bulk`, {
+      action,
+      ids: ids.map(Number),
+    });
+  } catch {
+    toast(t("mod.network_error"), "error");
+    return;
+  }
+  const { response, body } = result;
+  if (!response.ok || !Array.isArray(body?.results)) {
+    if (response.status === 401) location.assign(loginUrl());
+    else toast(body?.error ? String(body.error) : t("mod.error", { status: response.status }), "error");
+    return;
+  }
+  const refused = [];
+  for (const outcome of body.results) {
+    if (outcome.post) remember(outcome.post, outcome.status === 200 ? (outcome.seq ?? null) : null);
+    if (outcome.status !== 200) refused.push(outcome);
+  }
+  setSelecting(false);
+  const ok = body.results.length - refused.length;
+  if (refused.length) {
+    toast(
+      dt("desk.bulk_done", { ok, failed: refused.length, first: String(refused[0].error ?? "") }),
+      "warning",
+    );
+  } else {
+    toast(dt("desk.bulk_all_done", { count: ok }));
+  }
+  scheduleRender();
+}
+
+// ---------------------------------------------------------------- replies
+
+const replyDialog = $("reply-dialog");
+let replying = null; // {id, replaces}
+
+function openReply(id) {
+  const post = posts.get(id);
+  if (!post) return;
+  replying = { id, replaces: post.reply?.at ?? null };
+  $("reply-post").textContent = String(post.text ?? "");
+  $("reply-text").value = String(post.reply?.text ?? "");
+  $("reply-withdraw").hidden = !post.reply;
+  $("reply-error").textContent = "";
+  countReply();
+  replyDialog.showModal();
+  $("reply-text").focus();
+}
+
+function countReply() {
+  $("reply-count").textContent = dt("reply.count", {
+    count: $("reply-text").value.length,
+    max: 500,
+  });
+}
+
+async function saveReply(withdraw) {
+  if (!replying) return;
+  const { id, replaces } = replying;
+  const text = $("reply-text").value.trim();
+  if (!withdraw && !text) {
+    $("reply-error").textContent = dt("reply.empty");
+    return;
+  }
+  const refused = (response, body) => {
+    if (response.status !== 409 && response.status !== 400) return false;
+    // Keep the dialog open with what the moderator wrote; saving again replaces the newer
+    // answer on purpose.
+    $("reply-error").textContent = String(body?.error ?? "");
+    if (body?.post && replying?.id === id) replying.replaces = body.post.reply?.at ?? null;
+    return !body?.claim;
+  };
+  const done = await perform(id, withdraw ? "withdraw-reply" : "reply", {
+    method: withdraw ? "DELETE" : "PUT",
+    path: "reply",
+    body: withdraw ? { replaces } : { text, replaces },
+    onRefused: refused,
+  });
+  if (done) {
+    replying = null;
+    replyDialog.close();
+  }
+}
+
+$("reply-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  saveReply(false);
+});
+$("reply-withdraw").addEventListener("click", () => saveReply(true));
+$("reply-cancel").addEventListener("click", () => replyDialog.close());
+$("reply-text").addEventListener("input", countReply);
+
+// ---------------------------------------------------------------- author blocks
+
+const blockDialog = $("block-dialog");
+let blocking = null;
+
+function openBlock(id) {
+  const post = posts.get(id);
+  if (!post) return;
+  blocking = id;
+  const handle = String(post.author?.handle ?? "");
+  $("block-title").textContent = dt("block.title", {
+    who: handle.startsWith("@") ? handle : `@${handle}`,
+  });
+  $("block-body").textContent = dt("block.body", { network: String(post.network ?? "") });
+  $("block-why").value = "";
+  $("block-remove").checked = false;
+  $("block-error").textContent = "";
+  blockDialog.showModal();
+}
+
+$("block-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  if (blocking === null) return;
+  const id = blocking;
+  const done = await perform(id, "block-author", {
+    body: { why: $("block-why").value.trim(), remove_shown: $("block-remove").checked },
+    onRefused: (response, body) => {
+      $("block-error").textContent = String(body?.error ?? "");
+      return response.status === 409 && !body?.claim;
+    },
+  });
+  if (done) {
+    blocking = null;
+    blockDialog.close();
+  }
+});
+$("block-cancel").addEventListener("click", () => blockDialog.close());
+
+// ---------------------------------------------------------------- spotlight
+
+let spotlightTimer = 0;
+
+function showSpotlight(message) {
+  clearTimeout(spotlightTimer);
+  const until = message ? Date.parse(message.until ?? "") : Number.NaN;
+  const live = message && message.id !== null && until > Date.now();
+  const before = spotlight?.id;
+  spotlight = live ? { id: message.id, until, post: message.post ?? null } : null;
+  $("spotlight-bar").hidden = !live;
+  if (live) {
+    const handle = String(message.post?.author?.handle ?? message.id);
+    $("spotlight-text").textContent = dt("spotlight.now", {
+      who: handle.startsWith("@") ? handle : `@${handle}`,
+    });
+    spotlightTimer = setTimeout(() => showSpotlight(null), until - Date.now());
+  }
+  for (const id of [before, spotlight?.id]) {
+    const card = id === undefined || id === null ? null : cards.get(String(id));
+    if (card) rendered.delete(card);
+  }
+  scheduleRender();
+}
+
+$("spotlight-end").addEventListener("click", async () => {
+  try {
+    await request("DELETE", `/api/events/${encodeURIComponent(slug)}/spotlight`, {});
+  } catch {
+    toast(t("mod.network_error"), "error");
+  }
+});
+
+// ---------------------------------------------------------------- audit (organisers)
+
+$("audit-button").addEventListener("click", () =>
+  openAudit(slug).catch(() => toast(t("mod.network_error"), "error")),
+);
+
+// ---------------------------------------------------------------- hands and keys
+
 document.querySelector(".desk").addEventListener("click", (event) => {
   const card = event.target.closest("article.card");
   if (!card) return;
@@ -530,11 +1066,35 @@ document.querySelector(".desk").addEventListener("click", (event) => {
     reveal.remove();
     return;
   }
-  const post = posts.get(card.dataset.id);
-  if (post) select(COLUMN[post.status], card.dataset.id, { focus: false });
+  const id = card.dataset.id;
+  if (event.target.closest("input[data-mark]")) {
+    toggleMark(id);
+    return;
+  }
+  const post = posts.get(id);
+  if (post) select(COLUMN[post.status], id, { focus: false });
   const button = event.target.closest("button[data-action]");
-  if (button && !button.disabled) act(card.dataset.id, button.dataset.action);
+  if (button && !button.disabled) act(id, button.dataset.action);
+  const tool = event.target.closest("button[data-tool]");
+  if (tool && !tool.disabled) useTool(id, tool.dataset.tool);
 });
+
+swipeable(document.querySelector(".desk"), {
+  selector: "article.card",
+  actionsFor(card) {
+    const post = posts.get(card.dataset.id);
+    return post && !busy.has(card.dataset.id) ? (SWIPES[post.status] ?? {}) : {};
+  },
+  onSwipe(card, action) {
+    const post = posts.get(card.dataset.id);
+    if (post) select(COLUMN[post.status], card.dataset.id, { focus: false });
+    act(card.dataset.id, action);
+  },
+});
+
+const onSelected = (fn) => () => {
+  if (selection.id !== null) fn(selection.id);
+};
 
 const KEYS = {
   ArrowDown: () => move(1),
@@ -549,12 +1109,34 @@ const KEYS = {
   r: () => actOnSelected("reject"),
   d: () => actOnSelected("remove"),
   Delete: () => actOnSelected("remove"),
+  p: onSelected((id) => useTool(id, "pin")),
+  s: onSelected((id) => useTool(id, "spotlight")),
+  e: onSelected((id) => useTool(id, "reply")),
+  m: onSelected((id) => useTool(id, "hide-media")),
+  b: onSelected((id) => useTool(id, "block-author")),
+  u: () => undo(),
+  x: onSelected((id) => toggleMark(id)),
+  A: () => bulk("approve"),
+  " ": () => togglePause(),
   "?": () => toggleHelp(),
 };
 
+for (const kind of ["pointerdown", "keydown"]) {
+  document.addEventListener(kind, () => {
+    lastInput = Date.now();
+  });
+}
+
 document.addEventListener("keydown", (event) => {
-  if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return;
+  if (event.defaultPrevented || event.altKey) return;
   if (event.target.closest?.("input, textarea, select, [contenteditable]")) return;
+  if (document.querySelector("dialog[open]:not(#help)")) return;
+  if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === "z" && !event.shiftKey) {
+    event.preventDefault();
+    undo();
+    return;
+  }
+  if (event.ctrlKey || event.metaKey) return;
   if (help.open) {
     if (event.key === "?") {
       event.preventDefault();
@@ -562,6 +1144,8 @@ document.addEventListener("keydown", (event) => {
     }
     return;
   }
+  // Space on a button presses it; elsewhere it pauses the queue.
+  if (event.key === " " && event.target.closest?.("button, summary, a")) return;
   const handler = KEYS[event.key];
   if (!handler) return;
   event.preventDefault();
@@ -575,6 +1159,13 @@ function toggleHelp() {
 
 $("help-button").addEventListener("click", toggleHelp);
 $("help-close").addEventListener("click", () => help.close());
+$("undo-button").addEventListener("click", undo);
+$("pause").addEventListener("click", togglePause);
+$("queue-paused").addEventListener("click", togglePause);
+$("select-mode").addEventListener("click", () => setSelecting(!selecting));
+$("bulk-approve").addEventListener("click", () => bulk("approve"));
+$("bulk-reject").addEventListener("click", () => bulk("reject"));
+$("bulk-clear").addEventListener("click", () => setSelecting(false));
 toastEl.addEventListener("click", () => {
   toastEl.dataset.visible = "false";
 });
@@ -625,11 +1216,24 @@ async function loadEvent() {
   }
 }
 
+async function loadDesk() {
+  try {
+    const response = await fetch(`/api/events/${encodeURIComponent(slug)}/desk`, {
+      credentials: "same-origin",
+    });
+    if (response.ok) desk = { ...desk, ...(await response.json()) };
+  } catch {
+    // Defaults apply until the next page load.
+  }
+}
+
 function relabel() {
   applyI18n();
+  applyDeskStrings();
   renderStatus();
-  for (const card of cards.values()) rendered.delete(card);
-  scheduleRender();
+  renderPresence();
+  setSelecting(selecting);
+  redrawAll();
 }
 
 async function loadSession() {
@@ -651,21 +1255,28 @@ async function loadSession() {
 
 async function start() {
   applyI18n();
+  applyDeskStrings();
   $("event-title").textContent = slug;
   document.title = t("mod.title", { title: slug });
   $("open-wall").href = `/wall/${encodeURIComponent(slug)}`;
   renderStatus();
+  setSelecting(false);
   render();
   setInterval(refreshTimes, TIME_REFRESH_MS);
 
   const session = await loadSession();
   if (!session) return;
   csrf = String(session.csrf_token ?? "");
-  const signedIn = t("mod.signed_in_as", { user: String(session.username ?? "") });
+  me = String(session.username ?? "");
+  role = String(session.role ?? "");
+  const signedIn = t("mod.signed_in_as", { user: me });
   $("user").textContent = signedIn;
   $("logout").title = signedIn;
-  document.body.dataset.user = String(session.username ?? "");
+  document.body.dataset.user = me;
+  document.body.dataset.role = role;
+  $("audit-button").hidden = role !== "organiser";
   loadEvent();
+  loadDesk();
 
   socket = connect(`/ws/moderate/${encodeURIComponent(slug)}`, {
     onMessage(message) {

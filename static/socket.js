@@ -12,6 +12,8 @@ const STABLE_MS = 5_000;
 const MAX_QUICK_RESYNCS = 3;
 // A handshake that has not finished by then is abandoned and retried.
 const CONNECT_TIMEOUT_MS = 10_000;
+// Screens say hello on connect and then this often (docs/protocol.md, "Screens report in").
+const HELLO_MS = 20_000;
 
 export const CLOSE_RESYNC = 4000;
 export const CLOSE_UNAUTHORIZED = 4401;
@@ -28,10 +30,17 @@ export function loginUrl() {
  * onMessage(message) gets each parsed message not applied before.
  * onStatus(state, info) gets "connecting", "online" or "offline"; info.code is the close
  * code when there is one (4404: unknown event).
+ * params: extra query parameters for the URL (e.g. {screen: "hall-a"}).
+ * hello: a function returning a message to send right after each connection opens and
+ * every 20 seconds while it stays open (a screen's `hello`), or null.
  *
- * Returns {close(), reconnect(), seq}: `seq` is the highest seq applied, or null.
+ * Returns {close(), reconnect(), hello(), send(message), seq}: `seq` is the highest seq
+ * applied, or null; hello() sends the hello now (say, after a layout change).
  */
-export function connect(path, { onMessage, onStatus = () => {}, since = null } = {}) {
+export function connect(
+  path,
+  { onMessage, onStatus = () => {}, since = null, params = {}, hello = null } = {},
+) {
   let lastSeq = typeof since === "number" ? since : null;
   let attempt = 0;
   let quickResyncs = 0;
@@ -39,6 +48,7 @@ export function connect(path, { onMessage, onStatus = () => {}, since = null } =
   let retryTimer = 0;
   let stableTimer = 0;
   let connectTimer = 0;
+  let helloTimer = 0;
   let stopped = false;
   let state = null;
 
@@ -55,8 +65,34 @@ export function connect(path, { onMessage, onStatus = () => {}, since = null } =
   function url() {
     const target = new URL(path, location.href);
     target.protocol = location.protocol === "https:" ? "wss:" : "ws:";
+    for (const [key, value] of Object.entries(params ?? {})) {
+      if (value !== null && value !== undefined) target.searchParams.set(key, String(value));
+    }
     if (lastSeq !== null) target.searchParams.set("since", String(lastSeq));
     return target.href;
+  }
+
+  function send(message) {
+    if (!socket || socket.readyState !== WebSocket.OPEN) return false;
+    try {
+      socket.send(JSON.stringify(message));
+      return true;
+    } catch (err) {
+      console.warn("murmur socket: cannot send", err);
+      return false;
+    }
+  }
+
+  function sayHello() {
+    if (typeof hello !== "function") return;
+    let message;
+    try {
+      message = hello();
+    } catch (err) {
+      console.error("murmur socket: hello failed", err);
+      return;
+    }
+    if (message) send(message);
   }
 
   function handle(data) {
@@ -103,6 +139,11 @@ export function connect(path, { onMessage, onStatus = () => {}, since = null } =
       if (socket !== ws) return;
       clearTimeout(connectTimer);
       report("online");
+      if (typeof hello === "function") {
+        sayHello();
+        clearInterval(helloTimer);
+        helloTimer = setInterval(sayHello, HELLO_MS);
+      }
       stableTimer = setTimeout(() => {
         attempt = 0;
         quickResyncs = 0;
@@ -116,6 +157,7 @@ export function connect(path, { onMessage, onStatus = () => {}, since = null } =
       socket = null;
       clearTimeout(stableTimer);
       clearTimeout(connectTimer);
+      clearInterval(helloTimer);
       closed(event.code);
     });
     // An "error" event is always followed by "close": the retry is decided there.
@@ -167,6 +209,10 @@ export function connect(path, { onMessage, onStatus = () => {}, since = null } =
     get seq() {
       return lastSeq;
     },
+    /** Send a message now if connected (true), else drop it (false). */
+    send,
+    /** Send the hello now (a screen whose layout or size changed). */
+    hello: sayHello,
     /** Drop the current connection (if any) and connect again now, with since. */
     reconnect() {
       if (stopped) return;
@@ -174,6 +220,7 @@ export function connect(path, { onMessage, onStatus = () => {}, since = null } =
       socket = null;
       clearTimeout(stableTimer);
       clearTimeout(connectTimer);
+      clearInterval(helloTimer);
       if (ws) ws.close(1000);
       open();
     },
@@ -182,6 +229,7 @@ export function connect(path, { onMessage, onStatus = () => {}, since = null } =
       clearTimeout(retryTimer);
       clearTimeout(stableTimer);
       clearTimeout(connectTimer);
+      clearInterval(helloTimer);
       window.removeEventListener("online", onOnline);
       const ws = socket;
       socket = null;

@@ -1,330 +1,135 @@
-// The wall: approved posts of one event, newest first, live from /ws/wall/{event}.
+// The wall: approved posts of one event, live from /ws/wall/{event}, in the layout and
+// theme the organiser chose (docs/protocol.md, "Display"; docs/screens.md).
+//
+// URL parameters, all optional: ?screen=hall-a names the screen for the organiser's fleet
+// view; ?layout=grid|single|ticker|stage overrides the event's layout for this screen;
+// ?bg=transparent|green makes the background an overlay for video mixing.
 //
 // Post content is hostile: every post-derived string goes in with textContent or a safe
-// attribute, and images load only from Murmur's own /media/.
+// attribute (see wall/cards.js), and images load only from Murmur's own /media/.
 
-import { applyI18n, relativeTime, setLanguage, t } from "/static/i18n.js";
+import { applyI18n, setLanguage, t } from "/static/i18n.js";
 import { connect } from "/static/socket.js";
+// The moderation desk's side of the wall: answers, pins, hidden pictures, the spotlight.
+import { onWallMessage } from "/static/conversation.js";
+import { element, highlighted, refreshTimes } from "/static/wall/cards.js";
+import { createDrift } from "/static/wall/drift.js";
+import { createGrid } from "/static/wall/grid.js";
+import { createPaged } from "/static/wall/paged.js";
+import { Playlist } from "/static/wall/playlist.js";
+import { createTicker } from "/static/wall/ticker.js";
 
-// Cards kept in the page; older ones are dropped so a wall can run for days.
-const MAX_CARDS = 40;
-// Text at most this long gets the larger type.
-const SHORT_TEXT = 90;
-const TIME_REFRESH_MS = 30_000;
+const LAYOUTS = {
+  grid: (ctx) => createGrid(ctx),
+  single: (ctx) => createPaged({ ...ctx, variant: "single" }),
+  ticker: (ctx) => createTicker(ctx),
+  stage: (ctx) => createPaged({ ...ctx, variant: "stage" }),
+};
+const BACKGROUNDS = new Set(["transparent", "green"]);
+const THEME_NAME = /^[a-z0-9][a-z0-9-]{0,39}$/;
+const SCREEN_NAME = /^[A-Za-z0-9][A-Za-z0-9-]{0,39}$/;
+const DEFAULT_DISPLAY = {
+  theme: "dark",
+  layout: "grid",
+  show_qr: false,
+  announcements: [],
+  quiet_seconds: 20,
+};
+
+const BEAT_MS = 1_000;
+const TIME_REFRESH_BEATS = 30;
+const DRIFT_BEATS = 60;
 const CURSOR_IDLE_MS = 3_000;
 
 const slug = eventSlug();
-const postsEl = document.getElementById("posts");
-const emptyEl = document.getElementById("empty");
-const errorEl = document.getElementById("error");
-const statusEl = document.getElementById("status");
-const statusText = document.getElementById("status-text");
-const titleEl = document.getElementById("event-title");
-const tagsEl = document.getElementById("hashtags");
-const clockEl = document.getElementById("clock");
+const params = new URLSearchParams(location.search);
+const screenName = SCREEN_NAME.test(params.get("screen") ?? "") ? params.get("screen") : null;
+const screenLayout = params.get("layout") in LAYOUTS ? params.get("layout") : null;
+const screenBackground = BACKGROUNDS.has(params.get("bg")) ? params.get("bg") : null;
+
+const $ = (id) => document.getElementById(id);
+const root = document.documentElement;
+const postsEl = $("posts");
+const emptyEl = $("empty");
+const errorEl = $("error");
+const statusEl = $("status");
+const statusText = $("status-text");
+const titleEl = $("event-title");
+const tagsEl = $("hashtags");
+const clockEl = $("clock");
+const joinEl = $("join");
+const joinQr = $("join-qr");
+const joinText = $("join-text");
+const joinUrl = $("join-url");
+const bandMark = $("band-mark");
+const bandLogo = $("band-logo");
 
 const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
+const playlist = new Playlist();
+const drift = createDrift(root);
+
+let display = { ...DEFAULT_DISPLAY };
+let layout = null;
 let hashtags = [];
 let connection = "connecting";
 let connectionCode;
+let lastNewAt = performance.now();
+let beats = 0;
+let themeWanted = null;
+let socket = null;
 
 function eventSlug() {
   const parts = location.pathname.split("/").filter(Boolean);
   return decodeURIComponent(parts[parts.length - 1] ?? "");
 }
 
-// ---------------------------------------------------------------- cards
-
-/** Media URLs are used only when they point at Murmur's own media cache. */
-function isLocalMedia(url) {
-  return typeof url === "string" && url.startsWith("/media/") && !url.includes("..");
-}
-
-function initials(name) {
-  const words = String(name || "?").trim().split(/\s+/u).filter(Boolean);
-  const letters = words.slice(0, 2).map((w) => Array.from(w)[0] ?? "");
-  return letters.join("").toUpperCase() || "?";
-}
-
-function hue(text) {
-  let h = 0;
-  for (const ch of String(text)) h = (h * 31 + ch.codePointAt(0)) % 360;
-  return h;
-}
-
-function element(tag, className, text) {
-  const el = document.createElement(tag);
-  if (className) el.className = className;
-  if (text !== undefined) el.textContent = text;
-  return el;
-}
-
-function avatar(author) {
-  const fallback = element("span", "avatar avatar--initials", initials(author.name));
-  fallback.setAttribute("aria-hidden", "true");
-  fallback.style.setProperty("--avatar-hue", String(hue(author.handle || author.name)));
-  if (!isLocalMedia(author.avatar_url)) return fallback;
-  const img = element("img", "avatar");
-  img.alt = "";
-  img.decoding = "async";
-  img.width = 96;
-  img.height = 96;
-  img.addEventListener("error", () => img.replaceWith(fallback), { once: true });
-  img.src = author.avatar_url;
-  return img;
-}
-
-function handleText(handle) {
-  if (!handle) return "";
-  return handle.startsWith("@") ? handle : `@${handle}`;
-}
-
-const TAG_OR_MENTION = /((?<![\p{L}\p{N}_@#])[#@][\p{L}\p{N}_]+(?:@[\w-]+(?:\.[\w-]+)+)?)/u;
-
-/** The text as nodes, hashtags and mentions in their own spans (all as text, never HTML). */
-function highlighted(text) {
-  return text.split(TAG_OR_MENTION).map((part, index) => {
-    if (index % 2 === 0) return document.createTextNode(part);
-    return element("span", part.startsWith("#") ? "card-hashtag" : "card-mention", part);
-  });
-}
-
-function buildCard(post) {
-  const author = post.author && typeof post.author === "object" ? post.author : {};
-  const card = element("article", "card");
-  card.dataset.id = String(post.id);
-  if (post.network) card.dataset.network = String(post.network);
-
-  const head = element("header", "card-author");
-  head.append(avatar(author));
-  const who = element("div", "card-who");
-  who.append(element("span", "card-name", String(author.name || author.handle || "")));
-  const handle = handleText(String(author.handle || ""));
-  if (handle) who.append(element("span", "card-handle", handle));
-  head.append(who);
-  card.append(head);
-
-  if (post.content_warning) {
-    card.append(element("p", "card-cw", String(post.content_warning)));
-  }
-
-  const text = String(post.text ?? "");
-  if (text) {
-    const body = element("p", "card-text");
-    body.append(...highlighted(text));
-    if (text.length <= SHORT_TEXT) card.classList.add("card--short");
-    card.append(body);
-  }
-
-  const media = Array.isArray(post.media)
-    ? post.media.find((m) => m && isLocalMedia(m.url) && (m.kind ?? "image") === "image")
-    : undefined;
-  if (media) {
-    const figure = element("figure", "card-media");
-    const img = element("img");
-    img.alt = String(media.alt ?? "");
-    img.decoding = "async";
-    if (Number.isInteger(media.width) && Number.isInteger(media.height)) {
-      img.width = media.width;
-      img.height = media.height;
-    }
-    img.addEventListener("error", () => figure.remove(), { once: true });
-    img.src = media.url;
-    figure.append(img);
-    card.append(figure);
-    card.classList.add("card--media");
-  }
-
-  const meta = element("footer", "card-meta");
-  const time = element("time", "card-time");
-  if (post.created_at) time.setAttribute("datetime", String(post.created_at));
-  time.textContent = relativeTime(post.created_at);
-  meta.append(time);
-  if (post.network) meta.append(element("span", "card-network", String(post.network)));
-  card.append(meta);
-  return card;
-}
-
-// ---------------------------------------------------------------- state
-
-function cardFor(id) {
-  for (const card of postsEl.children) {
-    if (card.dataset.id === String(id)) return card;
-  }
-  return null;
-}
-
-function trim() {
-  while (postsEl.children.length > MAX_CARDS) drop(postsEl.lastElementChild);
-}
-
-
-function showSnapshot(posts) {
-  const cards = [];
-  const seen = new Set();
-  for (const post of Array.isArray(posts) ? posts : []) {
-    if (!post || post.id === undefined || seen.has(String(post.id))) continue;
-    seen.add(String(post.id));
-    cards.push(buildCard(post));
-    if (cards.length >= MAX_CARDS) break;
-  }
-  for (const card of Array.from(postsEl.children)) drop(card);
-  postsEl.replaceChildren(...cards.map(track));
-  layout({ reflow: true });
+function isQuiet() {
+  return performance.now() - lastNewAt >= display.quiet_seconds * 1000;
 }
 
 // ---------------------------------------------------------------- layout
-//
-// Columns, like a masonry: the grid's own tracks (CSS decides how many fit) give the
-// column width, and wall.js stacks the cards in them. A card keeps its column for life, so
-// a new post only pushes down the cards of the one column it enters (the column whose top
-// post is the oldest): the rest of the wall stays still and readable. Cards are placed
-// with the `translate` property, so a transition slides them.
 
-let layoutQueued = false;
-let columnCount = 0;
-
-function columnsOf(container) {
-  const tracks = getComputedStyle(container).gridTemplateColumns.split(" ").map(parseFloat);
-  return tracks.filter((width) => width > 0);
+function layoutName() {
+  return screenLayout ?? (display.layout in LAYOUTS ? display.layout : "grid");
 }
 
-/** The column a new post enters: an empty one, else the one whose top post is the oldest. */
-function columnForNewPost() {
-  const count = Math.max(1, columnCount);
-  const topIndex = new Array(count).fill(-1);
-  Array.from(postsEl.children).forEach((card, index) => {
-    const column = Number(card.dataset.column);
-    if (column < count && topIndex[column] === -1) topIndex[column] = index;
-  });
-  const empty = topIndex.indexOf(-1);
-  if (empty !== -1) return empty;
-  return topIndex.indexOf(Math.max(...topIndex));
+function useLayout(name) {
+  if (layout?.name === name) return;
+  layout?.destroy();
+  document.body.dataset.layout = name;
+  const bg = screenBackground ?? (name === "stage" ? "transparent" : "");
+  document.body.dataset.bg = bg;
+  root.dataset.bg = bg;
+  layout = LAYOUTS[name]({ root: postsEl, playlist, isQuiet, reducedMotion });
+  layout.reset(playlist.posts);
+  updateEmpty();
+  socket?.hello();
 }
 
-/**
- * Place every card. `instant` skips the slide (a burst of posts, a replay); `reflow`
- * deals all cards out again, newest first, each to the shortest column (a snapshot, or
- * a screen whose number of columns changed).
- */
-function layout({ instant = false, reflow = false } = {}) {
-  layoutQueued = false;
-  const style = getComputedStyle(postsEl);
-  const gap = parseFloat(style.columnGap) || 0;
-  const left = parseFloat(style.paddingLeft) || 0;
-  const top = parseFloat(style.paddingTop) || 0;
-  const tracks = columnsOf(postsEl);
-  const count = Math.max(1, tracks.length);
-  const width = tracks[0] ?? postsEl.clientWidth - 2 * left;
-  const cards = Array.from(postsEl.children);
-  // Write every width, then read every height: one reflow, not one per card.
-  for (const card of cards) card.style.width = `${width}px`;
-  const cardHeights = cards.map((card) => card.offsetHeight);
+// ---------------------------------------------------------------- messages
 
-  const dealt = reflow || count !== columnCount;
-  columnCount = count;
-  const heights = new Array(count).fill(0);
-  const placed = [];
-  cards.forEach((card, index) => {
-    let column = Number(card.dataset.column);
-    if (dealt || !(column >= 0 && column < count)) {
-      column = heights.indexOf(Math.min(...heights));
-      card.dataset.column = String(column);
-    }
-    const x = left + column * (width + gap);
-    const y = top + heights[column];
-    if (instant || dealt || !card.dataset.placed) {
-      // Appear in place: do not slide in from the corner or across the wall.
-      card.classList.add("card--placing");
-      placed.push(card);
-      card.dataset.placed = "true";
-    }
-    card.style.translate = `${x}px ${y}px`;
-    heights[column] += cardHeights[index] + gap;
-  });
-  if (placed.length) {
-    void postsEl.offsetHeight; // commit the positions before transitions come back
-    for (const card of placed) card.classList.remove("card--placing");
-  }
-}
-
-function queueLayout() {
-  if (layoutQueued) return;
-  layoutQueued = true;
-  requestAnimationFrame(() => layout());
-}
-
-// A card changes height when its image loads or the screen is resized: lay out again.
-const resizes = new ResizeObserver(queueLayout);
-resizes.observe(postsEl);
-
-function track(card) {
-  resizes.observe(card);
-  return card;
-}
-
-function drop(card) {
-  resizes.unobserve(card);
-  card.remove();
-}
-
-// Several posts in a short while (a replay after a reconnect, a moderator catching up):
-// no animation, or the cards would be forever half-way somewhere.
-const BURST_WINDOW_MS = 2_000;
-const BURST_SIZE = 3;
-let recentAdds = [];
-
-function inBurst() {
-  const now = performance.now();
-  recentAdds = recentAdds.filter((at) => now - at < BURST_WINDOW_MS);
-  recentAdds.push(now);
-  return recentAdds.length >= BURST_SIZE;
-}
-
-function addPost(post) {
-  if (!post || post.id === undefined) return;
-  const existing = cardFor(post.id);
-  if (existing) {
-    // Already shown (a replay, or an edit): refresh it where it stands.
-    const fresh = track(buildCard(post));
-    fresh.dataset.column = existing.dataset.column ?? "";
-    existing.replaceWith(fresh);
-    resizes.unobserve(existing);
-    layout();
-    return;
-  }
-  const card = track(buildCard(post));
-  card.dataset.column = String(columnForNewPost());
-  const burst = inBurst();
-  if (!reducedMotion.matches && !burst) {
-    card.classList.add("card--new");
-    card.addEventListener("animationend", (event) => {
-      if (event.animationName === "card-glow") card.classList.remove("card--new");
-    });
-  }
-  postsEl.prepend(card);
-  trim();
-  layout({ instant: burst });
-}
-
-function removePost(id) {
-  // At once, no exit animation: a removed post must leave every screen now.
-  const card = cardFor(id);
-  if (!card) return;
-  drop(card);
-  layout();
-}
-
-function onMessage(message) {
+function onMessage(received) {
+  const message = onWallMessage(received); // spotlight; hidden pictures left out (desk)
   switch (message.type) {
     case "snapshot":
-      showSnapshot(message.posts);
+      playlist.reset(message.posts);
+      if (message.display && typeof message.display === "object") applyDisplay(message.display);
+      layout.reset(playlist.posts);
       break;
     case "post.approved":
-      addPost(message.post);
+    case "post.updated": {
+      // post.updated (desk): a pin, an answer or a hidden picture; rebuilt where it stands.
+      const change = playlist.add(message.post);
+      if (change === "new") lastNewAt = performance.now();
+      if (change) layout.add(message.post);
       break;
+    }
     case "post.removed":
-      removePost(message.id);
+      playlist.remove(message.id);
+      layout.remove(message.id);
+      break;
+    case "display":
+      if (message.display && typeof message.display === "object") applyDisplay(message.display);
       break;
     default:
       return; // Messages for other clients, or newer than this page: ignore.
@@ -332,18 +137,138 @@ function onMessage(message) {
   updateEmpty();
 }
 
+// ---------------------------------------------------------------- display
+
+function applyDisplay(next) {
+  const quiet = Number(next.quiet_seconds);
+  display = {
+    theme: typeof next.theme === "string" ? next.theme : display.theme,
+    layout: typeof next.layout === "string" ? next.layout : display.layout,
+    show_qr: Boolean(next.show_qr),
+    announcements: Array.isArray(next.announcements) ? next.announcements : [],
+    quiet_seconds: Number.isFinite(quiet) ? Math.min(3600, Math.max(5, quiet)) : 20,
+  };
+  playlist.setAnnouncements(display.announcements);
+  applyTheme(display.theme);
+  useLayout(layoutName());
+  layout.refresh?.();
+  renderJoin();
+}
+
+function themeOfLink(link) {
+  const match = /\/themes\/([a-z0-9-]+)\/theme\.css$/.exec(link?.getAttribute("href") ?? "");
+  return match ? match[1] : null;
+}
+
+/** Swap the theme's stylesheet; the old one goes once the new one has loaded (no flash). */
+function applyTheme(name) {
+  if (!THEME_NAME.test(name) || name === themeWanted) return;
+  themeWanted = name;
+  const current = $("theme");
+  // The theme counts as applied (body[data-theme]) once its logo is in place too.
+  const done = async () => {
+    await showLogo(name);
+    if (themeWanted !== name) return;
+    document.body.dataset.theme = name;
+    layout?.relayout();
+  };
+  if (themeOfLink(current) === name) {
+    if (current.sheet) done();
+    else current.addEventListener("load", () => themeWanted === name && done(), { once: true });
+    return;
+  }
+  const link = document.createElement("link");
+  link.rel = "stylesheet";
+  link.dataset.theme = name;
+  link.addEventListener(
+    "load",
+    () => {
+      if (themeWanted !== name) {
+        link.remove();
+        return;
+      }
+      for (const old of document.querySelectorAll("link#theme, link[data-theme]")) {
+        if (old !== link) old.remove();
+      }
+      link.id = "theme";
+      done();
+    },
+    { once: true },
+  );
+  link.addEventListener(
+    "error",
+    () => {
+      link.remove();
+      console.warn(`murmur wall: theme ${name} could not be loaded`);
+    },
+    { once: true },
+  );
+  link.href = `/themes/${name}/theme.css`;
+  // Last in <head>: after wall.css, so the theme's custom properties win.
+  document.head.append(link);
+}
+
+/** The theme's logo (theme.toml `logo`, listed by GET /api/themes) in the band, if any. */
+async function showLogo(name) {
+  let logo = null;
+  try {
+    const response = await fetch("/api/themes", { headers: { Accept: "application/json" } });
+    if (response.ok) {
+      const body = await response.json();
+      const theme = (Array.isArray(body.themes) ? body.themes : []).find((t) => t.name === name);
+      if (typeof theme?.logo === "string" && theme.logo.startsWith(`/themes/${name}/`)) {
+        logo = theme.logo;
+      }
+    }
+  } catch {
+    // No logo this time: the Murmur mark stays.
+  }
+  if (themeWanted !== name) return;
+  if (logo) {
+    bandLogo.src = logo;
+    bandLogo.alt = t("wall.logo_alt");
+    try {
+      await bandLogo.decode();
+    } catch {
+      logo = null; // A broken logo file: the Murmur mark stays.
+    }
+    if (themeWanted !== name) return;
+  }
+  if (!logo) bandLogo.removeAttribute("src");
+  bandLogo.hidden = !logo;
+  bandMark.hidden = Boolean(logo);
+}
+
 // ---------------------------------------------------------------- chrome
 
 function updateEmpty() {
-  emptyEl.hidden = postsEl.children.length > 0;
-  document.body.dataset.count = String(postsEl.children.length);
+  const empty = !layout || layout.isEmpty();
+  emptyEl.hidden = !empty;
+  document.body.dataset.count = String(postsEl.querySelectorAll("[data-id]").length);
+}
+
+function tagList() {
+  return hashtags.map((tag) => `#${tag}`).join(t("wall.or"));
 }
 
 function renderEmptyText() {
-  const tags = hashtags.map((tag) => `#${tag}`);
-  emptyEl.textContent = tags.length
-    ? t("wall.empty", { tags: tags.join(t("wall.or")) })
+  emptyEl.textContent = hashtags.length
+    ? t("wall.empty", { tags: tagList() })
     : t("wall.empty_no_tags");
+}
+
+function renderJoin() {
+  joinEl.hidden = !display.show_qr;
+  if (!display.show_qr) return;
+  const qr = `/qr/${encodeURIComponent(slug)}.svg`;
+  if (joinQr.getAttribute("src") !== qr) {
+    joinQr.hidden = false;
+    joinQr.addEventListener("error", () => (joinQr.hidden = true), { once: true });
+    joinQr.src = qr;
+  }
+  const text = hashtags.length ? t("wall.join", { tags: tagList() }) : t("wall.join_no_tags");
+  joinText.replaceChildren(...highlighted(text));
+  joinUrl.textContent = `${location.host}/submit/${encodeURIComponent(slug)}`;
 }
 
 function renderStatus() {
@@ -361,6 +286,7 @@ function renderEvent(event) {
     .filter(Boolean);
   tagsEl.replaceChildren(...hashtags.map((tag) => element("li", "band-tag", `#${tag}`)));
   renderEmptyText();
+  renderJoin();
 }
 
 async function loadEvent() {
@@ -388,19 +314,26 @@ async function loadEvent() {
 function relabel() {
   applyI18n();
   renderEmptyText();
+  renderJoin();
   renderStatus();
-  refreshTimes();
+  refreshClock();
 }
 
-function refreshTimes() {
-  const now = Date.now();
-  for (const time of postsEl.querySelectorAll("time.card-time")) {
-    time.textContent = relativeTime(time.getAttribute("datetime"), now);
-  }
-  clockEl.textContent = new Intl.DateTimeFormat(document.documentElement.lang, {
+function refreshClock(now = Date.now()) {
+  refreshTimes(postsEl, now);
+  clockEl.textContent = new Intl.DateTimeFormat(root.lang, {
     hour: "2-digit",
     minute: "2-digit",
   }).format(now);
+}
+
+/** Once a second: the layout's pacing, and now and then the clock and the drift. */
+function beat() {
+  beats = (beats + 1) % (TIME_REFRESH_BEATS * DRIFT_BEATS);
+  layout.beat(performance.now());
+  if (beats % TIME_REFRESH_BEATS === 0) refreshClock();
+  if (beats % DRIFT_BEATS === 0) drift.step();
+  updateEmpty();
 }
 
 /** Hide the mouse pointer when it has not moved for a while (a screen has no user). */
@@ -425,25 +358,48 @@ async function keepAwake() {
   }
 }
 
+function hello() {
+  const message = {
+    type: "hello",
+    layout: layout?.name ?? layoutName(),
+    width: Math.round(window.innerWidth),
+    height: Math.round(window.innerHeight),
+  };
+  if (screenName) message.screen = screenName;
+  return message;
+}
+
 // ---------------------------------------------------------------- start
 
 applyI18n();
 titleEl.textContent = slug;
 document.title = `${slug} — ${t("app.name")}`;
+useLayout(layoutName());
 renderEmptyText();
 renderStatus();
-updateEmpty();
-refreshTimes();
-setInterval(refreshTimes, TIME_REFRESH_MS);
+refreshClock();
+setInterval(beat, BEAT_MS);
 hideIdleCursor();
 keepAwake();
 document.addEventListener("visibilitychange", () => {
   if (document.visibilityState === "visible") keepAwake();
 });
+// A screen turned or resized tells the organiser its new size (once it has settled).
+let resizeTimer = 0;
+window.addEventListener("resize", () => {
+  clearTimeout(resizeTimer);
+  resizeTimer = setTimeout(() => socket?.hello(), 1_000);
+});
+// Once a font has loaded (the theme's, or a weight first used), text measures differently:
+// fit and place again.
+document.fonts?.addEventListener("loadingdone", () => layout.relayout());
+document.fonts?.ready.then(() => layout.relayout());
 
 loadEvent();
 
-const socket = connect(`/ws/wall/${encodeURIComponent(slug)}`, {
+socket = connect(`/ws/wall/${encodeURIComponent(slug)}`, {
+  params: screenName ? { screen: screenName } : {},
+  hello,
   onMessage(message) {
     onMessage(message);
     if (Number.isFinite(message.seq)) document.body.dataset.seq = String(message.seq);
@@ -455,5 +411,14 @@ const socket = connect(`/ws/wall/${encodeURIComponent(slug)}`, {
   },
 });
 
-// For debugging from the console.
-window.murmurWall = { socket };
+// For debugging from the console, and for the tests' look at memory.
+window.murmurWall = {
+  socket,
+  stats: () => ({
+    layout: layout.name,
+    pool: playlist.size,
+    fresh: playlist.fresh.length,
+    announcements: playlist.announcements.length,
+    nodes: document.getElementsByTagName("*").length,
+  }),
+};

@@ -58,6 +58,7 @@ def test_the_init_template_comments_every_server_key_with_its_default():
     values = tomllib.loads(commented)
     assert set(values) == set(ServerSettings.__struct_fields__)
     del values["secret_key_env"]  # no default to show: unset means "generate one"
+    del values["public_url"]  # an example: unset means "the address each request came to"
     assert ServerSettings(**values) == ServerSettings()
 
 
@@ -144,7 +145,9 @@ def test_a_string_left_open_points_at_the_last_line(error):
 
 def test_an_unknown_top_level_key_is_named_with_its_line(error):
     err = error('# my wall\ntitle = "x"\n')
-    assert str(err) == "murmur.toml:2: title: unknown key (expected one of: server, events)"
+    assert str(err) == (
+        "murmur.toml:2: title: unknown key (expected one of: server, events, media, desk)"
+    )
 
 
 def test_an_unknown_table_points_at_its_header(error):
@@ -161,7 +164,7 @@ def test_an_unknown_key_in_an_event_lists_the_keys_an_event_takes(error):
     err = error(EVENT + 'hashtags = ["JPO2026"]\n\n\n\n\nmoderaton = "post"\n')
     assert str(err) == (
         "murmur.toml:9: events[0].moderaton: unknown key (expected one of: slug, title, "
-        "hashtags, moderation, language, rules, sources, display)"
+        "hashtags, moderation, language, rules, sources, display, submissions)"
     )
 
 
@@ -274,7 +277,7 @@ def test_a_source_without_a_type_is_refused(error):
     err = error(EVENT + "[[events.sources]]\nrate = 1\n")
     assert str(err) == (
         "murmur.toml:4: events[0].sources[0].type: missing required key "
-        '(expected "demo", "mastodon", "bluesky" or "rss")'
+        '(expected "demo", "mastodon", "bluesky", "rss" or "x")'
     )
 
 
@@ -282,7 +285,7 @@ def test_an_unknown_source_type_lists_the_known_ones(error):
     err = error(EVENT + '[[events.sources]]\ntype = "myspace"\n')
     assert str(err) == (
         "murmur.toml:5: events[0].sources[0].type: "
-        'expected "demo", "mastodon", "bluesky" or "rss", got "myspace"'
+        'expected "demo", "mastodon", "bluesky", "rss" or "x", got "myspace"'
     )
 
 

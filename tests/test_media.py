@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
+import os
 import random
 import struct
+import threading
+import time
 import zlib
 from pathlib import Path
 
@@ -249,3 +253,208 @@ def test_path_for_rejects_bad_names(store: MediaStore, name: str) -> None:
     (store.root / ("a" * 32 + ".webp")).write_bytes(b"x")
 
     assert store.path_for(name) is None
+
+
+# -- codes for HTTP callers --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("data", "code"),
+    [
+        (png_header(30_000, 30_000), "too_large"),
+        (encode(noise((400, 300)), "JPEG")[:20_000], "damaged"),
+        (b"plain words", "unsupported"),
+    ],
+)
+async def test_each_refusal_carries_a_code(store: MediaStore, data: bytes, code: str) -> None:
+    with pytest.raises(MediaError) as caught:
+        await store.put_image(data)
+    assert caught.value.code == code
+
+
+# -- renditions ----------------------------------------------------------------------------
+
+
+async def test_a_big_photo_gets_three_renditions_named_for_srcset(store: MediaStore) -> None:
+    media = await store.put_image(encode(noise((4000, 3000), seed=2), "JPEG", quality=80))
+
+    stem = media.url.removeprefix("/media/").removesuffix(".webp")
+    assert (media.width, media.height) == (1600, 1200)
+    assert store.renditions(media) == [
+        (media.url, 1600),
+        (f"/media/{stem}-1080.webp", 1080),
+        (f"/media/{stem}-480.webp", 480),
+    ]
+    sizes = {}
+    for url, _ in store.renditions(media):
+        path = store.path_for(url.removeprefix("/media/"))
+        assert path is not None
+        with Image.open(path) as image:
+            assert image.format == "WEBP"
+            sizes[url] = image.size
+    assert sorted(sizes.values()) == [(480, 360), (1080, 810), (1600, 1200)]
+    assert len(list(store.root.iterdir())) == 3
+
+
+async def test_a_photo_smaller_than_a_rendition_is_not_scaled_up(store: MediaStore) -> None:
+    media = await store.put_image(encode(Image.new("RGB", (800, 600), RED), "PNG"))
+
+    names = sorted(p.name for p in store.root.iterdir())
+    assert len(names) == 2 and names[0].endswith("-480.webp")
+    assert store.renditions(media)[1:] == [(media.url.replace(".webp", "-480.webp"), 480)]
+
+
+def test_only_known_rendition_sizes_are_served(store: MediaStore) -> None:
+    store.root.mkdir(parents=True)
+    for name in ("a" * 32 + ".webp", "a" * 32 + "-480.webp", "a" * 32 + "-999.webp"):
+        (store.root / name).write_bytes(b"x")
+
+    assert store.path_for("a" * 32 + "-480.webp") is not None
+    assert store.path_for("a" * 32 + "-999.webp") is None
+    assert store.path_for("a" * 32 + "-0480.webp") is None
+
+
+# -- animations ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["GIF", "WEBP", "PNG"])
+async def test_an_animation_becomes_its_first_frame_as_a_still(store: MediaStore, fmt: str) -> None:
+    frames = [Image.new("RGB", (64, 64), RED), Image.new("RGB", (64, 64), BLUE)]
+    data = encode(frames[0], fmt, save_all=True, append_images=frames[1:], duration=100, loop=0)
+    with Image.open(io.BytesIO(data)) as source:
+        assert getattr(source, "n_frames", 1) == 2  # the input is animated
+
+    media = await store.put_image(data)
+
+    assert media.kind == "image"
+    image = stored(store, media)
+    assert getattr(image, "n_frames", 1) == 1
+    pixel = image.convert("RGB").getpixel((32, 32))
+    assert isinstance(pixel, tuple) and pixel[0] > 150 > pixel[2]
+
+
+# -- colour --------------------------------------------------------------------------------
+
+
+async def test_a_broken_colour_profile_is_ignored_not_fatal(store: MediaStore) -> None:
+    data = encode(Image.new("RGB", (40, 30), RED), "JPEG", icc_profile=b"not a profile" * 10)
+
+    image = stored(store, await store.put_image(data))
+
+    assert "icc_profile" not in image.info
+    pixel = image.convert("RGB").getpixel((20, 15))
+    assert isinstance(pixel, tuple) and pixel[0] > 180
+
+
+# -- off the loop, a few at a time ------------------------------------------------------------
+
+
+async def test_work_runs_in_worker_threads_at_most_workers_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = MediaStore(tmp_path, workers=2)
+    loop_thread = threading.get_ident()
+    running: list[int] = []
+    peak = 0
+    lock = threading.Lock()
+    real = store._store
+
+    def tracked(data: bytes) -> tuple[str, int, int]:
+        nonlocal peak
+        assert threading.get_ident() != loop_thread
+        with lock:
+            running.append(1)
+            peak = max(peak, len(running))
+        time.sleep(0.05)
+        try:
+            return real(data)
+        finally:
+            with lock:
+                running.pop()
+
+    monkeypatch.setattr(store, "_store", tracked)
+    pictures = [encode(noise((64, 48), seed=n), "PNG") for n in range(6)]
+
+    results = await asyncio.gather(*(store.put_image(p) for p in pictures))
+
+    assert len({m.url for m in results}) == 6
+    assert peak == 2
+
+
+# -- the size cap ----------------------------------------------------------------------------
+
+
+def age(path: Path, seconds: float) -> None:
+    then = time.time() - seconds
+    os.utime(path, (then, then))
+
+
+async def test_the_cache_evicts_the_least_recently_used_pictures(tmp_path: Path) -> None:
+    store = MediaStore(tmp_path, cache_bytes=10**9)
+    media = [await store.put_image(encode(noise((300, 200), seed=n), "PNG")) for n in range(4)]
+    paths = [store.root / m.url.removeprefix("/media/") for m in media]
+    size = paths[0].stat().st_size
+    for n, path in enumerate(paths):
+        age(path, 10_000 - n * 1000)  # the first written is the oldest
+    assert store.path_for(paths[0].name) is not None  # ... but a screen just showed it
+    assert store.usage() == sum(p.stat().st_size for p in paths)
+
+    store.cache_bytes = int(sum(p.stat().st_size for p in paths) + size * 0.5)
+    fresh = await store.put_image(encode(noise((300, 200), seed=9), "PNG"))
+
+    kept = {p.name for p in store.root.iterdir()}
+    assert fresh.url.removeprefix("/media/") in kept
+    assert paths[0].name in kept  # served recently
+    assert paths[1].name not in kept  # the least recently used
+    assert store.usage() <= store.cache_bytes * 0.9 + 1
+    assert store.usage() == sum(p.stat().st_size for p in store.root.iterdir())
+
+
+async def test_eviction_takes_a_pictures_renditions_with_it(tmp_path: Path) -> None:
+    store = MediaStore(tmp_path, cache_bytes=10**9)
+    old = await store.put_image(encode(noise((1200, 900), seed=3), "JPEG"))
+    for url, _ in store.renditions(old):
+        age(store.root / url.removeprefix("/media/"), 5000)
+    store.cache_bytes = 1  # anything new overflows it
+
+    new = await store.put_image(encode(noise((1200, 900), seed=4), "JPEG"))
+
+    names = {p.name for p in store.root.iterdir()}
+    assert names == {url.removeprefix("/media/") for url, _ in store.renditions(new)}
+
+
+async def test_serving_marks_a_picture_used_without_changing_its_modified_time(
+    store: MediaStore,
+) -> None:
+    media = await store.put_image(encode(Image.new("RGB", (20, 20), RED), "PNG"))
+    path = store.root / media.url.removeprefix("/media/")
+    age(path, 5000)
+    before = path.stat()
+
+    store.path_for(path.name)
+
+    after = path.stat()
+    assert after.st_mtime_ns == before.st_mtime_ns
+    assert after.st_atime > before.st_atime + 4000
+
+
+async def test_a_temporary_file_left_by_a_crash_is_cleaned_up(tmp_path: Path) -> None:
+    store = MediaStore(tmp_path)
+    tmp_path.mkdir(exist_ok=True)
+    stale = tmp_path / ".abc.tmp"
+    stale.write_bytes(b"half a picture")
+    age(stale, 7200)
+    recent = tmp_path / ".def.tmp"
+    recent.write_bytes(b"being written")
+
+    await store.put_image(encode(Image.new("RGB", (20, 20), RED), "PNG"))
+
+    assert not stale.exists() and recent.exists()
+
+
+def test_by_default_a_core_is_left_to_the_event_loop(tmp_path: Path) -> None:
+    from wall.media import default_workers
+
+    store = MediaStore(tmp_path)
+
+    assert store.workers == default_workers() == max(1, min(4, (os.cpu_count() or 1) - 1))

@@ -69,6 +69,8 @@ def test_moderators_see_the_queue_and_every_decision_live(live, alice):
         f"{live.ws_url}/ws/moderate/jpo", additional_headers={"Cookie": alice.cookie_header()}
     ) as ws:
         assert recv(ws)["type"] == "snapshot"
+        # Then who holds which card and who is online: messages without a seq.
+        assert {recv(ws)["type"], recv(ws)["type"]} == {"claims", "presence"}
         post_id = live.ingest("jpo", make_post("new"))
         queued = recv(ws)
         assert queued["type"] == "post.queued" and queued["post"]["id"] == post_id

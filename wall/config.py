@@ -376,6 +376,9 @@ INIT_TEMPLATE = """\
 # Networks (CIDR) that server-side fetches may reach although they are not public, such as
 # a campus Mastodon on a private address. Empty: public addresses only (the SSRF guard).
 # fetch_allow = []
+# The address people reach Murmur at, for links that leave the server such as the QR code
+# to the attendees' page. Unset: the address each request came to.
+# public_url = "https://murmur.example.org"
 
 # One [[events]] block per event. Un bloc [[events]] par événement.
 # The slug names its pages: /wall/jpo (screens), /moderate/jpo (tablets), /submit/jpo.
@@ -425,8 +428,10 @@ rate = 0.5
 #
 # [[events.sources]]
 # type = "x"
-# api = "https://api.x.com/2"
+# api = "https://api.x.com"
 # token_env = "X_BEARER_TOKEN"
+# search_fallback = true
+# poll_seconds = 30
 #
 # [[events.sources]]
 # type = "rss"

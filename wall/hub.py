@@ -6,18 +6,25 @@ request handler or a source needs goes through it, so there is no global state.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
+from collections.abc import Iterable
+from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
 import msgspec
 
-from moderation import Action, Mode, Post, Rules
+from moderation import Action, AuthorAction, AuthorRule, History, Mode, Post, Rules
+from moderation.rules import fold
+from wall import wordlists
 from wall.bus import Bus
 from wall.config import env_secret
+from wall.desk import Desk
 from wall.fetch import Guard, make_session
 from wall.ingest import judge
+from wall.language import Detector
 from wall.media import MediaStore
 from wall.screens import Fleet
 from wall.settings import DisplaySettings, EventSettings, Settings
@@ -30,14 +37,49 @@ from wall.views import EventInfo, PostView
 log = logging.getLogger(__name__)
 
 
-def rules_for(event: EventSettings) -> Rules:
+def rules_for(event: EventSettings, *, others: Iterable[EventSettings] = ()) -> Rules:
+    """The pure core's rules for ``event``, built once per event (the word lists compiled).
+
+    ``others`` are the other events: their hashtags hold a post when the event sets
+    ``hold_other_events``. The built-in word lists are read from their package here.
+    """
     r = event.rules
+    own = {fold(tag.lstrip("#")) for tag in event.hashtags}
+    other_hashtags: dict[str, str] = {}
+    for other in others if r.hold_other_events else ():
+        if other.slug != event.slug:
+            for tag in other.hashtags:
+                other_hashtags.setdefault(tag, other.title)
+    for tag in r.other_hashtags:
+        other_hashtags.setdefault(tag, "")
     return Rules(
         mode=Mode(event.moderation),
         blocked_words=tuple(r.blocked_words),
+        held_words=tuple(r.held_words),
+        allowed_words=tuple(r.allowed_words),
+        builtin_terms=tuple(term for code in r.builtin_lists for term in wordlists.terms(code)),
+        authors=tuple(
+            AuthorRule(
+                author=a.author,
+                action=AuthorAction(a.action),
+                set_by=a.set_by,
+                set_at=a.set_at,
+                why=a.why,
+                expires_at=a.expires_at,
+            )
+            for a in r.authors
+        ),
         blocked_authors=tuple(r.blocked_authors),
         trusted_authors=tuple(r.trusted_authors),
         required_hashtags=tuple(r.required_hashtags),
+        other_hashtags={t: w for t, w in other_hashtags.items() if fold(t.lstrip("#")) not in own},
+        languages=tuple(r.languages),
+        hold_bots=r.hold_bots,
+        min_account_age_days=r.min_account_age_days,
+        flood_posts=r.flood_posts,
+        flood_minutes=r.flood_minutes,
+        duplicate_minutes=r.duplicate_minutes,
+        duplicate_similarity=r.duplicate_similarity,
     )
 
 
@@ -54,10 +96,20 @@ class Hub:
     def __init__(self, settings: Settings, *, bus: Bus | None = None) -> None:
         self.settings = settings
         self.events: dict[str, EventSettings] = {e.slug: e for e in settings.events}
-        self.rules: dict[str, Rules] = {e.slug: rules_for(e) for e in settings.events}
+        self.rules: dict[str, Rules] = {}
+        self._rebuild_rules()
+        # Each event's recent posts, for the spam rules; in memory only, so it starts empty
+        # after a restart and fills again as posts arrive.
+        self.history: dict[str, History] = {}
+        self.detector = Detector()
         self.bus = bus or Bus()
         self.store = Store(settings.data_dir / "murmur.sqlite3", on_commit=self.bus.publish)
-        self.media = MediaStore(settings.data_dir / "media")
+        self.desk = Desk(self.store, self.bus, settings.desk)
+        self.media = MediaStore(
+            settings.data_dir / "media",
+            cache_bytes=settings.media.cache_mb * 1024 * 1024,
+            workers=settings.media.workers,
+        )
         self.supervisor = Supervisor(self.ingest)
         self.fleet = Fleet()
         self.guard = Guard(settings.server.fetch_allow)
@@ -80,6 +132,9 @@ class Hub:
                     log.error(
                         "event %s: live settings no longer valid (%s); using the file's", slug, exc
                     )
+        if any(rules.wants_language for rules in self.rules.values()):
+            await asyncio.to_thread(self.detector.load)  # reads the model: not on the loop
+        await self.desk.start(self.events)
         for event in self.events.values():
             self._start_sources(event)
 
@@ -100,7 +155,11 @@ class Hub:
 
     def _apply(self, event: EventSettings) -> None:
         self.events[event.slug] = event
-        self.rules[event.slug] = rules_for(event)
+        self._rebuild_rules()  # every event: one's hashtags are the others' "other events"
+
+    def _rebuild_rules(self) -> None:
+        events = list(self.events.values())
+        self.rules = {e.slug: rules_for(e, others=events) for e in events}
 
     async def reconfigure(
         self, slug: str, changes: dict[str, Any], *, actor: str
@@ -127,6 +186,8 @@ class Hub:
         )
         seq = await self.store.set_overrides(slug, overrides, info, actor=actor)
         self._apply(after)
+        if self.rules[slug].wants_language:
+            await asyncio.to_thread(self.detector.load)
         if after.hashtags != before.hashtags or after.sources != before.sources:
             await self.supervisor.stop_event(slug)
             self._start_sources(after)
@@ -138,13 +199,30 @@ class Hub:
             await self.http.close()
             self.http = None
         if self._started:
+            await self.desk.stop()
             await self.store.close()
             self._started = False
 
     async def ingest(self, slug: str, post: Post) -> PostView | None:
         """Normalise, decide and store one post; ``None`` if it was already stored."""
-        safe, verdict = judge(post, self.rules[slug])
+        rules, now = self.desk.rules(slug, self.rules[slug]), datetime.now(UTC)
+        history = self._history(slug, rules)
+        safe, verdict = judge(post, rules, now=now, history=history, detect=self.detector.detect)
+        if history is not None:
+            history.record(safe, now)  # before any await: the next post sees this one
         return await self.store.ingest(slug, safe, verdict)
+
+    def _history(self, slug: str, rules: Rules) -> History | None:
+        """The event's recent posts when a spam rule needs them, else ``None``."""
+        horizon = rules.history_horizon
+        if horizon is None:
+            self.history.pop(slug, None)
+            return None
+        history = self.history.get(slug)
+        if history is None:
+            history = self.history[slug] = History(horizon=horizon)
+        history.horizon = horizon
+        return history
 
     async def display(self, slug: str) -> DisplaySettings:
         """What the screens of ``slug`` show: the organiser's live change, else the config."""

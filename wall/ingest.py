@@ -8,11 +8,13 @@ the pure core's rules see the post.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from datetime import datetime
 
 import msgspec
 import nh3
 
-from moderation import Author, Media, Post, Rules, Verdict, decide
+from moderation import Author, History, Media, Post, Rules, Verdict, decide
 
 ALLOWED_TAGS = {"p", "br", "a", "span", "strong", "em", "b", "i", "ul", "ol", "li", "blockquote"}
 ALLOWED_ATTRIBUTES = {"a": {"href"}}
@@ -26,6 +28,23 @@ MAX_MEDIA = 4
 _UNSAFE_CHARS = re.compile(
     "[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]"
 )
+
+
+# What a picture's address may be: a file of Murmur's media store (see wall.media), so
+# screens never load a third-party host (DESIGN.md, promise 5).
+_LOCAL_MEDIA = re.compile(r"^/media/[0-9a-f]{32}(?:-[0-9]{2,4})?\.webp$")
+
+
+def local_media(url: str | None) -> str | None:
+    """``url`` when it names a file in Murmur's media store, else None."""
+    return url if url is not None and _LOCAL_MEDIA.fullmatch(url) else None
+
+
+def web_link(url: str | None) -> str | None:
+    """``url`` when it is an http(s) link of sane length (no ``javascript:``), else None."""
+    if url is None or len(url) > 2000 or _UNSAFE_CHARS.search(url) or any(c.isspace() for c in url):
+        return None
+    return url if url.lower().startswith(("https://", "http://")) else None
 
 
 def clean_text(text: str, limit: int) -> str:
@@ -48,12 +67,16 @@ def normalise(post: Post) -> Post:
     author = Author(
         name=clean_text(post.author.name, MAX_NAME) or clean_text(post.author.handle, MAX_NAME),
         handle=clean_text(post.author.handle, MAX_NAME),
-        avatar_url=post.author.avatar_url,
-        profile_url=post.author.profile_url,
+        avatar_url=local_media(post.author.avatar_url),
+        profile_url=web_link(post.author.profile_url),
+        bot=post.author.bot,
+        created_at=post.author.created_at,
     )
     media = tuple(
-        msgspec.structs.replace(m, alt=clean_text(m.alt, 1500)) for m in post.media[:MAX_MEDIA]
-    )
+        msgspec.structs.replace(m, alt=clean_text(m.alt, 1500))
+        for m in post.media
+        if local_media(m.url)
+    )[:MAX_MEDIA]
     tags: dict[str, None] = {}
     for tag in post.hashtags:
         cleaned = clean_text(tag.lstrip("#"), 100)
@@ -62,6 +85,7 @@ def normalise(post: Post) -> Post:
     return msgspec.structs.replace(
         post,
         author=author,
+        url=web_link(post.url),
         text=clean_text(post.text, MAX_TEXT),
         html=sanitise_html(post.html[: MAX_TEXT * 4]),
         content_warning=clean_text(post.content_warning, 500),
@@ -70,10 +94,37 @@ def normalise(post: Post) -> Post:
     )
 
 
-def judge(post: Post, rules: Rules) -> tuple[Post, Verdict]:
-    """Normalise ``post`` and apply the event's rules to it."""
+def judge(
+    post: Post,
+    rules: Rules,
+    *,
+    now: datetime | None = None,
+    history: History | None = None,
+    detect: Callable[[str], str | None] | None = None,
+) -> tuple[Post, Verdict]:
+    """Normalise ``post`` and apply the event's rules to it.
+
+    ``now`` (when the post was received), ``history`` (the event's recent posts) and
+    ``detect`` (a language guesser) feed the rules that need them. When the network gave
+    no language and the rules care (``rules.wants_language``), ``detect`` guesses one; the
+    returned post carries the guess.
+    """
     safe = normalise(post)
-    return safe, decide(safe, rules)
+    detected = None
+    if detect is not None and safe.language is None and rules.wants_language:
+        detected = detect(safe.text)
+    verdict = decide(safe, rules, now=now, history=history, detected_language=detected)
+    if detected is not None:
+        safe = msgspec.structs.replace(safe, language=detected)
+    return safe, verdict
 
 
-__all__ = ["Media", "clean_text", "judge", "normalise", "sanitise_html"]
+__all__ = [
+    "Media",
+    "clean_text",
+    "judge",
+    "local_media",
+    "normalise",
+    "sanitise_html",
+    "web_link",
+]

@@ -91,3 +91,42 @@ MIGRATIONS = (
     );
     """,
 )
+
+MIGRATIONS = (
+    *MIGRATIONS,
+    # 5: the moderation desk. A post's pin, hidden media and reply; for the audit and for
+    # undo, each log entry's action (NULL: a rule, the network, or the second message of
+    # a change), the moderator's reason, the post's state before (JSON) and the batch it
+    # belongs to (one action over several posts, such as blocking an author); and the
+    # authors moderators blocked from a card.
+    """
+    ALTER TABLE posts ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE posts ADD COLUMN media_hidden INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE posts ADD COLUMN reply TEXT;
+    ALTER TABLE log ADD COLUMN action TEXT;
+    ALTER TABLE log ADD COLUMN reason TEXT;
+    ALTER TABLE log ADD COLUMN prior TEXT;
+    ALTER TABLE log ADD COLUMN batch INTEGER;
+    UPDATE log SET action = CASE type
+        WHEN 'post.approved' THEN 'approve'
+        WHEN 'post.rejected' THEN 'reject'
+        WHEN 'post.removed' THEN 'remove'
+        ELSE type END
+    WHERE actor IS NOT NULL;
+    CREATE INDEX log_by_post ON log (post_id, seq);
+    CREATE TABLE author_rules (
+        id INTEGER PRIMARY KEY,
+        event TEXT NOT NULL REFERENCES events(slug),
+        network TEXT NOT NULL,
+        handle TEXT NOT NULL,
+        action TEXT NOT NULL CHECK (action IN ('allow', 'hold', 'block')),
+        why TEXT NOT NULL,
+        set_by TEXT NOT NULL,
+        set_at TEXT NOT NULL,
+        expires_at TEXT,
+        lifted_by TEXT,
+        lifted_at TEXT
+    );
+    CREATE INDEX author_rules_by_event ON author_rules (event, network, handle);
+    """,
+)

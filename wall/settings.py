@@ -6,6 +6,7 @@ Loading a TOML file into these values (with errors that name the key and the lin
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -59,13 +60,79 @@ class ServerSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     # Networks (CIDR) that server-side fetches may reach although they are not public: a
     # campus Mastodon on a private address, or local test servers. Empty: public only.
     fetch_allow: list[str] = []
+    # The address people reach Murmur at (scheme://host[:port]), for links that leave the
+    # server, such as the QR code to the attendees' page. None: the request's own host.
+    public_url: Origin | None = None
+
+
+class MediaSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    # Disk space for the media cache, in megabytes; the least recently used pictures go
+    # first when it is full.
+    cache_mb: Annotated[int, msgspec.Meta(ge=10, le=1_000_000)] = 2048
+    # Pictures processed at once (decode, resize, encode), each in a worker thread.
+    # 0: one less than the machine's cores (at least 1, at most 4), so the server's event
+    # loop keeps a core for the screens while a burst of photos is processed.
+    workers: Annotated[int, msgspec.Meta(ge=0, le=32)] = 0
+
+
+LanguageCode = Annotated[
+    str,
+    msgspec.Meta(
+        pattern=r"^[a-z]{2,3}$", description="a language code (ISO 639-1) such as fr or en"
+    ),
+]
+Moment = Annotated[
+    datetime,
+    msgspec.Meta(
+        tz=True,
+        description="a date and time with its UTC offset, such as 2026-05-14T18:00:00+02:00",
+    ),
+]
+
+
+class AuthorSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    # "handle" on any network, or "network:handle".
+    author: Annotated[str, msgspec.Meta(min_length=1, max_length=300)]
+    # "allow": approved at once; "hold": always waits for a human; "block": rejected.
+    action: Literal["allow", "hold", "block"]
+    # Who set the entry, when and why: moderators read it with the verdict.
+    set_by: Annotated[str, msgspec.Meta(max_length=200)] = ""
+    set_at: Moment | None = None
+    why: Annotated[str, msgspec.Meta(max_length=500)] = ""
+    # When the entry stops applying; unset: never.
+    expires_at: Moment | None = None
 
 
 class RulesSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     blocked_words: list[str] = []
+    # Words and phrases that hold a post for a human (matched like blocked_words).
+    held_words: list[str] = []
+    # Words and phrases the built-in lists never catch (a speaker's name, a town).
+    allowed_words: list[str] = []
+    # Built-in offensive-word lists to apply: "fr", "en".
+    builtin_lists: list[Literal["fr", "en"]] = []
     blocked_authors: list[str] = []
     trusted_authors: list[str] = []
+    # Author entries with who set them, when, why, and an optional expiry.
+    authors: list[AuthorSettings] = []
     required_hashtags: list[Hashtag] = []
+    # Hold posts carrying a hashtag of another event in this file.
+    hold_other_events: bool = False
+    # More hashtags, of events this Murmur does not run, that hold a post.
+    other_hashtags: list[Hashtag] = []
+    # Languages the screens show; a post in another language is held. Empty: any.
+    languages: list[LanguageCode] = []
+    # Hold posts from accounts the network marks as bots.
+    hold_bots: bool = False
+    # Hold posts from accounts younger than this many days (when the network says); 0: off.
+    min_account_age_days: Annotated[int, msgspec.Meta(ge=0, le=3650)] = 0
+    # Posts one author may send within flood_minutes; more are held. 0: off.
+    flood_posts: Annotated[int, msgspec.Meta(ge=0, le=50)] = 0
+    flood_minutes: Annotated[float, msgspec.Meta(gt=0, le=1440)] = 10.0
+    # Look this many minutes back for repeated texts; 0: off.
+    duplicate_minutes: Annotated[float, msgspec.Meta(ge=0, le=1440)] = 0.0
+    # How alike two texts must be to count as a repeat (0.5 to 1; 1: word for word).
+    duplicate_similarity: Annotated[float, msgspec.Meta(ge=0.5, le=1)] = 0.75
 
 
 class DemoSource(
@@ -132,7 +199,19 @@ class RssSource(
     require_hashtags: bool = False
 
 
-SourceSettings = DemoSource | MastodonSource | BlueskySource | RssSource
+class XSource(msgspec.Struct, tag="x", tag_field="type", forbid_unknown_fields=True, kw_only=True):
+    # The X API's base URL (the paths /2/... are added to it).
+    api: HttpUrl = "https://api.x.com"
+    # Environment variable holding the app's bearer token (app-only authentication).
+    token_env: EnvName = "X_BEARER_TOKEN"  # noqa: S105 (a variable's name, not a secret)
+    # Use recent search: to fill the gap after a restart, and instead of the stream when
+    # the app may not stream. Each post read is billed by X.
+    search_fallback: bool = True
+    # Seconds between two recent searches when searching instead of streaming.
+    poll_seconds: Annotated[float, msgspec.Meta(ge=0.05, le=3600)] = 30.0
+
+
+SourceSettings = DemoSource | MastodonSource | BlueskySource | RssSource | XSource
 
 
 ThemeName = Annotated[
@@ -164,6 +243,29 @@ class DisplaySettings(msgspec.Struct, forbid_unknown_fields=True, frozen=True, k
     announcements: Annotated[tuple[Announcement, ...], msgspec.Meta(max_length=20)] = ()
 
 
+class SubmissionSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """The attendees' page, ``/submit/{event}``."""
+
+    # Whether attendees may post from /submit/{event}.
+    enabled: bool = True
+    # Longest text, in characters.
+    max_text: Annotated[int, msgspec.Meta(ge=1, le=5000)] = 500
+    # Largest photo accepted, in megabytes (the media store takes 20 at most).
+    max_photo_mb: Annotated[int, msgspec.Meta(ge=1, le=20)] = 15
+    # Posts per device (a random id in a signed cookie) in any hour; 0: no limit.
+    per_device_per_hour: Annotated[int, msgspec.Meta(ge=0, le=10_000)] = 10
+    # Posts per client address in any hour; 0: no limit. Raise it when many attendees
+    # share one address (a campus network behind NAT).
+    per_address_per_hour: Annotated[int, msgspec.Meta(ge=0, le=100_000)] = 60
+    # How long posts are kept and shown, in the consent line (French, English).
+    retention_fr: Annotated[str, msgspec.Meta(min_length=1, max_length=300)] = (
+        "jusqu’à la fin de l’événement"
+    )
+    retention_en: Annotated[str, msgspec.Meta(min_length=1, max_length=300)] = (
+        "until the end of the event"
+    )
+
+
 class EventSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     slug: Slug
     title: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
@@ -175,11 +277,26 @@ class EventSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     sources: list[SourceSettings] = []
     # What screens show at start; organisers change it live (the live change is kept).
     display: DisplaySettings = msgspec.field(default_factory=DisplaySettings)
+    # The attendees' page.
+    submissions: SubmissionSettings = msgspec.field(default_factory=SubmissionSettings)
+
+
+class DeskSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """The moderation desk (see docs/moderation-desk.md)."""
+
+    # How long after an action its moderator may undo it, in seconds.
+    undo_seconds: Annotated[float, msgspec.Meta(ge=1, le=300)] = 10.0
+    # How long a card stays reserved for the moderator who opened it, unless renewed.
+    claim_seconds: Annotated[int, msgspec.Meta(ge=5, le=600)] = 30
+    # How long a spotlight lasts when the moderator does not say.
+    spotlight_seconds: Annotated[int, msgspec.Meta(ge=3, le=600)] = 15
 
 
 class Settings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     server: ServerSettings = msgspec.field(default_factory=ServerSettings)
     events: list[EventSettings] = []
+    media: MediaSettings = msgspec.field(default_factory=MediaSettings)
+    desk: DeskSettings = msgspec.field(default_factory=DeskSettings)
     # Not read from the file: set by the command line.
     data_dir: Path = Path("murmur-data")
     config_path: Path | None = None
@@ -207,15 +324,20 @@ def with_demo(settings: Settings) -> Settings:
 __all__ = [
     "DEMO_EVENT",
     "Announcement",
+    "AuthorSettings",
     "BlueskySource",
     "DemoSource",
+    "DeskSettings",
     "DisplaySettings",
     "EventSettings",
     "MastodonSource",
+    "MediaSettings",
     "RssSource",
     "RulesSettings",
     "ServerSettings",
     "Settings",
     "SourceSettings",
+    "SubmissionSettings",
+    "XSource",
     "with_demo",
 ]

@@ -21,11 +21,16 @@ from typing import Any, TypeVar
 import msgspec
 
 from moderation import Action, Decision, InvalidTransition, Post, Status, Verdict, transition
+from moderation.flags import Change, Flags, InvalidChange, Reply, change
+from wall.changes import PostState, decode_state, encode_state, message_types
 from wall.migrations import MIGRATIONS
 from wall.settings import DisplaySettings
 from wall.views import (
     MODERATE,
     WALL,
+    AuthorBlocked,
+    AuthorUnblocked,
+    BlockedAuthor,
     DisplayChanged,
     EventChanged,
     EventInfo,
@@ -35,7 +40,10 @@ from wall.views import (
     PostQueued,
     PostRejected,
     PostRemoved,
+    PostUpdated,
     PostView,
+    Spotlight,
+    SpotlightNow,
     encode,
 )
 
@@ -55,11 +63,15 @@ class NotFound(StoreError):
 
 
 class Conflict(StoreError):
-    """The post is not in a state that allows the action; ``post`` is its current state."""
+    """The post is not in a state that allows the action; ``post`` is its current state.
 
-    def __init__(self, message: str, post: PostView) -> None:
+    ``by`` is who brought it there, when the store knows.
+    """
+
+    def __init__(self, message: str, post: PostView, *, by: str | None = None) -> None:
         super().__init__(message)
         self.post = post
+        self.by = by
 
 
 class SchemaTooNew(StoreError):
@@ -70,6 +82,91 @@ class User(msgspec.Struct, frozen=True):
     username: str
     password_hash: str
     role: str
+
+
+class AuditEntry(msgspec.Struct, frozen=True, kw_only=True):
+    """One line of the audit: who did what to which post, when and why.
+
+    ``actor`` is ``None`` when a rule or the network decided; ``action`` is then what
+    happened (``hold``, ``approve``, ``reject``, ``remove``).
+    """
+
+    seq: int
+    at: datetime
+    actor: str | None
+    action: str
+    type: str
+    post_id: int | None
+    reason: str
+    network: str | None
+    author: str | None
+    text: str | None
+
+
+# What an entry logged without a moderator's action means, in the audit.
+_AUTOMATIC = {
+    "post.queued": "hold",
+    "post.approved": "approve",
+    "post.rejected": "reject",
+    "post.removed": "remove",
+}
+_blocked_decoder = msgspec.json.Decoder(AuthorBlocked)
+_spotlight_decoder = msgspec.json.Decoder(Spotlight)
+
+
+def author_key(handle: str) -> str:
+    """How author blocks compare handles: no leading ``@``, case-insensitive."""
+    return handle.strip().lstrip("@").casefold()
+
+
+def _last_actor(conn: sqlite3.Connection, post_id: int) -> str | None:
+    row = conn.execute(
+        "SELECT actor FROM log WHERE post_id = ? AND action IS NOT NULL ORDER BY seq DESC LIMIT 1",
+        (post_id,),
+    ).fetchone()
+    return row[0] if row else None
+
+
+def _blocks(conn: sqlite3.Connection, event: str, now: datetime) -> list[BlockedAuthor]:
+    rows = conn.execute(
+        "SELECT id, network, handle, why, set_by, set_at, expires_at FROM author_rules"
+        " WHERE event = ? AND action = 'block' AND lifted_at IS NULL ORDER BY id",
+        (event,),
+    ).fetchall()
+    blocks = [
+        BlockedAuthor(
+            id=r[0],
+            network=r[1],
+            handle=r[2],
+            why=r[3],
+            set_by=r[4],
+            set_at=datetime.fromisoformat(r[5]),
+            expires_at=datetime.fromisoformat(r[6]) if r[6] else None,
+        )
+        for r in rows
+    ]
+    return [b for b in blocks if b.expires_at is None or b.expires_at > now]
+
+
+def _spotlight(conn: sqlite3.Connection, event: str) -> tuple[int, SpotlightNow] | None:
+    """The seq and state of the spotlight showing now, if one is."""
+    row = conn.execute(
+        "SELECT seq, message FROM log WHERE event = ? AND type = 'spotlight'"
+        " ORDER BY seq DESC LIMIT 1",
+        (event,),
+    ).fetchone()
+    if row is None:
+        return None
+    message = _spotlight_decoder.decode(row[1])
+    if message.id is None or message.until is None or message.until <= _now():
+        return None
+    post = conn.execute(
+        f"SELECT {_POST_COLUMNS} FROM posts WHERE id = ? AND status = ?",
+        (message.id, Status.APPROVED.value),
+    ).fetchone()
+    if post is None:
+        return None  # removed meanwhile: screens took it down
+    return row[0], SpotlightNow(id=message.id, until=message.until, post=_view(post))
 
 
 _post_decoder = msgspec.json.Decoder(Post)
@@ -89,6 +186,14 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+_DONE = {
+    Action.APPROVE: "approved",
+    Action.REJECT: "rejected",
+    Action.REMOVE: "removed",
+    Action.RESTORE: "restored",
+}
+
+
 def _connect(path: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
     conn.execute("PRAGMA journal_mode=WAL")
@@ -99,12 +204,36 @@ def _connect(path: Path) -> sqlite3.Connection:
 
 
 _POST_COLUMNS = (
-    "id, event, status, data, reason, rule, decided_by, decided_at, received_at, updated_seq"
+    "id, event, status, data, reason, rule, decided_by, decided_at, received_at, updated_seq,"
+    " pinned, media_hidden, reply"
 )
+_reply_decoder = msgspec.json.Decoder(Reply)
+_reply_encoder = msgspec.json.Encoder()
+
+
+def _flags(row: Sequence[Any]) -> Flags:
+    reply = row[12]
+    return Flags(
+        pinned=bool(row[10]),
+        media_hidden=bool(row[11]),
+        reply=_reply_decoder.decode(reply) if reply else None,
+    )
+
+
+def _state(row: Sequence[Any]) -> PostState:
+    return PostState(
+        status=Status(row[2]),
+        reason=row[4],
+        rule=row[5],
+        decided_by=row[6],
+        decided_at=datetime.fromisoformat(row[7]) if row[7] else None,
+        flags=_flags(row),
+    )
 
 
 def _view(row: Sequence[Any]) -> PostView:
-    id_, event, status, data, reason, rule, decided_by, decided_at, received_at, _ = row
+    id_, event, status, data, reason, rule, decided_by, decided_at, received_at = row[:9]
+    flags = _flags(row)
     post = _post_decoder.decode(data)
     return PostView(
         id=id_,
@@ -127,7 +256,23 @@ def _view(row: Sequence[Any]) -> PostView:
         rule=rule,
         decided_by=decided_by,
         decided_at=datetime.fromisoformat(decided_at) if decided_at else None,
+        pinned=flags.pinned,
+        media_hidden=flags.media_hidden,
+        reply=flags.reply,
     )
+
+
+def _message(kind: str, view: PostView, actor: str | None) -> Callable[[int], Message]:
+    """The message of type ``kind`` about ``view``, for ``Store._append``."""
+    if kind == "post.removed":
+        return lambda seq: PostRemoved(seq=seq, id=view.id, by=actor)
+    if kind == "post.approved":
+        return lambda seq: PostApproved(seq=seq, post=view)
+    if kind == "post.queued":
+        return lambda seq: PostQueued(seq=seq, post=view)
+    if kind == "post.rejected":
+        return lambda seq: PostRejected(seq=seq, post=view)
+    return lambda seq: PostUpdated(seq=seq, post=view)
 
 
 class Store:
@@ -215,13 +360,34 @@ class Store:
         audience: str,
         actor: str | None,
         build: Callable[[int], Message],
+        *,
+        action: str | None = None,
+        reason: str | None = None,
+        prior: str | None = None,
+        batch: int | None = None,
     ) -> LogEntry:
+        """Log one message. ``action`` (a moderator's), ``reason``, ``prior`` (the post's
+        state before, for undo) and ``batch`` (one action over several posts) are for the
+        audit and for undo; clients never see them."""
         seq = self._seq + 1
         text = encode(build(seq))
         conn.execute(
-            "INSERT INTO log (seq, event, type, post_id, audience, actor, message, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (seq, event, kind, post_id, audience, actor, text, _now().isoformat()),
+            "INSERT INTO log (seq, event, type, post_id, audience, actor, message, created_at,"
+            " action, reason, prior, batch) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                seq,
+                event,
+                kind,
+                post_id,
+                audience,
+                actor,
+                text,
+                _now().isoformat(),
+                action,
+                reason,
+                prior,
+                batch,
+            ),
         )
         self._seq = seq
         return LogEntry(seq=seq, event=event, audience=audience, text=text)
@@ -238,6 +404,91 @@ class Store:
             self._seq = seq_before
             raise
         return result
+
+    async def _run(self, work: Callable[[sqlite3.Connection], tuple[T, list[LogEntry]]]) -> T:
+        """Run ``work`` in one write transaction, then publish the entries it logged."""
+
+        def run() -> T:
+            result, entries = self._transaction(work)
+            self._commit(entries)
+            return result
+
+        return await self._write(run)
+
+    def _read_post(self, conn: sqlite3.Connection, event: str, post_id: int) -> Sequence[Any]:
+        row = conn.execute(
+            f"SELECT {_POST_COLUMNS} FROM posts WHERE id = ? AND event = ?", (post_id, event)
+        ).fetchone()
+        if row is None:
+            raise NotFound(f"no post {post_id} in event {event}")
+        return tuple(row)
+
+    def _apply(
+        self,
+        conn: sqlite3.Connection,
+        row: Sequence[Any],
+        after: PostState,
+        *,
+        actor: str,
+        action: str,
+        reason: str = "",
+        batch: int | None = None,
+        undoable: bool = True,
+    ) -> tuple[PostView, list[LogEntry]]:
+        """Write ``after`` over the post as read in ``row``, and log it (see wall.changes).
+
+        Compare-and-set on the ``updated_seq`` read; the last entry carries the action,
+        the reason and, when ``undoable``, the state before.
+        """
+        before = _state(row)
+        post_id, event, read_seq = row[0], row[1], row[9]
+        types = message_types(before.status, after.status)
+        flags = after.flags
+        cur = conn.execute(
+            "UPDATE posts SET status = ?, reason = ?, rule = ?, decided_by = ?, decided_at = ?,"
+            " pinned = ?, media_hidden = ?, reply = ?, updated_seq = ?"
+            " WHERE id = ? AND updated_seq = ?",
+            (
+                after.status.value,
+                after.reason,
+                after.rule,
+                after.decided_by,
+                after.decided_at.isoformat() if after.decided_at else None,
+                int(flags.pinned),
+                int(flags.media_hidden),
+                _reply_encoder.encode(flags.reply).decode() if flags.reply else None,
+                self._seq + len(types),
+                post_id,
+                read_seq,
+            ),
+        )
+        if cur.rowcount != 1:  # cannot happen with one writer; kept as the invariant
+            raise StoreError("post changed during the update")
+        view = _view(
+            conn.execute(f"SELECT {_POST_COLUMNS} FROM posts WHERE id = ?", (post_id,)).fetchone()
+        )
+        entries = []
+        for index, kind in enumerate(types):
+            last = index == len(types) - 1
+            shown = kind in {"post.approved", "post.removed"} or (
+                kind == "post.updated" and view.status is Status.APPROVED
+            )
+            entries.append(
+                self._append(
+                    conn,
+                    event,
+                    kind,
+                    post_id,
+                    WALL if shown else MODERATE,
+                    actor,
+                    _message(kind, view, actor),
+                    action=action if last else None,
+                    reason=(reason or None) if last else None,
+                    prior=encode_state(before) if last and undoable else None,
+                    batch=batch,
+                )
+            )
+        return view, entries
 
     # -- events --------------------------------------------------------------------------
 
@@ -300,6 +551,7 @@ class Store:
                     WALL,
                     None,
                     lambda seq: PostApproved(seq=seq, post=view),
+                    reason=verdict.reason,
                 )
             elif status is Status.PENDING:
                 entry = self._append(
@@ -310,6 +562,7 @@ class Store:
                     MODERATE,
                     None,
                     lambda seq: PostQueued(seq=seq, post=view),
+                    reason=verdict.reason,
                 )
             else:
                 entry = self._append(
@@ -320,6 +573,7 @@ class Store:
                     MODERATE,
                     None,
                     lambda seq: PostRejected(seq=seq, post=view),
+                    reason=verdict.reason,
                 )
             return view, [entry]
 
@@ -339,78 +593,29 @@ class Store:
         current state when its status does not allow ``action``.
         """
 
-        def work(conn: sqlite3.Connection) -> tuple[int, PostView, list[LogEntry]]:
-            row = conn.execute(
-                f"SELECT {_POST_COLUMNS} FROM posts WHERE id = ? AND event = ?", (post_id, event)
-            ).fetchone()
-            if row is None:
-                raise NotFound(f"no post {post_id} in event {event}")
-            current = Status(row[2])
+        def work(conn: sqlite3.Connection) -> tuple[tuple[int, PostView], list[LogEntry]]:
+            row = self._read_post(conn, event, post_id)
+            before = _state(row)
             try:
-                new = transition(current, action)
+                new = transition(before.status, action)
             except InvalidTransition as exc:
-                raise Conflict(str(exc), _view(row)) from None
-            now = _now().isoformat()
-            why = (
-                reason
-                or {
-                    Action.APPROVE: f"approved by {actor}",
-                    Action.REJECT: f"rejected by {actor}",
-                    Action.REMOVE: f"removed by {actor}",
-                    Action.RESTORE: f"restored by {actor}",
-                }[action]
+                view = _view(row)
+                raise Conflict(str(exc), view, by=view.decided_by) from None
+            why = reason or f"{_DONE[action]} by {actor}"
+            after = msgspec.structs.replace(
+                before,
+                status=new,
+                reason=why,
+                rule="moderator",
+                decided_by=actor,
+                decided_at=_now(),
             )
-            seq = self._seq + 1
-            # Compare-and-set: the WHERE clause re-checks the status we decided from.
-            cur = conn.execute(
-                "UPDATE posts SET status = ?, reason = ?, rule = 'moderator', decided_by = ?,"
-                " decided_at = ?, updated_seq = ? WHERE id = ? AND status = ?",
-                (new.value, why, actor, now, seq, post_id, current.value),
+            view, entries = self._apply(
+                conn, row, after, actor=actor, action=action.value, reason=reason
             )
-            if cur.rowcount != 1:  # cannot happen with one writer; kept as the invariant
-                raise StoreError("post changed during the update")
-            row = conn.execute(
-                f"SELECT {_POST_COLUMNS} FROM posts WHERE id = ?", (post_id,)
-            ).fetchone()
-            view = _view(row)
-            if new is Status.APPROVED:
-                entry = self._append(
-                    conn,
-                    event,
-                    "post.approved",
-                    post_id,
-                    WALL,
-                    actor,
-                    lambda s: PostApproved(seq=s, post=view),
-                )
-            elif new is Status.REJECTED:
-                entry = self._append(
-                    conn,
-                    event,
-                    "post.rejected",
-                    post_id,
-                    MODERATE,
-                    actor,
-                    lambda s: PostRejected(seq=s, post=view),
-                )
-            else:
-                entry = self._append(
-                    conn,
-                    event,
-                    "post.removed",
-                    post_id,
-                    WALL,
-                    actor,
-                    lambda s: PostRemoved(seq=s, id=post_id, by=actor),
-                )
-            return entry.seq, view, [entry]
+            return (entries[-1].seq, view), entries
 
-        def run() -> tuple[int, PostView]:
-            seq, view, entries = self._transaction(work)
-            self._commit(entries)
-            return seq, view
-
-        return await self._write(run)
+        return await self._run(work)
 
     async def withdraw(self, event: str, network: str, network_id: str) -> PostView | None:
         """Its author deleted a post on the network: take it off the queue and the screens.
@@ -453,6 +658,7 @@ class Store:
                     WALL,
                     None,
                     lambda s: PostRemoved(seq=s, id=post_id, by=None),
+                    reason=reason,
                 )
             else:
                 entry = self._append(
@@ -463,6 +669,7 @@ class Store:
                     MODERATE,
                     None,
                     lambda s: PostRejected(seq=s, post=view),
+                    reason=reason,
                 )
             return view, [entry]
 
@@ -517,8 +724,9 @@ class Store:
                 seq = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM log").fetchone()[0]
                 display = _read_display(conn, event)
                 q = f"SELECT {_POST_COLUMNS} FROM posts WHERE event = ? AND status = ?"
+                # Pinned posts first: they stay on the screens whatever comes after.
                 approved = conn.execute(
-                    q + " ORDER BY updated_seq DESC LIMIT ?",
+                    q + " ORDER BY pinned DESC, updated_seq DESC LIMIT ?",
                     (
                         event,
                         Status.APPROVED.value,
@@ -533,7 +741,7 @@ class Store:
                     ).fetchall()
                     decided = conn.execute(
                         f"SELECT {_POST_COLUMNS} FROM posts WHERE event = ? AND status != ?"
-                        " ORDER BY updated_seq DESC LIMIT ?",
+                        " ORDER BY status = 'approved' AND pinned DESC, updated_seq DESC LIMIT ?",
                         (event, Status.PENDING.value, DECIDED_SNAPSHOT_SIZE),
                     ).fetchall()
                     rows = pending + decided
@@ -567,6 +775,392 @@ class Store:
         return await self._read(
             lambda conn: int(conn.execute("SELECT COALESCE(MAX(seq), 0) FROM log").fetchone()[0])
         )
+
+    # -- the moderation desk: pins, media, replies, spotlight, undo, author blocks, audit ------
+
+    async def change(
+        self,
+        event: str,
+        post_id: int,
+        what: Change,
+        *,
+        actor: str,
+        reason: str = "",
+        text: str | None = None,
+        replaces: datetime | None = None,
+    ) -> tuple[int, PostView]:
+        """Pin, unpin, hide or show media, write or withdraw the reply (see moderation.flags).
+
+        Compare-and-set like ``act``: raises NotFound, or Conflict with the current post.
+        """
+
+        def work(conn: sqlite3.Connection) -> tuple[tuple[int, PostView], list[LogEntry]]:
+            row = self._read_post(conn, event, post_id)
+            before = _state(row)
+            view = _view(row)
+            reply = Reply(text=text, by=actor, at=_now()) if text is not None else None
+            try:
+                flags = change(
+                    before.status,
+                    before.flags,
+                    what,
+                    has_media=bool(view.media),
+                    reply=reply,
+                    replaces=replaces,
+                )
+            except InvalidChange as exc:
+                raise Conflict(str(exc), view, by=_last_actor(conn, post_id)) from None
+            after = msgspec.structs.replace(before, flags=flags)
+            view, entries = self._apply(
+                conn, row, after, actor=actor, action=what.value, reason=reason
+            )
+            return (entries[-1].seq, view), entries
+
+        return await self._run(work)
+
+    async def spotlight(
+        self, event: str, post_id: int, *, actor: str, until: datetime, reason: str = ""
+    ) -> tuple[int, PostView]:
+        """Show an approved post full-screen on every screen until ``until``."""
+
+        def work(conn: sqlite3.Connection) -> tuple[tuple[int, PostView], list[LogEntry]]:
+            row = self._read_post(conn, event, post_id)
+            view = _view(row)
+            try:
+                change(view.status, _flags(row), Change.SPOTLIGHT)
+            except InvalidChange as exc:
+                raise Conflict(str(exc), view, by=view.decided_by) from None
+            entry = self._append(
+                conn,
+                event,
+                "spotlight",
+                post_id,
+                WALL,
+                actor,
+                lambda s: Spotlight(seq=s, id=post_id, until=until, post=view, by=actor),
+                action=Change.SPOTLIGHT.value,
+                reason=reason or None,
+            )
+            return (entry.seq, view), [entry]
+
+        return await self._run(work)
+
+    async def end_spotlight(self, event: str, *, actor: str) -> int | None:
+        """End the current spotlight now; ``None`` when none is showing."""
+
+        def work(conn: sqlite3.Connection) -> tuple[int | None, list[LogEntry]]:
+            if _spotlight(conn, event) is None:
+                return None, []
+            entry = self._end_spotlight(conn, event, actor, action="end-spotlight")
+            return entry.seq, [entry]
+
+        return await self._run(work)
+
+    def _end_spotlight(
+        self,
+        conn: sqlite3.Connection,
+        event: str,
+        actor: str,
+        *,
+        action: str,
+        post_id: int | None = None,
+        reason: str | None = None,
+    ) -> LogEntry:
+        return self._append(
+            conn,
+            event,
+            "spotlight",
+            post_id,
+            WALL,
+            actor,
+            lambda s: Spotlight(seq=s, id=None, until=None, post=None, by=actor),
+            action=action,
+            reason=reason,
+        )
+
+    async def current_spotlight(self, event: str) -> SpotlightNow | None:
+        """The post shown full-screen right now, if any (for a screen that connects)."""
+
+        def read(conn: sqlite3.Connection) -> SpotlightNow | None:
+            found = _spotlight(conn, event)
+            return found[1] if found else None
+
+        return await self._read(read)
+
+    async def undo(
+        self, event: str, post_id: int, *, actor: str, window: float
+    ) -> tuple[int, list[PostView], BlockedAuthor | None]:
+        """Revert ``actor``'s last action on a post, as a new logged change.
+
+        Only when that action is still the post's last change and at most ``window``
+        seconds old. An author block undoes as a whole: the rule is lifted and the posts it
+        turned down come back (those changed since are left as they are). Returns the seq,
+        the posts changed and the lifted block. Raises NotFound, or Conflict saying why not.
+        """
+
+        def work(
+            conn: sqlite3.Connection,
+        ) -> tuple[tuple[int, list[PostView], BlockedAuthor | None], list[LogEntry]]:
+            row = self._read_post(conn, event, post_id)
+            last = conn.execute(
+                "SELECT seq, actor, action, type, prior, batch, created_at, message FROM log"
+                " WHERE event = ? AND post_id = ? AND action IS NOT NULL"
+                " ORDER BY seq DESC LIMIT 1",
+                (event, post_id),
+            ).fetchone()
+            if last is None or last[2] == "undo":
+                raise Conflict("There is nothing to undo on this post.", _view(row))
+            if last[1] != actor:
+                raise Conflict(
+                    f"Cannot undo: {last[1]} acted on this post after you.",
+                    _view(row),
+                    by=last[1],
+                )
+            age = (_now() - datetime.fromisoformat(last[6])).total_seconds()
+            if age > window:
+                raise Conflict(
+                    f"Too late to undo: an action can be undone for {window:g} seconds.",
+                    _view(row),
+                )
+            targets = (
+                conn.execute(
+                    "SELECT seq, action, type, prior, post_id, message FROM log"
+                    " WHERE batch = ? ORDER BY seq",
+                    (last[5],),
+                ).fetchall()
+                if last[5] is not None
+                else [(last[0], last[2], last[3], last[4], post_id, last[7])]
+            )
+            entries: list[LogEntry] = []
+            views: list[PostView] = []
+            lifted: BlockedAuthor | None = None
+            for seq, action, kind, prior, target_id, message in targets:
+                why = f"undo of {action}"
+                if kind == "spotlight":
+                    current = _spotlight(conn, event)
+                    if current is None or current[0] != seq:
+                        raise Conflict("This spotlight is already over.", _view(row))
+                    entries.append(
+                        self._end_spotlight(
+                            conn, event, actor, action="undo", post_id=target_id, reason=why
+                        )
+                    )
+                elif kind == "author.blocked":
+                    rule = _blocked_decoder.decode(message).rule
+                    done = self._lift(conn, event, rule.id, actor, action="undo", reason=why)
+                    if done is not None:
+                        lifted = done[0]
+                        entries.append(done[1])
+                elif prior is not None:
+                    target = self._read_post(conn, event, target_id)
+                    if target[9] != seq:
+                        if target_id != post_id:
+                            continue  # changed since by someone else: left as it is
+                        raise Conflict(
+                            "Cannot undo: this post changed since your action.",
+                            _view(target),
+                            by=_last_actor(conn, post_id),
+                        )
+                    view, logged = self._apply(
+                        conn,
+                        target,
+                        decode_state(prior),
+                        actor=actor,
+                        action="undo",
+                        reason=why,
+                        undoable=False,
+                    )
+                    views.append(view)
+                    entries.extend(logged)
+            if not entries:
+                raise Conflict("There is nothing left to undo on this post.", _view(row))
+            return (entries[-1].seq, views, lifted), entries
+
+        return await self._run(work)
+
+    async def block_author(
+        self,
+        event: str,
+        post_id: int,
+        *,
+        actor: str,
+        why: str = "",
+        remove_shown: bool = False,
+        expires_at: datetime | None = None,
+    ) -> tuple[int, BlockedAuthor, list[PostView]]:
+        """Block the author of a post on its network, from its card, in one transaction.
+
+        Their posts waiting in the queue are rejected and, with ``remove_shown``, those on
+        the screens are removed; every entry shares one ``batch`` so undo reverts it all.
+        Raises NotFound, or Conflict when an active block already names them.
+        """
+
+        def work(
+            conn: sqlite3.Connection,
+        ) -> tuple[tuple[int, BlockedAuthor, list[PostView]], list[LogEntry]]:
+            row = self._read_post(conn, event, post_id)
+            card = _view(row)
+            handle = author_key(card.author.handle)
+            now = _now()
+            for active in _blocks(conn, event, now):
+                if active.network == card.network and active.handle == handle:
+                    raise Conflict(
+                        f"This author is already blocked (by {active.set_by}).",
+                        card,
+                        by=active.set_by,
+                    )
+            cur = conn.execute(
+                "INSERT INTO author_rules (event, network, handle, action, why, set_by, set_at,"
+                " expires_at) VALUES (?, ?, ?, 'block', ?, ?, ?, ?)",
+                (
+                    event,
+                    card.network,
+                    handle,
+                    why,
+                    actor,
+                    now.isoformat(),
+                    expires_at.isoformat() if expires_at else None,
+                ),
+            )
+            assert cur.lastrowid is not None
+            rule = BlockedAuthor(
+                id=cur.lastrowid,
+                network=card.network,
+                handle=handle,
+                why=why,
+                set_by=actor,
+                set_at=now,
+                expires_at=expires_at,
+            )
+            batch = self._seq + 1
+            entries = [
+                self._append(
+                    conn,
+                    event,
+                    "author.blocked",
+                    post_id,
+                    MODERATE,
+                    actor,
+                    lambda s: AuthorBlocked(seq=s, rule=rule),
+                    action="block-author",
+                    reason=why or None,
+                    batch=batch,
+                )
+            ]
+            statuses = [Status.PENDING.value] + ([Status.APPROVED.value] if remove_shown else [])
+            marks = ",".join("?" * len(statuses))
+            rows = conn.execute(
+                f"SELECT {_POST_COLUMNS} FROM posts WHERE event = ? AND network = ?"
+                f" AND status IN ({marks}) ORDER BY id",
+                (event, card.network, *statuses),
+            ).fetchall()
+            views = []
+            for found in rows:
+                if author_key(_post_decoder.decode(found[3]).author.handle) != handle:
+                    continue
+                before = _state(found)
+                after = msgspec.structs.replace(
+                    before,
+                    status=(Status.REJECTED if before.status is Status.PENDING else Status.REMOVED),
+                    reason=f"author blocked by {actor}" + (f": {why}" if why else ""),
+                    rule="moderator",
+                    decided_by=actor,
+                    decided_at=now,
+                )
+                view, logged = self._apply(
+                    conn, found, after, actor=actor, action="block-author", reason=why, batch=batch
+                )
+                views.append(view)
+                entries.extend(logged)
+            return (entries[-1].seq, rule, views), entries
+
+        return await self._run(work)
+
+    async def lift_block(
+        self, event: str, rule_id: int, *, actor: str
+    ) -> tuple[int, BlockedAuthor]:
+        """Lift an author block before it expires. Raises NotFound if none is active."""
+
+        def work(conn: sqlite3.Connection) -> tuple[tuple[int, BlockedAuthor], list[LogEntry]]:
+            done = self._lift(conn, event, rule_id, actor, action="unblock")
+            if done is None:
+                raise NotFound(f"no active author block {rule_id} in event {event}")
+            rule, entry = done
+            return (entry.seq, rule), [entry]
+
+        return await self._run(work)
+
+    def _lift(
+        self,
+        conn: sqlite3.Connection,
+        event: str,
+        rule_id: int,
+        actor: str,
+        *,
+        action: str,
+        reason: str | None = None,
+    ) -> tuple[BlockedAuthor, LogEntry] | None:
+        """Lift an active block and log it; ``None`` when it is not active."""
+        rule = next((r for r in _blocks(conn, event, _now()) if r.id == rule_id), None)
+        if rule is None:
+            return None
+        conn.execute(
+            "UPDATE author_rules SET lifted_by = ?, lifted_at = ? WHERE id = ?",
+            (actor, _now().isoformat(), rule_id),
+        )
+        entry = self._append(
+            conn,
+            event,
+            "author.unblocked",
+            None,
+            MODERATE,
+            actor,
+            lambda s: AuthorUnblocked(seq=s, rule=rule, by=actor),
+            action=action,
+            reason=reason,
+        )
+        return rule, entry
+
+    async def blocked_authors(self, event: str) -> list[BlockedAuthor]:
+        """The event's author blocks that apply now (not lifted, not expired)."""
+        return await self._read(lambda conn: _blocks(conn, event, _now()))
+
+    async def audit(self, event: str) -> list[AuditEntry]:
+        """Who did what, when and why: every decision and change, in order.
+
+        Moderators' actions, and what rules and networks decided on their own; the second
+        message of a change (see wall.changes) is left out.
+        """
+
+        def read(conn: sqlite3.Connection) -> list[AuditEntry]:
+            rows = conn.execute(
+                "SELECT log.seq, log.created_at, log.actor, log.action, log.type, log.post_id,"
+                " log.reason, posts.network, posts.data FROM log"
+                " LEFT JOIN posts ON posts.id = log.post_id"
+                " WHERE log.event = ? AND (log.action IS NOT NULL OR log.actor IS NULL"
+                " OR log.type NOT LIKE 'post.%') ORDER BY log.seq",
+                (event,),
+            ).fetchall()
+            entries = []
+            for seq, at, actor, action, kind, post_id, reason, network, data in rows:
+                post = _post_decoder.decode(data) if data else None
+                entries.append(
+                    AuditEntry(
+                        seq=seq,
+                        at=datetime.fromisoformat(at),
+                        actor=actor,
+                        action=action or _AUTOMATIC.get(kind, kind),
+                        type=kind,
+                        post_id=post_id,
+                        reason=reason or "",
+                        network=network,
+                        author=post.author.handle if post else None,
+                        text=post.text[:280] if post else None,
+                    )
+                )
+            return entries
+
+        return await self._read(read)
 
     # -- display ---------------------------------------------------------------------------
 

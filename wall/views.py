@@ -12,6 +12,7 @@ from datetime import datetime
 import msgspec
 
 from moderation import Author, Media, Status
+from moderation.flags import Reply
 from wall.settings import DisplaySettings
 
 
@@ -38,12 +39,25 @@ class PostView(msgspec.Struct, frozen=True, kw_only=True):
     rule: str
     decided_by: str | None
     decided_at: datetime | None
+    # Set from the moderation desk (see docs/moderation-desk.md).
+    pinned: bool = False
+    media_hidden: bool = False
+    reply: Reply | None = None
 
 
 class Snapshot(msgspec.Struct, kw_only=True, tag="snapshot", tag_field="type"):
     seq: int
     posts: list[PostView]
     display: DisplaySettings | None = None
+    spotlight: SpotlightNow | None = None
+
+
+class SpotlightNow(msgspec.Struct, kw_only=True):
+    """The post shown full-screen until ``until``."""
+
+    id: int
+    until: datetime
+    post: PostView
 
 
 class DisplayChanged(msgspec.Struct, kw_only=True, tag="display", tag_field="type"):
@@ -74,6 +88,65 @@ class PostRemoved(msgspec.Struct, kw_only=True, tag="post.removed", tag_field="t
     by: str | None
 
 
+class PostUpdated(PostMessage, tag="post.updated"):
+    """A post's pin, hidden media or reply changed (its status did not)."""
+
+
+class Spotlight(msgspec.Struct, kw_only=True, tag="spotlight", tag_field="type"):
+    """Show ``post`` full-screen until ``until``; ``id`` null ends any spotlight."""
+
+    seq: int
+    id: int | None
+    until: datetime | None
+    post: PostView | None
+    by: str | None
+
+
+class BlockedAuthor(msgspec.Struct, frozen=True, kw_only=True):
+    """An author a moderator blocked from a card (see ``author_rules``)."""
+
+    id: int
+    network: str
+    handle: str
+    why: str
+    set_by: str
+    set_at: datetime
+    expires_at: datetime | None
+
+
+class AuthorBlocked(msgspec.Struct, kw_only=True, tag="author.blocked", tag_field="type"):
+    seq: int
+    rule: BlockedAuthor
+
+
+class AuthorUnblocked(msgspec.Struct, kw_only=True, tag="author.unblocked", tag_field="type"):
+    seq: int
+    rule: BlockedAuthor
+    by: str
+
+
+# Ephemeral messages: moderators only, never logged, without a seq (see wall.desk).
+
+
+class ClaimInfo(msgspec.Struct, frozen=True, kw_only=True):
+    id: int
+    by: str
+    until: datetime
+
+
+class ClaimsChanged(msgspec.Struct, kw_only=True, tag="claims", tag_field="type"):
+    claims: list[ClaimInfo]
+
+
+class Moderator(msgspec.Struct, frozen=True, kw_only=True):
+    name: str
+    role: str
+
+
+class PresenceChanged(msgspec.Struct, kw_only=True, tag="presence", tag_field="type"):
+    moderators: list[Moderator]
+
+
 class EventInfo(msgspec.Struct, frozen=True, kw_only=True):
     """What pages show about an event (as ``GET /api/events/{event}`` returns it)."""
 
@@ -97,6 +170,12 @@ Message = (
     | PostRemoved
     | DisplayChanged
     | EventChanged
+    | PostUpdated
+    | Spotlight
+    | AuthorBlocked
+    | AuthorUnblocked
+    | ClaimsChanged
+    | PresenceChanged
 )
 
 _encoder = msgspec.json.Encoder()
@@ -112,9 +191,16 @@ MODERATE = "moderate"  # entries only moderators see
 
 @dataclass(frozen=True, slots=True)
 class LogEntry:
-    """One committed state change, as the bus carries it: already encoded, once."""
+    """One committed state change, as the bus carries it: already encoded, once.
+
+    ``seq`` 0 marks an ephemeral message (claims, presence): never logged, so never
+    replayed, and always forwarded to live subscribers whatever their position.
+    """
 
     seq: int
     event: str
     audience: str
     text: str
+
+
+EPHEMERAL = 0  # the seq of a message that is not logged (see LogEntry)

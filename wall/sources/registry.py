@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from wall.settings import BlueskySource, DemoSource, MastodonSource, RssSource, SourceSettings
+from wall.settings import (
+    BlueskySource,
+    DemoSource,
+    MastodonSource,
+    RssSource,
+    SourceSettings,
+    XSource,
+)
 from wall.sources import Source
 from wall.sources.context import SourceContext
 
@@ -24,14 +31,18 @@ def build_source(settings: SourceSettings, ctx: SourceContext, name: str) -> Sou
         from wall.sources.mastodon import MastodonFeed
 
         return MastodonFeed(settings, ctx, name)
-    if isinstance(settings, RssSource):
-        from wall.sources.rss import RssFeed
-
-        return RssFeed(settings, ctx, name)
     if isinstance(settings, BlueskySource):
         from wall.sources.bluesky import BlueskyFeed
 
         return BlueskyFeed(settings, ctx, name)
+    if isinstance(settings, RssSource):
+        from wall.sources.rss import RssFeed
+
+        return RssFeed(settings, ctx, name)
+    if isinstance(settings, XSource):
+        from wall.sources.x import XFeed
+
+        return XFeed(settings, ctx, name)
     raise NotImplementedError(
         f"sources of type {type(settings).__struct_config__.tag!r} are not available yet"
     )

@@ -12,6 +12,7 @@ from starlette.routing import Route
 
 from moderation import Action, Status
 from wall.auth import Role, verify_password
+from wall.desk import ClaimHeld, claim_view
 from wall.hub import Hub
 from wall.settings import DisplaySettings
 from wall.store import Conflict, NotFound
@@ -37,6 +38,8 @@ class LoginInput(msgspec.Struct, forbid_unknown_fields=True):
 
 class ActionInput(msgspec.Struct, forbid_unknown_fields=True):
     reason: Annotated[str, msgspec.Meta(max_length=500)] = ""
+    # Act on a card another moderator holds (see docs/moderation-desk.md).
+    override: bool = False
 
 
 def hub_of(request: Request) -> Hub:
@@ -149,13 +152,22 @@ async def act(request: Request) -> Response:
         raise ApiError(404, "Unknown action: use approve, reject, remove or restore.") from None
     post_id = request.path_params["id"]
     data = await read_json(request, ActionInput)
+    hub = hub_of(request)
     try:
-        seq, post = await hub_of(request).act(slug, post_id, action, actor=user, reason=data.reason)
+        seq, post = await hub.desk.act(
+            slug, post_id, action, user=user, reason=data.reason, override=data.override
+        )
     except NotFound:
         raise ApiError(404, f"There is no post {post_id} in this event.") from None
     except Conflict as exc:
-        who = f" (by {exc.post.decided_by})" if exc.post.decided_by else ""
+        who = f" (by {exc.by})" if exc.by else ""
         raise ApiError(409, f"{exc}{who}", extra={"post": msgspec.to_builtins(exc.post)}) from None
+    except ClaimHeld as exc:  # someone else holds the card (see wall.desk)
+        current = await hub.store.get_post(slug, post_id)
+        extra = {"claim": msgspec.to_builtins(claim_view(exc.claim))}
+        if current is not None:
+            extra["post"] = msgspec.to_builtins(current)
+        raise ApiError(409, str(exc), extra=extra) from None
     return JSON({"seq": seq, "post": post})
 
 

@@ -20,7 +20,7 @@ from wall.config import env_secret
 from wall.hub import Hub
 from wall.settings import Settings
 from wall.themes import THEMES
-from wall.web import api, organiser, pages, sockets
+from wall.web import api, desk, organiser, pages, sockets, submit
 from wall.web.errors import ApiError, api_error_handler
 from wall.web.security import CSRFMiddleware, SecurityHeaders
 
@@ -52,6 +52,7 @@ def session_secret(settings: Settings) -> str:
 
 def create_app(settings: Settings) -> Starlette:
     hub = Hub(settings)
+    secret = session_secret(settings)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -65,9 +66,11 @@ def create_app(settings: Settings) -> Starlette:
     app = Starlette(
         routes=[
             *pages.routes,
+            *desk.routes,  # before api's /posts/{id}/{action}
             *api.routes,
             *organiser.routes,
             *sockets.routes,
+            *submit.routes,
             Mount("/static", app=StaticFiles(directory=pages.STATIC), name="static"),
             Mount("/themes", app=StaticFiles(directory=THEMES, check_dir=False), name="themes"),
         ],
@@ -75,7 +78,7 @@ def create_app(settings: Settings) -> Starlette:
             Middleware(SecurityHeaders),
             Middleware(
                 SessionMiddleware,
-                secret_key=session_secret(settings),
+                secret_key=secret,
                 session_cookie=SESSION_COOKIE,
                 max_age=settings.server.session_hours * 3600,
                 same_site="lax",
@@ -88,4 +91,5 @@ def create_app(settings: Settings) -> Starlette:
     )
     app.state.hub = hub
     app.state.login_throttle = LoginThrottle()
+    app.state.submit_desk = submit.SubmitDesk(secret)
     return app

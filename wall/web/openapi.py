@@ -12,6 +12,7 @@ import msgspec
 
 from wall.settings import DisplaySettings
 from wall.views import PostView
+from wall.web.desk_openapi import desk_openapi
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -72,6 +73,92 @@ def _action(verb: str, effect: str) -> dict[str, Any]:
             },
         }
     }
+
+
+_REFUSAL = _json(
+    {
+        "allOf": [
+            _ref("Error"),
+            {"type": "object", "properties": {"code": {"type": "string"}}},
+        ]
+    },
+    "A refusal: `error` says why and what to do; `code` names it for the page",
+)
+_SUBMISSIONS: dict[str, Any] = {
+    "get": {
+        "summary": "What the attendees' page needs: the event, the limits, the consent line",
+        "operationId": "submissionForm",
+        "parameters": [_EVENT_PARAM],
+        "responses": {
+            "200": _json(
+                {
+                    "type": "object",
+                    "properties": {
+                        "slug": {"type": "string"},
+                        "url": {"type": ["string", "null"], "description": "The page's address"},
+                        "title": {"type": "string"},
+                        "hashtags": {"type": "array", "items": {"type": "string"}},
+                        "language": {"type": ["string", "null"]},
+                        "moderation": {"type": "string", "enum": ["pre", "post"]},
+                        "enabled": {"type": "boolean"},
+                        "max_text": {"type": "integer"},
+                        "max_name": {"type": "integer"},
+                        "max_photo_bytes": {"type": "integer"},
+                        "retention": {
+                            "type": "object",
+                            "properties": {"fr": {"type": "string"}, "en": {"type": "string"}},
+                        },
+                    },
+                },
+                "The form's settings",
+            ),
+            "404": _REFUSAL,
+        },
+    },
+    "post": {
+        "summary": "An attendee's post (from /submit/{event}; no login, no CSRF token)",
+        "description": (
+            "Needs the device cookie set by /submit/{event} and a same-origin request. "
+            "Rate-limited per device and per address."
+        ),
+        "operationId": "submitPost",
+        "parameters": [_EVENT_PARAM],
+        "requestBody": {
+            "required": True,
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {
+                            "name": {"type": "string", "maxLength": 60},
+                            "text": {"type": "string"},
+                            "photo": {"type": "string", "format": "binary"},
+                            "lang": {"type": "string", "enum": ["fr", "en"]},
+                        },
+                    }
+                }
+            },
+        },
+        "responses": {
+            "201": _json(
+                {
+                    "type": "object",
+                    "properties": {
+                        "status": {"type": "string", "enum": ["pending", "approved", "rejected"]},
+                        "reason": {"type": "string"},
+                    },
+                },
+                "The post was received; `status` says whether it waits, shows or was refused",
+            ),
+            "400": _REFUSAL,
+            "403": _REFUSAL,
+            "404": _REFUSAL,
+            "413": _REFUSAL,
+            "415": _REFUSAL,
+            "429": _REFUSAL,
+        },
+    },
+}
 
 
 def openapi_document() -> dict[str, Any]:
@@ -405,11 +492,15 @@ def openapi_document() -> dict[str, Any]:
                 },
             }
         },
+        "/api/events/{event}/submissions": _SUBMISSIONS,
         "/api/events/{event}/posts/{id}/approve": _action("approve", "it goes on the screens"),
         "/api/events/{event}/posts/{id}/reject": _action("reject", "it never shows"),
         "/api/events/{event}/posts/{id}/remove": _action("remove", "off every screen at once"),
         "/api/events/{event}/posts/{id}/restore": _action("restore", "back on the screens"),
     }
+    desk_paths, desk_components = desk_openapi()
+    paths.update(desk_paths)
+    components.update(desk_components)
     return {
         "openapi": "3.1.0",
         "info": {

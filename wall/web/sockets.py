@@ -21,7 +21,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from wall.bus import Overflow, Subscription
 from wall.hub import Hub
 from wall.screens import screen_name
-from wall.views import MODERATE, WALL, Snapshot, encode
+from wall.views import EPHEMERAL, MODERATE, WALL, Snapshot, encode
 from wall.web.security import origin_allowed
 
 RESYNC = 4000
@@ -48,13 +48,16 @@ async def _send_start(ws: WebSocket, hub: Hub, slug: str, audience: str) -> int:
             return entries[-1].seq if entries else since
     seq, posts, display = await hub.store.snapshot(slug, audience)
     display = display or hub.events[slug].display
-    await ws.send_text(encode(Snapshot(seq=seq, posts=posts, display=display)))
+    spotlight = await hub.store.current_spotlight(slug)
+    await ws.send_text(encode(Snapshot(seq=seq, posts=posts, display=display, spotlight=spotlight)))
     return seq
 
 
 async def _forward(ws: WebSocket, sub: Subscription, last: int) -> None:
     async for entry in sub:
-        if entry.seq > last:
+        if entry.seq == EPHEMERAL:  # claims, presence: not logged, always current
+            await ws.send_text(entry.text)
+        elif entry.seq > last:
             await ws.send_text(entry.text)
             last = entry.seq
 
@@ -113,9 +116,20 @@ async def _stream(
     audience: str,
     on_message: Callable[[dict[str, Any]], None] | None,
 ) -> None:
+    # A moderator's desk also starts from who holds what and who is online, and counts
+    # as online itself while it is connected.
+    moderator = None
+    if audience == MODERATE:
+        moderator = (str(ws.session["user"]), str(ws.session.get("role", "moderator")))
+    joined = False
     with hub.bus.subscribe(slug, audience) as sub:
         try:
             last = await _send_start(ws, hub, slug, audience)
+            if moderator is not None:
+                # Joining publishes the presence (this desk gets it from its buffer).
+                hub.desk.join(slug, *moderator)
+                joined = True
+                await ws.send_text(hub.desk.claims_text(slug))
             forward = asyncio.create_task(_forward(ws, sub, last))
             drain = asyncio.create_task(_drain(ws, on_message))
             done, pending = await asyncio.wait(
@@ -134,6 +148,9 @@ async def _stream(
                     raise exc
         except WebSocketDisconnect:
             pass
+        finally:
+            if joined and moderator is not None:
+                hub.desk.leave(slug, moderator[0])
 
 
 async def wall_socket(ws: WebSocket) -> None:

@@ -1,0 +1,52 @@
+// The audit log on the desk, for organisers: who did what, when and why, newest first,
+// with links to download it whole (GET /api/events/{event}/audit, docs/protocol.md).
+// Post text in the log is hostile: textContent only.
+
+import { relativeTime } from "/static/i18n.js";
+import { dt } from "/static/desk-strings.js";
+
+const ROWS = 300; // the most recent; the downloads hold everything
+
+const $ = (id) => document.getElementById(id);
+const dialog = $("audit-dialog");
+
+function cell(text, className = "") {
+  const td = document.createElement("td");
+  if (className) td.className = className;
+  td.textContent = text;
+  return td;
+}
+
+function row(entry) {
+  const tr = document.createElement("tr");
+  const at = document.createElement("td");
+  const time = document.createElement("time");
+  time.textContent = relativeTime(entry.at);
+  time.setAttribute("datetime", String(entry.at));
+  time.title = String(entry.at);
+  at.append(time);
+  tr.append(
+    at,
+    cell(String(entry.actor ?? dt("audit.rules"))),
+    cell(String(entry.action ?? "")),
+    cell(entry.text ? `${entry.author ?? ""}: ${entry.text}` : "", "audit-post"),
+    cell(String(entry.reason ?? "")),
+  );
+  return tr;
+}
+
+/** Open the audit dialog for `slug` and fill it; rejects when the log cannot be read. */
+export async function openAudit(slug) {
+  const base = `/api/events/${encodeURIComponent(slug)}/audit`;
+  $("audit-csv").href = `${base}?format=csv`;
+  $("audit-json").href = `${base}?format=json`;
+  dialog.showModal();
+  const response = await fetch(base, { credentials: "same-origin" });
+  if (!response.ok) throw new Error(`HTTP ${response.status}`);
+  const entries = (await response.json()).entries ?? [];
+  const rows = entries.slice(-ROWS).reverse().map(row);
+  $("audit-rows").replaceChildren(...rows);
+  $("audit-empty").hidden = rows.length > 0;
+}
+
+$("audit-close").addEventListener("click", () => dialog.close());

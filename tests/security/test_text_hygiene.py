@@ -1,0 +1,99 @@
+"""Control characters, direction overrides and invisible characters are stripped from
+every text field a post carries, on every path into the queue (``hub.ingest``)."""
+
+from __future__ import annotations
+
+import pytest
+
+from moderation import Author, Media, Post, Status
+from tests.factories import make_post
+from tests.live import LiveServer
+from wall.ingest import MAX_NAME, MAX_TEXT, clean_text
+
+HIDDEN = [
+    "\u202e",  # RIGHT-TO-LEFT OVERRIDE: "gnp.exe" shown as "exe.png"
+    "\u202d",  # LEFT-TO-RIGHT OVERRIDE
+    "\u202a",  # LEFT-TO-RIGHT EMBEDDING
+    "\u2066",  # LEFT-TO-RIGHT ISOLATE
+    "\u2067",  # RIGHT-TO-LEFT ISOLATE
+    "\u2069",  # POP DIRECTIONAL ISOLATE
+    "\u200e",  # LEFT-TO-RIGHT MARK
+    "\u200f",  # RIGHT-TO-LEFT MARK
+    "\u200b",  # ZERO WIDTH SPACE
+    "\ufeff",  # BYTE ORDER MARK
+    "\u0000",  # NUL
+    "\u0007",  # BEL
+    "\u001b",  # ESC (terminal colour codes in logs)
+    "\u007f",  # DEL
+    "\u0085",  # NEXT LINE (C1)
+    "\u009b",  # CONTROL SEQUENCE INTRODUCER (C1)
+]
+
+
+@pytest.mark.parametrize("char", HIDDEN, ids=[f"U+{ord(c):04X}" for c in HIDDEN])
+def test_each_hidden_character_is_stripped(char: str) -> None:
+    assert clean_text(f"a{char}b{char}", 100) == "ab"
+
+
+def test_tabs_and_line_breaks_stay() -> None:
+    assert clean_text("one\ttwo\nthree", 100) == "one\ttwo\nthree"
+
+
+def test_every_field_of_a_post_is_cleaned_on_its_way_in(live: LiveServer) -> None:
+    dirty = "".join(HIDDEN)
+    post = Post(
+        network="mastodon",
+        network_id="bidi-1",
+        author=Author(name=f"Ali{dirty}ce", handle=f"alice{dirty}@campus.example"),
+        text=f"pay{dirty}load\u202egnp.exe",
+        html=f"<p>pay{dirty}load</p>",
+        media=(Media(url="/media/" + "a" * 32 + ".webp", alt=f"a{dirty}lt"),),
+        content_warning=f"c{dirty}w",
+        hashtags=(f"JPO{dirty}2026",),
+        created_at=make_post().created_at,
+    )
+    post_id = live.ingest("jpo", post)
+
+    (view,) = live.call(lambda: live.hub.store.posts("jpo", Status.PENDING, limit=5))[1]
+    assert view.id == post_id
+    assert view.author.name == "Alice" and view.author.handle == "alice@campus.example"
+    assert view.text == "payloadgnp.exe"
+    assert view.media[0].alt == "alt"
+    assert view.content_warning == "cw"
+    assert view.hashtags == ("JPO2026",)
+
+
+def test_oversized_fields_are_cut_to_their_limits(live: LiveServer) -> None:
+    post = make_post("x" * (MAX_TEXT * 3), name="n" * (MAX_NAME * 3), html="<p>" + "y" * 10**6)
+    live.ingest("jpo", post)
+
+    (view,) = live.call(lambda: live.hub.store.posts("jpo", Status.PENDING, limit=5))[1]
+    assert len(view.text) == MAX_TEXT and len(view.author.name) == MAX_NAME
+    assert len(view.html) <= MAX_TEXT * 4 + 100
+
+
+def test_pictures_and_avatars_off_murmur_and_script_links_are_dropped(live: LiveServer) -> None:
+    post = Post(
+        network="rss",
+        network_id="links-1",
+        author=Author(
+            name="Feed",
+            handle="feed.example",
+            avatar_url="https://tracker.example/a.png",
+            profile_url="javascript:alert(1)",
+        ),
+        text="links",
+        url="javascript:alert(2)",
+        media=(
+            Media(url="https://tracker.example/p.jpg"),
+            Media(url="/media/../../etc/passwd"),
+            Media(url="/media/" + "b" * 32 + ".webp", alt="kept"),
+        ),
+        created_at=make_post().created_at,
+    )
+    live.ingest("jpo", post)
+
+    (view,) = live.call(lambda: live.hub.store.posts("jpo", Status.PENDING, limit=5))[1]
+    assert view.author.avatar_url is None and view.author.profile_url is None
+    assert view.url is None
+    assert [m.alt for m in view.media] == ["kept"]

@@ -1,0 +1,324 @@
+"""The moderation desk: several moderators, one truth.
+
+The desk sits between the API and the store for everything moderators do. It keeps who is
+online and who holds which card (in memory, pushed to moderators as messages without a
+``seq``: see ``LogEntry``), refuses an action on a card someone else holds unless the
+moderator overrides (taking a post off the screens is never held up), and keeps the
+authors moderators blocked, merged into the event's rules when posts are decided.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import logging
+import time
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime, timedelta
+
+import msgspec
+
+from moderation import Action, AuthorAction, AuthorRule, Rules
+from moderation.flags import Change
+from wall.bus import Bus
+from wall.claims import Claim, Claims, Held
+from wall.presence import Presence
+from wall.settings import DeskSettings
+from wall.store import Conflict, NotFound, Store
+from wall.views import (
+    EPHEMERAL,
+    MODERATE,
+    BlockedAuthor,
+    ClaimInfo,
+    ClaimsChanged,
+    LogEntry,
+    Moderator,
+    PostView,
+    PresenceChanged,
+    encode,
+)
+
+log = logging.getLogger(__name__)
+
+SWEEP_SECONDS = 1.0
+BULK_ACTIONS = (Action.APPROVE, Action.REJECT, Action.REMOVE, Action.RESTORE)
+
+
+class ClaimHeld(Exception):
+    """Someone else holds the card: the action waits, or overrides."""
+
+    def __init__(self, claim: Claim, clock: Callable[[], float]) -> None:
+        left = max(1, round(claim.until - clock()))
+        super().__init__(
+            f"{claim.by} is working on this post (reserved for {left} more seconds): "
+            "wait for their decision, or act anyway."
+        )
+        self.claim = claim
+
+
+def claim_view(claim: Claim) -> ClaimInfo:
+    return ClaimInfo(id=claim.post_id, by=claim.by, until=datetime.fromtimestamp(claim.until, UTC))
+
+
+def block_rule(block: BlockedAuthor) -> AuthorRule:
+    """A desk block as the pure core's author rule."""
+    return AuthorRule(
+        author=f"{block.network}:{block.handle}",
+        action=AuthorAction.BLOCK,
+        set_by=block.set_by,
+        set_at=block.set_at,
+        why=block.why,
+        expires_at=block.expires_at,
+    )
+
+
+class Desk:
+    def __init__(
+        self,
+        store: Store,
+        bus: Bus,
+        settings: DeskSettings,
+        *,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.store = store
+        self.bus = bus
+        self.settings = settings
+        self.claims = Claims(settings.claim_seconds, clock=clock)
+        self.presence = Presence()
+        self._blocks: dict[str, tuple[AuthorRule, ...]] = {}
+        self._merged: dict[str, tuple[Rules, Rules]] = {}
+        self._sweeper: asyncio.Task[None] | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    async def start(self, events: Iterable[str]) -> None:
+        for slug in events:
+            await self.reload_blocks(slug)
+        self._sweeper = asyncio.create_task(self._sweep_forever(), name="murmur-desk-sweeper")
+
+    async def stop(self) -> None:
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sweeper
+            self._sweeper = None
+
+    async def _sweep_forever(self) -> None:
+        while True:
+            await asyncio.sleep(SWEEP_SECONDS)
+            self.sweep()
+
+    def sweep(self) -> None:
+        """Forget lapsed claims and tell moderators."""
+        for slug in self.claims.sweep():
+            self._publish_claims(slug)
+
+    # -- rules -----------------------------------------------------------------------------
+
+    def rules(self, slug: str, base: Rules) -> Rules:
+        """The event's rules with the desk's author blocks added (built once per change)."""
+        blocks = self._blocks.get(slug, ())
+        if not blocks:
+            return base
+        cached = self._merged.get(slug)
+        if cached is not None and cached[0] is base:
+            return cached[1]
+        merged = dataclasses.replace(base, authors=(*base.authors, *blocks))
+        self._merged[slug] = (base, merged)
+        return merged
+
+    async def reload_blocks(self, slug: str) -> None:
+        self._blocks[slug] = tuple(block_rule(b) for b in await self.store.blocked_authors(slug))
+        self._merged.pop(slug, None)
+
+    # -- presence and claims ---------------------------------------------------------------
+
+    def join(self, slug: str, user: str, role: str) -> None:
+        if self.presence.join(slug, user, role):
+            self._publish_presence(slug)
+
+    def leave(self, slug: str, user: str) -> None:
+        if self.presence.leave(slug, user):
+            self._publish_presence(slug)
+            if self.claims.drop_user(slug, user):
+                self._publish_claims(slug)
+
+    def claim(self, slug: str, post_id: int, user: str) -> Claim:
+        """Reserve a card for ``user``; raises ClaimHeld when someone else holds it."""
+        try:
+            claim, changed = self.claims.take(slug, post_id, user)
+        except Held as exc:
+            raise ClaimHeld(exc.claim, self.claims.clock) from None
+        if changed:
+            self._publish_claims(slug)
+        return claim
+
+    def release(self, slug: str, post_id: int, user: str) -> None:
+        if self.claims.release(slug, post_id, user):
+            self._publish_claims(slug)
+
+    def check(self, slug: str, post_id: int, user: str, *, override: bool = False) -> None:
+        """Raise ClaimHeld when someone else holds the card and ``override`` is not set."""
+        claim = self.claims.holder(slug, post_id)
+        if claim is not None and claim.by != user and not override:
+            raise ClaimHeld(claim, self.claims.clock)
+
+    def moderators(self, slug: str) -> list[Moderator]:
+        return [Moderator(name=user, role=role) for user, role in self.presence.of(slug)]
+
+    def claim_views(self, slug: str) -> list[ClaimInfo]:
+        return [claim_view(c) for c in self.claims.of(slug)]
+
+    def claims_text(self, slug: str) -> str:
+        return encode(ClaimsChanged(claims=self.claim_views(slug)))
+
+    def presence_text(self, slug: str) -> str:
+        return encode(PresenceChanged(moderators=self.moderators(slug)))
+
+    def _publish_claims(self, slug: str) -> None:
+        self._publish(slug, self.claims_text(slug))
+
+    def _publish_presence(self, slug: str) -> None:
+        self._publish(slug, self.presence_text(slug))
+
+    def _publish(self, slug: str, text: str) -> None:
+        self.bus.publish([LogEntry(seq=EPHEMERAL, event=slug, audience=MODERATE, text=text)])
+
+    def _done(self, slug: str, post_id: int, user: str) -> None:
+        """``user`` acted on the card: their reservation of it ends."""
+        self.release(slug, post_id, user)
+
+    # -- actions ---------------------------------------------------------------------------
+
+    async def act(
+        self,
+        slug: str,
+        post_id: int,
+        action: Action,
+        *,
+        user: str,
+        reason: str = "",
+        override: bool = False,
+    ) -> tuple[int, PostView]:
+        """Approve, reject, remove or restore; a removal is never held up by a claim."""
+        if action is not Action.REMOVE:
+            self.check(slug, post_id, user, override=override)
+        result = await self.store.act(slug, post_id, action, actor=user, reason=reason)
+        self._done(slug, post_id, user)
+        return result
+
+    async def change(
+        self,
+        slug: str,
+        post_id: int,
+        what: Change,
+        *,
+        user: str,
+        reason: str = "",
+        override: bool = False,
+        text: str | None = None,
+        replaces: datetime | None = None,
+    ) -> tuple[int, PostView]:
+        """Pin, unpin, hide or show media, write or withdraw the reply."""
+        self.check(slug, post_id, user, override=override or what is Change.HIDE_MEDIA)
+        result = await self.store.change(
+            slug, post_id, what, actor=user, reason=reason, text=text, replaces=replaces
+        )
+        self._done(slug, post_id, user)
+        return result
+
+    async def spotlight(
+        self,
+        slug: str,
+        post_id: int,
+        *,
+        user: str,
+        seconds: int | None = None,
+        reason: str = "",
+        override: bool = False,
+    ) -> tuple[int, PostView, datetime]:
+        self.check(slug, post_id, user, override=override)
+        until = datetime.now(UTC) + timedelta(seconds=seconds or self.settings.spotlight_seconds)
+        seq, view = await self.store.spotlight(
+            slug, post_id, actor=user, until=until, reason=reason
+        )
+        self._done(slug, post_id, user)
+        return seq, view, until
+
+    async def block_author(
+        self,
+        slug: str,
+        post_id: int,
+        *,
+        user: str,
+        why: str = "",
+        remove_shown: bool = False,
+        expires_at: datetime | None = None,
+        override: bool = False,
+    ) -> tuple[int, BlockedAuthor, list[PostView]]:
+        self.check(slug, post_id, user, override=override)
+        result = await self.store.block_author(
+            slug, post_id, actor=user, why=why, remove_shown=remove_shown, expires_at=expires_at
+        )
+        await self.reload_blocks(slug)
+        self._done(slug, post_id, user)
+        return result
+
+    async def lift_block(self, slug: str, rule_id: int, *, user: str) -> tuple[int, BlockedAuthor]:
+        result = await self.store.lift_block(slug, rule_id, actor=user)
+        await self.reload_blocks(slug)
+        return result
+
+    async def undo(self, slug: str, post_id: int, *, user: str) -> tuple[int, list[PostView]]:
+        """Revert ``user``'s last action on the post, within ``undo_seconds``."""
+        seq, views, lifted = await self.store.undo(
+            slug, post_id, actor=user, window=self.settings.undo_seconds
+        )
+        if lifted is not None:
+            await self.reload_blocks(slug)
+        return seq, views
+
+    async def bulk(
+        self,
+        slug: str,
+        action: Action,
+        ids: list[int],
+        *,
+        user: str,
+        reason: str = "",
+        override: bool = False,
+    ) -> list[BulkResult]:
+        """One action on several posts, each compare-and-set on its own."""
+        results = []
+        for post_id in dict.fromkeys(ids):
+            try:
+                seq, view = await self.act(
+                    slug, post_id, action, user=user, reason=reason, override=override
+                )
+            except NotFound:
+                results.append(BulkResult(id=post_id, status=404, error="There is no such post."))
+            except Conflict as exc:
+                who = f" (by {exc.by})" if exc.by else ""
+                results.append(
+                    BulkResult(id=post_id, status=409, error=f"{exc}{who}", post=exc.post)
+                )
+            except ClaimHeld as exc:
+                results.append(
+                    BulkResult(id=post_id, status=409, error=str(exc), claim=claim_view(exc.claim))
+                )
+            else:
+                results.append(BulkResult(id=post_id, status=200, seq=seq, post=view))
+        return results
+
+
+class BulkResult(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """What one post of a bulk action came to: ``status`` as if it were its own request."""
+
+    id: int
+    status: int
+    seq: int | None = None
+    post: PostView | None = None
+    error: str | None = None
+    claim: ClaimInfo | None = None
