@@ -150,6 +150,7 @@ class Hub:
                 cursor=Cursor(self.store, event.slug, name),
                 secret=env_secret,
                 withdraw=functools.partial(self.store.withdraw, event.slug),
+                on_live=functools.partial(self.supervisor.mark_live, event.slug, name),
             )
             self.supervisor.start(event.slug, build_source(source, ctx, name))
 

@@ -129,6 +129,14 @@ class Supervisor:
                 )
                 await asyncio.sleep(delay)
 
+    def mark_live(self, event: str, source: str) -> None:
+        """A source reports it is connected and listening (no post needed)."""
+        health = self.health.get((event, source))
+        if health is not None:
+            health.state = "live"
+            health.next_retry_at = None
+            health.failures = 0
+
     async def stop_event(self, event: str) -> None:
         """Stop the sources of one event (the others keep running)."""
         keys = [k for k in self._tasks if k[0] == event]

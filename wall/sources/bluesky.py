@@ -167,6 +167,7 @@ class BlueskyFeed:
                 user_agent_header="Murmur (social wall)",
             ) as ws:
                 log.info("%s: connected to %s", self.name, host)
+                self.ctx.live()
                 while True:
                     batch = await self._read_batch(ws)
                     if self.sieve.malformed > self._malformed:

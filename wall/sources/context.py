@@ -44,6 +44,13 @@ class SourceContext:
     secret: Callable[[str], str | None]
     # Called with (network, network_id) when the network says a post was deleted.
     withdraw: Callable[[str, str], Awaitable[object]] | None = None
+    # Called when the source is connected and listening, before any post arrives.
+    on_live: Callable[[], None] | None = None
+
+    def live(self) -> None:
+        """Report that the source is connected (health shows "live" on a quiet hashtag)."""
+        if self.on_live is not None:
+            self.on_live()
 
     async def deleted(self, network: str, network_id: str) -> None:
         """Tell Murmur that a post was deleted on its network: it leaves queue and screens."""

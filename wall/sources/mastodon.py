@@ -115,6 +115,7 @@ class MastodonFeed:
         while True:
             async for post in self._catch_up(token, strict=True):
                 yield post
+            self.ctx.live()  # a whole round answered: polling works
             await asyncio.sleep(self.settings.poll_seconds)
 
     async def _stream(self, token: str) -> AsyncIterator[Post]:
@@ -138,6 +139,7 @@ class MastodonFeed:
                 host=host,
                 port=port,
             ) as ws:
+                self.ctx.live()
                 stream = "hashtag:local" if self.settings.local_only else "hashtag"
                 for tag in self._tags:
                     await ws.send(json.dumps({"type": "subscribe", "stream": stream, "tag": tag}))

@@ -571,6 +571,7 @@ class RssFeed:
         seen = set(cursor.seen)
         while True:
             answer = await self._get(cursor)
+            self._ctx.live()  # the feed answered (errors raise in _get)
             if answer.status == 304:
                 etag = answer.headers.get("ETag")
                 if etag and etag != cursor.etag:  # RFC 9110 §15.4.5: it may send a new one

@@ -146,6 +146,7 @@ class XFeed:
             first = await client.next()
             if first != XClient.CONNECTED:
                 self._raise_outcome(client)
+            self.ctx.live()
             self._network_failures = self._http_failures = self._limited = 0
             if self._searching and self._cursor is not None:
                 # The stream is open, its posts wait in the inbox: fill the gap behind it.
