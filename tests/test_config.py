@@ -62,10 +62,23 @@ def test_the_init_template_comments_every_server_key_with_its_default():
     assert ServerSettings(**values) == ServerSettings()
 
 
-def test_the_init_template_keeps_future_sources_commented_out():
+def test_the_init_template_shows_every_network_commented_out():
     for network in ("mastodon", "bluesky", "x", "rss"):
         assert f'# type = "{network}"' in INIT_TEMPLATE
-    assert "coming soon" in INIT_TEMPLATE.lower()
+
+
+def test_every_commented_source_example_loads_once_uncommented(tmp_path):
+    blocks = INIT_TEMPLATE.split("# [[events.sources]]")[1:]
+    assert len(blocks) == 4
+    for block in blocks:
+        lines = [line.removeprefix("# ") for line in block.strip().splitlines()]
+        source = "\n".join(line for line in lines if "=" in line and not line.startswith("#"))
+        path = tmp_path / "murmur.toml"
+        path.write_text(
+            '[[events]]\nslug = "jpo"\ntitle = "JPO"\nhashtags = ["JPO2026"]\n'
+            "[[events.sources]]\n" + source + "\n"
+        )
+        assert len(load_settings(path).events[0].sources) == 1, source
 
 
 def test_write_init_writes_the_template(tmp_path):

@@ -414,7 +414,8 @@ rate = 0.5
 # A fixed seed replays the same stream every run.
 # seed = 42
 
-# Coming soon (bientôt): the sources below are not available yet.
+# More sources (plus de sources): uncomment a block and fill it in. Credentials never go
+# here: token_env names the environment variable that holds them. See docs/sources.md.
 #
 # [[events.sources]]
 # type = "mastodon"
@@ -423,7 +424,7 @@ rate = 0.5
 #
 # [[events.sources]]
 # type = "bluesky"
-# jetstream = "wss://jetstream2.us-east.bsky.network/subscribe"
+# jetstream = "wss://jetstream2.us-east.bsky.network"
 # appview = "https://public.api.bsky.app"
 #
 # [[events.sources]]
