@@ -86,13 +86,13 @@ const STRINGS = {
     "audit.rules": "rules",
 
     "help.pin": "Pin or unpin",
-    "help.spotlight": "Spotlight on every screen",
+    "help.spotlight": "Spotlight on every screen (again: end it)",
     "help.reply": "Write or edit the answer",
     "help.media": "Hide or show the picture",
     "help.block": "Block the author",
     "help.undo": "Undo your last action",
     "help.mark": "Select for a bulk action",
-    "help.bulk": "Approve every selected post",
+    "help.bulk": "Approve or reject every selected post",
     "help.pause": "Pause or resume the queue",
     "help.swipe": "On a tablet: swipe a card right to approve, left to reject.",
 
@@ -180,13 +180,13 @@ const STRINGS = {
     "audit.rules": "règles",
 
     "help.pin": "Épingler ou désépingler",
-    "help.spotlight": "Mettre à la une sur tous les écrans",
+    "help.spotlight": "Mettre à la une sur tous les écrans (à nouveau : arrêter)",
     "help.reply": "Écrire ou modifier la réponse",
     "help.media": "Masquer ou montrer l’image",
     "help.block": "Bloquer l’auteur",
     "help.undo": "Annuler votre dernière action",
     "help.mark": "Sélectionner pour une action groupée",
-    "help.bulk": "Approuver tous les messages sélectionnés",
+    "help.bulk": "Approuver ou refuser tous les messages sélectionnés",
     "help.pause": "Mettre la file en pause ou la reprendre",
     "help.swipe": "Sur tablette : glisser une carte à droite pour approuver, à gauche pour refuser.",
 

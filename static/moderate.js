@@ -764,6 +764,9 @@ async function perform(id, kind, { method = "POST", path = kind, body = {}, onRe
     } else {
       offerUndo(id, doneText(kind, reply));
     }
+    // Done, possibly after "Act anyway": the box it was typed in has served.
+    if (kind === "reply" || kind === "withdraw-reply") replyDialog.close();
+    if (kind === "block-author") blockDialog.close();
     scheduleRender();
     return reply;
   }
@@ -823,6 +826,10 @@ function useTool(id, tool) {
   ];
   const chosen = pick.find((name) => offered.includes(name));
   if (!chosen) return;
+  if (chosen === "spotlight" && spotlight && String(spotlight.id) === id) {
+    endSpotlight(); // s again on the post in the spotlight ends it
+    return;
+  }
   if (chosen === "reply") openReply(id);
   else if (chosen === "block-author") openBlock(id);
   else perform(id, chosen);
@@ -1041,13 +1048,15 @@ function showSpotlight(message) {
   scheduleRender();
 }
 
-$("spotlight-end").addEventListener("click", async () => {
+async function endSpotlight() {
   try {
     await request("DELETE", `/api/events/${encodeURIComponent(slug)}/spotlight`, {});
   } catch {
     toast(t("mod.network_error"), "error");
   }
-});
+}
+
+$("spotlight-end").addEventListener("click", endSpotlight);
 
 // ---------------------------------------------------------------- audit (organisers)
 
@@ -1117,6 +1126,7 @@ const KEYS = {
   u: () => undo(),
   x: onSelected((id) => toggleMark(id)),
   A: () => bulk("approve"),
+  R: () => bulk("reject"),
   " ": () => togglePause(),
   "?": () => toggleHelp(),
 };

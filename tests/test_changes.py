@@ -9,8 +9,8 @@ import pytest
 from moderation import Decision, Status, Verdict
 from tests.factories import make_post
 from wall.changes import message_types
+from wall.desk_store import DeskStore
 from wall.migrations import MIGRATIONS
-from wall.store import Store
 
 HOLD = Verdict(decision=Decision.HOLD, reason="pre-moderation", rule="mode")
 P, A, R, X = Status.PENDING, Status.APPROVED, Status.REJECTED, Status.REMOVED
@@ -51,7 +51,7 @@ async def test_an_existing_data_file_gains_the_desk_and_keeps_its_history(tmp_pa
     db.commit()
     db.close()
 
-    store = Store(path)
+    store = DeskStore(path)
     await store.open()
     try:
         entries = await store.audit("jpo")

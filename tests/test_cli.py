@@ -18,8 +18,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def murmur(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "wall", *args], input=stdin, capture_output=True, text=True,
-        cwd=ROOT, timeout=60,
+        [sys.executable, "-m", "wall", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
     )
 
 
@@ -41,18 +45,38 @@ def test_serve_refuses_a_bad_config_naming_the_key_and_line(tmp_path):
 
 def test_user_add_from_stdin_creates_a_user_who_can_log_in(tmp_path):
     data = tmp_path / "d"
-    added = murmur("user", "add", "alice", "--role", "organiser", "--password-stdin",
-                   "--data", str(data), stdin="a long passphrase\n")
+    added = murmur(
+        "user",
+        "add",
+        "alice",
+        "--role",
+        "organiser",
+        "--password-stdin",
+        "--data",
+        str(data),
+        stdin="a long passphrase\n",
+    )
     assert added.returncode == 0, added.stderr
-    short = murmur("user", "add", "bob", "--role", "moderator", "--password-stdin",
-                   "--data", str(data), stdin="short\n")
+    short = murmur(
+        "user",
+        "add",
+        "bob",
+        "--role",
+        "moderator",
+        "--password-stdin",
+        "--data",
+        str(data),
+        stdin="short\n",
+    )
     assert short.returncode == 2 and "8" in short.stderr
 
     port = _free_port()
     log = (tmp_path / "serve.log").open("w")
     server = subprocess.Popen(
-        [sys.executable, "-m", "wall", "serve", "--demo", "--data", str(data),
-         "--port", str(port)], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+        [sys.executable, "-m", "wall", "serve", "--demo", "--data", str(data), "--port", str(port)],
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     try:
         client = Client(f"http://127.0.0.1:{port}")

@@ -186,7 +186,7 @@ def test_an_unknown_key_in_a_later_source_of_a_later_event_points_at_its_own_lin
         EVENT
         + '[[events.sources]]\ntype = "demo"\n'  # lines 4-5
         + '[[events]]\nslug = "expo"\ntitle = "Expo"\n'  # lines 6-8
-        + '[events.rules]\nblocked_words = []\n'  # lines 9-10
+        + "[events.rules]\nblocked_words = []\n"  # lines 9-10
         + '[[events.sources]]\ntype = "demo"\n'  # lines 11-12
         + '[[events.sources]]\ntype = "demo"\nrate = 2\nimage = 1\n'  # lines 13-16
     )
@@ -229,14 +229,26 @@ def test_an_out_of_range_number_is_named_with_its_key_and_line(error):
     [
         ("[server]\nport = 70000", "server.port", "expected an integer <= 65535, got 70000"),
         ('[server]\nport = "80"', "server.port", 'expected an integer, got "80"'),
-        ('[server]\nsecure_cookies = "yes"', "server.secure_cookies",
-         'expected true or false, got "yes"'),
-        ('[server]\nallowed_origins = "https://a.example"', "server.allowed_origins",
-         'expected a list, got "https://a.example"'),
-        ('[server]\nallowed_origins = ["https://a.example/wall"]', "server.allowed_origins[0]",
-         "expected an origin"),
-        ('[server]\nsecret_key_env = "my secret"', "server.secret_key_env",
-         "expected the name of an environment variable"),
+        (
+            '[server]\nsecure_cookies = "yes"',
+            "server.secure_cookies",
+            'expected true or false, got "yes"',
+        ),
+        (
+            '[server]\nallowed_origins = "https://a.example"',
+            "server.allowed_origins",
+            'expected a list, got "https://a.example"',
+        ),
+        (
+            '[server]\nallowed_origins = ["https://a.example/wall"]',
+            "server.allowed_origins[0]",
+            "expected an origin",
+        ),
+        (
+            '[server]\nsecret_key_env = "my secret"',
+            "server.secret_key_env",
+            "expected the name of an environment variable",
+        ),
         ("[server]\nsession_hours = 0", "server.session_hours", "expected an integer >= 1, got 0"),
         ("server = 8000", "server", "expected a table, got 8000"),
     ],
@@ -253,12 +265,21 @@ def test_a_wrong_server_value_names_the_key_and_what_was_expected(error, toml, k
         ('moderation = "pree"', "events[0].moderation", 'expected "post" or "pre", got "pree"'),
         ('language = "de"', "events[0].language", 'expected "en" or "fr", got "de"'),
         ('hashtags = ["JPO2026", "JPO 2026"]', "events[0].hashtags[1]", "expected a hashtag"),
-        ("rules.blocked_words = [1]", "events[0].rules.blocked_words[0]",
-         "expected a string, got 1"),
-        ('[[events.sources]]\ntype = "demo"\nimages = 1.5', "events[0].sources[0].images",
-         "expected a number <= 1, got 1.5"),
-        ('[[events.sources]]\ntype = "demo"\nseed = "x"', "events[0].sources[0].seed",
-         'expected an integer, got "x"'),
+        (
+            "rules.blocked_words = [1]",
+            "events[0].rules.blocked_words[0]",
+            "expected a string, got 1",
+        ),
+        (
+            '[[events.sources]]\ntype = "demo"\nimages = 1.5',
+            "events[0].sources[0].images",
+            "expected a number <= 1, got 1.5",
+        ),
+        (
+            '[[events.sources]]\ntype = "demo"\nseed = "x"',
+            "events[0].sources[0].seed",
+            'expected an integer, got "x"',
+        ),
     ],
 )
 def test_a_wrong_event_value_names_the_key_and_what_was_expected(error, toml, key, message):

@@ -223,6 +223,9 @@ async def test_a_post_deleted_on_its_network_leaves_the_queue_and_the_screens(tm
     assert await store.withdraw("jpo", "test", "unknown") is None
     await settle()
     assert [msgspec.json.decode(e.text)["type"] for e in committed] == [
-        "post.queued", "post.approved", "post.rejected", "post.removed",
+        "post.queued",
+        "post.approved",
+        "post.rejected",
+        "post.removed",
     ]
     await store.close()

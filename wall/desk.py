@@ -23,9 +23,10 @@ from moderation import Action, AuthorAction, AuthorRule, Rules
 from moderation.flags import Change
 from wall.bus import Bus
 from wall.claims import Claim, Claims, Held
+from wall.desk_store import DeskStore
 from wall.presence import Presence
 from wall.settings import DeskSettings
-from wall.store import Conflict, NotFound, Store
+from wall.store import Conflict, NotFound
 from wall.views import (
     EPHEMERAL,
     MODERATE,
@@ -76,7 +77,7 @@ def block_rule(block: BlockedAuthor) -> AuthorRule:
 class Desk:
     def __init__(
         self,
-        store: Store,
+        store: DeskStore,
         bus: Bus,
         settings: DeskSettings,
         *,

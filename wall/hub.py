@@ -22,6 +22,7 @@ from wall import wordlists
 from wall.bus import Bus
 from wall.config import env_secret
 from wall.desk import Desk
+from wall.desk_store import DeskStore
 from wall.fetch import Guard, make_session
 from wall.ingest import judge
 from wall.language import Detector
@@ -30,7 +31,6 @@ from wall.screens import Fleet
 from wall.settings import DisplaySettings, EventSettings, Settings
 from wall.sources.context import Cursor, SourceContext
 from wall.sources.registry import build_source, source_name
-from wall.store import Store
 from wall.supervisor import Supervisor
 from wall.views import EventInfo, PostView
 
@@ -103,7 +103,7 @@ class Hub:
         self.history: dict[str, History] = {}
         self.detector = Detector()
         self.bus = bus or Bus()
-        self.store = Store(settings.data_dir / "murmur.sqlite3", on_commit=self.bus.publish)
+        self.store = DeskStore(settings.data_dir / "murmur.sqlite3", on_commit=self.bus.publish)
         self.desk = Desk(self.store, self.bus, settings.desk)
         self.media = MediaStore(
             settings.data_dir / "media",

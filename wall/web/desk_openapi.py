@@ -10,7 +10,7 @@ from typing import Any
 
 import msgspec
 
-from wall.store import AuditEntry
+from wall.desk_store import AuditEntry
 from wall.views import BlockedAuthor, ClaimInfo, Moderator
 
 _REF = "#/components/schemas/{name}"

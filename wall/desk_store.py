@@ -1,0 +1,517 @@
+"""The store, plus what the moderation desk writes: pins, hidden pictures and answers, the
+spotlight, undo, author blocks, and the audit that reads it all back.
+
+Same rules as ``wall.store``: every change is compare-and-set, written with its log entry
+in one transaction by the one writer thread, and published after commit.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+
+import msgspec
+
+from moderation import Status
+from moderation.flags import Change, InvalidChange, Reply
+from moderation.flags import change as change_flags
+from wall.changes import decode_state
+from wall.store import (
+    _POST_COLUMNS,
+    Conflict,
+    NotFound,
+    Store,
+    _flags,
+    _now,
+    _post_decoder,
+    _state,
+    _view,
+)
+from wall.views import (
+    MODERATE,
+    WALL,
+    AuthorBlocked,
+    AuthorUnblocked,
+    BlockedAuthor,
+    LogEntry,
+    PostView,
+    Spotlight,
+    SpotlightNow,
+)
+
+
+class AuditEntry(msgspec.Struct, frozen=True, kw_only=True):
+    """One line of the audit: who did what to which post, when and why.
+
+    ``actor`` is ``None`` when a rule or the network decided; ``action`` is then what
+    happened (``hold``, ``approve``, ``reject``, ``remove``).
+    """
+
+    seq: int
+    at: datetime
+    actor: str | None
+    action: str
+    type: str
+    post_id: int | None
+    reason: str
+    network: str | None
+    author: str | None
+    text: str | None
+
+
+# What an entry logged without a moderator's action means, in the audit.
+_AUTOMATIC = {
+    "post.queued": "hold",
+    "post.approved": "approve",
+    "post.rejected": "reject",
+    "post.removed": "remove",
+}
+_blocked_decoder = msgspec.json.Decoder(AuthorBlocked)
+_spotlight_decoder = msgspec.json.Decoder(Spotlight)
+
+
+def author_key(handle: str) -> str:
+    """How author blocks compare handles: no leading ``@``, case-insensitive."""
+    return handle.strip().lstrip("@").casefold()
+
+
+def _last_actor(conn: sqlite3.Connection, post_id: int) -> str | None:
+    row = conn.execute(
+        "SELECT actor FROM log WHERE post_id = ? AND action IS NOT NULL ORDER BY seq DESC LIMIT 1",
+        (post_id,),
+    ).fetchone()
+    return row[0] if row else None
+
+
+def _blocks(conn: sqlite3.Connection, event: str, now: datetime) -> list[BlockedAuthor]:
+    rows = conn.execute(
+        "SELECT id, network, handle, why, set_by, set_at, expires_at FROM author_rules"
+        " WHERE event = ? AND action = 'block' AND lifted_at IS NULL ORDER BY id",
+        (event,),
+    ).fetchall()
+    blocks = [
+        BlockedAuthor(
+            id=r[0],
+            network=r[1],
+            handle=r[2],
+            why=r[3],
+            set_by=r[4],
+            set_at=datetime.fromisoformat(r[5]),
+            expires_at=datetime.fromisoformat(r[6]) if r[6] else None,
+        )
+        for r in rows
+    ]
+    return [b for b in blocks if b.expires_at is None or b.expires_at > now]
+
+
+def _spotlight(conn: sqlite3.Connection, event: str) -> tuple[int, SpotlightNow] | None:
+    """The seq and state of the spotlight showing now, if one is."""
+    row = conn.execute(
+        "SELECT seq, message FROM log WHERE event = ? AND type = 'spotlight'"
+        " ORDER BY seq DESC LIMIT 1",
+        (event,),
+    ).fetchone()
+    if row is None:
+        return None
+    message = _spotlight_decoder.decode(row[1])
+    if message.id is None or message.until is None or message.until <= _now():
+        return None
+    post = conn.execute(
+        f"SELECT {_POST_COLUMNS} FROM posts WHERE id = ? AND status = ?",
+        (message.id, Status.APPROVED.value),
+    ).fetchone()
+    if post is None:
+        return None  # removed meanwhile: screens took it down
+    return row[0], SpotlightNow(id=message.id, until=message.until, post=_view(post))
+
+
+class DeskStore(Store):
+    """``Store`` with the moderation desk's operations (see ``wall.desk``)."""
+
+    # -- pins, pictures, answers, spotlight
+
+    async def change(
+        self,
+        event: str,
+        post_id: int,
+        what: Change,
+        *,
+        actor: str,
+        reason: str = "",
+        text: str | None = None,
+        replaces: datetime | None = None,
+    ) -> tuple[int, PostView]:
+        """Pin, unpin, hide or show media, write or withdraw the reply (see moderation.flags).
+
+        Compare-and-set like ``act``: raises NotFound, or Conflict with the current post.
+        """
+
+        def work(conn: sqlite3.Connection) -> tuple[tuple[int, PostView], list[LogEntry]]:
+            row = self._read_post(conn, event, post_id)
+            before = _state(row)
+            view = _view(row)
+            reply = Reply(text=text, by=actor, at=_now()) if text is not None else None
+            try:
+                flags = change_flags(
+                    before.status,
+                    before.flags,
+                    what,
+                    has_media=bool(view.media),
+                    reply=reply,
+                    replaces=replaces,
+                )
+            except InvalidChange as exc:
+                raise Conflict(str(exc), view, by=_last_actor(conn, post_id)) from None
+            after = msgspec.structs.replace(before, flags=flags)
+            view, entries = self._apply(
+                conn, row, after, actor=actor, action=what.value, reason=reason
+            )
+            return (entries[-1].seq, view), entries
+
+        return await self._run(work)
+
+    async def spotlight(
+        self, event: str, post_id: int, *, actor: str, until: datetime, reason: str = ""
+    ) -> tuple[int, PostView]:
+        """Show an approved post full-screen on every screen until ``until``."""
+
+        def work(conn: sqlite3.Connection) -> tuple[tuple[int, PostView], list[LogEntry]]:
+            row = self._read_post(conn, event, post_id)
+            view = _view(row)
+            try:
+                change_flags(view.status, _flags(row), Change.SPOTLIGHT)
+            except InvalidChange as exc:
+                raise Conflict(str(exc), view, by=view.decided_by) from None
+            entry = self._append(
+                conn,
+                event,
+                "spotlight",
+                post_id,
+                WALL,
+                actor,
+                lambda s: Spotlight(seq=s, id=post_id, until=until, post=view, by=actor),
+                action=Change.SPOTLIGHT.value,
+                reason=reason or None,
+            )
+            return (entry.seq, view), [entry]
+
+        return await self._run(work)
+
+    async def end_spotlight(self, event: str, *, actor: str) -> int | None:
+        """End the current spotlight now; ``None`` when none is showing."""
+
+        def work(conn: sqlite3.Connection) -> tuple[int | None, list[LogEntry]]:
+            if _spotlight(conn, event) is None:
+                return None, []
+            entry = self._end_spotlight(conn, event, actor, action="end-spotlight")
+            return entry.seq, [entry]
+
+        return await self._run(work)
+
+    def _end_spotlight(
+        self,
+        conn: sqlite3.Connection,
+        event: str,
+        actor: str,
+        *,
+        action: str,
+        post_id: int | None = None,
+        reason: str | None = None,
+    ) -> LogEntry:
+        return self._append(
+            conn,
+            event,
+            "spotlight",
+            post_id,
+            WALL,
+            actor,
+            lambda s: Spotlight(seq=s, id=None, until=None, post=None, by=actor),
+            action=action,
+            reason=reason,
+        )
+
+    async def current_spotlight(self, event: str) -> SpotlightNow | None:
+        """The post shown full-screen right now, if any (for a screen that connects)."""
+
+        def read(conn: sqlite3.Connection) -> SpotlightNow | None:
+            found = _spotlight(conn, event)
+            return found[1] if found else None
+
+        return await self._read(read)
+
+    async def undo(
+        self, event: str, post_id: int, *, actor: str, window: float
+    ) -> tuple[int, list[PostView], BlockedAuthor | None]:
+        """Revert ``actor``'s last action on a post, as a new logged change.
+
+        Only when that action is still the post's last change and at most ``window``
+        seconds old. An author block undoes as a whole: the rule is lifted and the posts it
+        turned down come back (those changed since are left as they are). Returns the seq,
+        the posts changed and the lifted block. Raises NotFound, or Conflict saying why not.
+        """
+
+        def work(
+            conn: sqlite3.Connection,
+        ) -> tuple[tuple[int, list[PostView], BlockedAuthor | None], list[LogEntry]]:
+            row = self._read_post(conn, event, post_id)
+            last = conn.execute(
+                "SELECT seq, actor, action, type, prior, batch, created_at, message FROM log"
+                " WHERE event = ? AND post_id = ? AND action IS NOT NULL"
+                " ORDER BY seq DESC LIMIT 1",
+                (event, post_id),
+            ).fetchone()
+            if last is None or last[2] == "undo":
+                raise Conflict("There is nothing to undo on this post.", _view(row))
+            if last[1] != actor:
+                raise Conflict(
+                    f"Cannot undo: {last[1]} acted on this post after you.",
+                    _view(row),
+                    by=last[1],
+                )
+            age = (_now() - datetime.fromisoformat(last[6])).total_seconds()
+            if age > window:
+                raise Conflict(
+                    f"Too late to undo: an action can be undone for {window:g} seconds.",
+                    _view(row),
+                )
+            targets = (
+                conn.execute(
+                    "SELECT seq, action, type, prior, post_id, message FROM log"
+                    " WHERE batch = ? ORDER BY seq",
+                    (last[5],),
+                ).fetchall()
+                if last[5] is not None
+                else [(last[0], last[2], last[3], last[4], post_id, last[7])]
+            )
+            entries: list[LogEntry] = []
+            views: list[PostView] = []
+            lifted: BlockedAuthor | None = None
+            for seq, action, kind, prior, target_id, message in targets:
+                why = f"undo of {action}"
+                if kind == "spotlight":
+                    current = _spotlight(conn, event)
+                    if current is None or current[0] != seq:
+                        raise Conflict("This spotlight is already over.", _view(row))
+                    entries.append(
+                        self._end_spotlight(
+                            conn, event, actor, action="undo", post_id=target_id, reason=why
+                        )
+                    )
+                elif kind == "author.blocked":
+                    rule = _blocked_decoder.decode(message).rule
+                    done = self._lift(conn, event, rule.id, actor, action="undo", reason=why)
+                    if done is not None:
+                        lifted = done[0]
+                        entries.append(done[1])
+                elif prior is not None:
+                    target = self._read_post(conn, event, target_id)
+                    if target[9] != seq:
+                        if target_id != post_id:
+                            continue  # changed since by someone else: left as it is
+                        raise Conflict(
+                            "Cannot undo: this post changed since your action.",
+                            _view(target),
+                            by=_last_actor(conn, post_id),
+                        )
+                    view, logged = self._apply(
+                        conn,
+                        target,
+                        decode_state(prior),
+                        actor=actor,
+                        action="undo",
+                        reason=why,
+                        undoable=False,
+                    )
+                    views.append(view)
+                    entries.extend(logged)
+            if not entries:
+                raise Conflict("There is nothing left to undo on this post.", _view(row))
+            return (entries[-1].seq, views, lifted), entries
+
+        return await self._run(work)
+
+    async def block_author(
+        self,
+        event: str,
+        post_id: int,
+        *,
+        actor: str,
+        why: str = "",
+        remove_shown: bool = False,
+        expires_at: datetime | None = None,
+    ) -> tuple[int, BlockedAuthor, list[PostView]]:
+        """Block the author of a post on its network, from its card, in one transaction.
+
+        Their posts waiting in the queue are rejected and, with ``remove_shown``, those on
+        the screens are removed; every entry shares one ``batch`` so undo reverts it all.
+        Raises NotFound, or Conflict when an active block already names them.
+        """
+
+        def work(
+            conn: sqlite3.Connection,
+        ) -> tuple[tuple[int, BlockedAuthor, list[PostView]], list[LogEntry]]:
+            row = self._read_post(conn, event, post_id)
+            card = _view(row)
+            handle = author_key(card.author.handle)
+            if not handle:
+                raise Conflict("This post's author has no handle to block.", card)
+            now = _now()
+            for active in _blocks(conn, event, now):
+                if active.network == card.network and active.handle == handle:
+                    raise Conflict(
+                        f"This author is already blocked (by {active.set_by}).",
+                        card,
+                        by=active.set_by,
+                    )
+            cur = conn.execute(
+                "INSERT INTO author_rules (event, network, handle, action, why, set_by, set_at,"
+                " expires_at) VALUES (?, ?, ?, 'block', ?, ?, ?, ?)",
+                (
+                    event,
+                    card.network,
+                    handle,
+                    why,
+                    actor,
+                    now.isoformat(),
+                    expires_at.isoformat() if expires_at else None,
+                ),
+            )
+            assert cur.lastrowid is not None
+            rule = BlockedAuthor(
+                id=cur.lastrowid,
+                network=card.network,
+                handle=handle,
+                why=why,
+                set_by=actor,
+                set_at=now,
+                expires_at=expires_at,
+            )
+            batch = self._seq + 1
+            entries = [
+                self._append(
+                    conn,
+                    event,
+                    "author.blocked",
+                    post_id,
+                    MODERATE,
+                    actor,
+                    lambda s: AuthorBlocked(seq=s, rule=rule),
+                    action="block-author",
+                    reason=why or None,
+                    batch=batch,
+                )
+            ]
+            statuses = [Status.PENDING.value] + ([Status.APPROVED.value] if remove_shown else [])
+            marks = ",".join("?" * len(statuses))
+            rows = conn.execute(
+                f"SELECT {_POST_COLUMNS} FROM posts WHERE event = ? AND network = ?"
+                f" AND status IN ({marks}) ORDER BY id",
+                (event, card.network, *statuses),
+            ).fetchall()
+            views = []
+            for found in rows:
+                if author_key(_post_decoder.decode(found[3]).author.handle) != handle:
+                    continue
+                before = _state(found)
+                after = msgspec.structs.replace(
+                    before,
+                    status=(Status.REJECTED if before.status is Status.PENDING else Status.REMOVED),
+                    reason=f"author blocked by {actor}" + (f": {why}" if why else ""),
+                    rule="moderator",
+                    decided_by=actor,
+                    decided_at=now,
+                )
+                view, logged = self._apply(
+                    conn, found, after, actor=actor, action="block-author", reason=why, batch=batch
+                )
+                views.append(view)
+                entries.extend(logged)
+            return (entries[-1].seq, rule, views), entries
+
+        return await self._run(work)
+
+    async def lift_block(
+        self, event: str, rule_id: int, *, actor: str
+    ) -> tuple[int, BlockedAuthor]:
+        """Lift an author block before it expires. Raises NotFound if none is active."""
+
+        def work(conn: sqlite3.Connection) -> tuple[tuple[int, BlockedAuthor], list[LogEntry]]:
+            done = self._lift(conn, event, rule_id, actor, action="unblock")
+            if done is None:
+                raise NotFound(f"no active author block {rule_id} in event {event}")
+            rule, entry = done
+            return (entry.seq, rule), [entry]
+
+        return await self._run(work)
+
+    def _lift(
+        self,
+        conn: sqlite3.Connection,
+        event: str,
+        rule_id: int,
+        actor: str,
+        *,
+        action: str,
+        reason: str | None = None,
+    ) -> tuple[BlockedAuthor, LogEntry] | None:
+        """Lift an active block and log it; ``None`` when it is not active."""
+        rule = next((r for r in _blocks(conn, event, _now()) if r.id == rule_id), None)
+        if rule is None:
+            return None
+        conn.execute(
+            "UPDATE author_rules SET lifted_by = ?, lifted_at = ? WHERE id = ?",
+            (actor, _now().isoformat(), rule_id),
+        )
+        entry = self._append(
+            conn,
+            event,
+            "author.unblocked",
+            None,
+            MODERATE,
+            actor,
+            lambda s: AuthorUnblocked(seq=s, rule=rule, by=actor),
+            action=action,
+            reason=reason,
+        )
+        return rule, entry
+
+    async def blocked_authors(self, event: str) -> list[BlockedAuthor]:
+        """The event's author blocks that apply now (not lifted, not expired)."""
+        return await self._read(lambda conn: _blocks(conn, event, _now()))
+
+    async def audit(self, event: str) -> list[AuditEntry]:
+        """Who did what, when and why: every decision and change, in order.
+
+        Moderators' actions, and what rules and networks decided on their own; the second
+        message of a change (see wall.changes) is left out.
+        """
+
+        def read(conn: sqlite3.Connection) -> list[AuditEntry]:
+            rows = conn.execute(
+                "SELECT log.seq, log.created_at, log.actor, log.action, log.type, log.post_id,"
+                " log.reason, posts.network, posts.data FROM log"
+                " LEFT JOIN posts ON posts.id = log.post_id"
+                " WHERE log.event = ? AND (log.action IS NOT NULL OR log.actor IS NULL"
+                " OR log.type NOT LIKE 'post.%') ORDER BY log.seq",
+                (event,),
+            ).fetchall()
+            entries = []
+            for seq, at, actor, action, kind, post_id, reason, network, data in rows:
+                post = _post_decoder.decode(data) if data else None
+                entries.append(
+                    AuditEntry(
+                        seq=seq,
+                        at=datetime.fromisoformat(at),
+                        actor=actor,
+                        action=action or _AUTOMATIC.get(kind, kind),
+                        type=kind,
+                        post_id=post_id,
+                        reason=reason or "",
+                        network=network,
+                        author=post.author.handle if post else None,
+                        text=post.text[:280] if post else None,
+                    )
+                )
+            return entries
+
+        return await self._read(read)
