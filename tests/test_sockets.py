@@ -190,3 +190,16 @@ def test_a_restart_loses_nothing_and_a_screen_resumes_from_its_seq(live, alice):
     with connect(f"{live.ws_url}/ws/wall/jpo?since={seq}") as ws:
         message = recv(ws)
         assert message["type"] == "post.approved" and message["post"]["id"] == waiting
+
+
+def test_an_edit_on_the_network_takes_an_approved_post_off_the_screens_for_review(live, alice):
+    post_id = live.ingest("jpo", make_post("Rendez-vous à 14 h", network_id="m-1"))
+    alice.post(f"/api/events/jpo/posts/{post_id}/approve")
+    with connect(f"{live.ws_url}/ws/wall/jpo") as ws:
+        snapshot = recv(ws)
+        assert [p["id"] for p in snapshot["posts"]] == [post_id]
+        assert live.ingest("jpo", make_post("Rendez-vous à 15 h", network_id="m-1")) == post_id
+        assert recv(ws)["type"] == "post.removed"
+    pending = alice.get("/api/events/jpo/posts?status=pending").json()["posts"]
+    assert [(p["id"], p["text"]) for p in pending] == [(post_id, "Rendez-vous à 15 h")]
+    assert pending[0]["reason"].startswith("edited by its author")

@@ -229,3 +229,56 @@ async def test_a_post_deleted_on_its_network_leaves_the_queue_and_the_screens(tm
         "post.removed",
     ]
     await store.close()
+
+
+async def test_an_edit_of_a_pending_post_updates_it_in_the_queue(tmp_path):
+    committed: list[LogEntry] = []
+    store = await open_store(tmp_path / "m.db", committed)
+    first = await store.ingest("jpo", make_post("first words", network_id="e-1"), HOLD)
+    edited = await store.ingest("jpo", make_post("better words", network_id="e-1"), HOLD)
+    assert first and edited and edited.id == first.id
+    assert edited.status is Status.PENDING and edited.text == "better words"
+    assert edited.reason.startswith("edited by its author")
+    await settle()
+    assert [msgspec.json.decode(e.text)["type"] for e in committed] == [
+        "post.queued",
+        "post.queued",
+    ]
+    await store.close()
+
+
+async def test_an_approved_post_edited_goes_back_to_moderation_and_leaves_the_screens(tmp_path):
+    committed: list[LogEntry] = []
+    store = await open_store(tmp_path / "m.db", committed)
+    shown = await store.ingest("jpo", make_post("nice", network_id="e-2"), HOLD)
+    assert shown
+    await store.act("jpo", shown.id, Action.APPROVE, actor="alice")
+    edited = await store.ingest("jpo", make_post("now rude", network_id="e-2"), HOLD)
+    assert edited is not None and edited.status is Status.PENDING
+    await settle()
+    last_two = [msgspec.json.decode(e.text) for e in committed[-2:]]
+    assert [m["type"] for m in last_two] == ["post.removed", "post.queued"]
+    assert [e.audience for e in committed[-2:]] == [WALL, MODERATE]
+    await store.close()
+
+
+async def test_in_post_moderation_an_approved_edit_updates_the_screens(tmp_path):
+    committed: list[LogEntry] = []
+    store = await open_store(tmp_path / "m.db", committed)
+    await store.ingest("jpo", make_post("typo", network_id="e-3"), APPROVE)
+    edited = await store.ingest("jpo", make_post("fixed", network_id="e-3"), APPROVE)
+    assert edited is not None and edited.status is Status.APPROVED
+    await settle()
+    assert msgspec.json.decode(committed[-1].text)["type"] == "post.updated"
+    assert committed[-1].audience == WALL
+    await store.close()
+
+
+async def test_a_redelivery_that_only_differs_in_fetched_media_is_a_duplicate(tmp_path):
+    from moderation import Media
+
+    store = await open_store(tmp_path / "m.db")
+    await store.ingest("jpo", make_post("same", network_id="e-4"), HOLD)
+    again = make_post("same", network_id="e-4", media=(Media(url="/media/" + "a" * 32 + ".webp"),))
+    assert await store.ingest("jpo", again, HOLD) is None
+    await store.close()

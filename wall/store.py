@@ -172,6 +172,19 @@ def _view(row: Sequence[Any]) -> PostView:
     )
 
 
+def _edited(stored: Post, arriving: Post) -> bool:
+    """Whether a post delivered again was edited by its author.
+
+    Only what the author writes counts: a second delivery that differs in what Murmur
+    fetched (a picture that failed once, an avatar) is a duplicate, not an edit.
+    """
+    return (stored.text, stored.content_warning, stored.sensitive) != (
+        arriving.text,
+        arriving.content_warning,
+        arriving.sensitive,
+    )
+
+
 def _message(kind: str, view: PostView, actor: str | None) -> Callable[[int], Message]:
     """The message of type ``kind`` about ``view``, for ``Store._append``."""
     if kind == "post.removed":
@@ -416,7 +429,11 @@ class Store:
     # -- posts ---------------------------------------------------------------------------
 
     async def ingest(self, event: str, post: Post, verdict: Verdict) -> PostView | None:
-        """Store a new post with the rules' verdict; ``None`` if it is already stored."""
+        """Store a new post with the rules' verdict; ``None`` if it is already stored as is.
+
+        A post already stored whose content changed (its author edited it on the network)
+        is revised: see ``_revise``.
+        """
 
         def work(conn: sqlite3.Connection) -> tuple[PostView | None, list[LogEntry]]:
             status = {
@@ -445,7 +462,7 @@ class Store:
                 ),
             )
             if cur.rowcount == 0:
-                return None, []
+                return self._revise(conn, event, post, verdict)
             post_id = cur.lastrowid
             assert post_id is not None
             row = conn.execute(
@@ -493,6 +510,68 @@ class Store:
             return view
 
         return await self._write(run)
+
+    def _revise(
+        self, conn: sqlite3.Connection, event: str, post: Post, verdict: Verdict
+    ) -> tuple[PostView | None, list[LogEntry]]:
+        """Its author edited a stored post: keep the new content, and decide again.
+
+        A pending post stays pending (or is rejected if the edit breaks a rule). An approved
+        post stays on the screens, updated, only if the rules approve the new text (as in
+        post-moderation); otherwise it leaves the screens and goes back to the queue (or is
+        rejected). A rejected or removed post keeps its status. A delivery whose content
+        did not change is a duplicate: nothing happens.
+        """
+        row = conn.execute(
+            f"SELECT {_POST_COLUMNS} FROM posts WHERE event = ? AND network = ? AND network_id = ?",
+            (event, post.network, post.network_id),
+        ).fetchone()
+        if row is None or not _edited(_post_decoder.decode(row[3]), post):
+            return None, []
+        data = _post_encoder.encode(post).decode()
+        post_id, current = row[0], Status(row[2])
+        if current in {Status.REJECTED, Status.REMOVED}:
+            conn.execute("UPDATE posts SET data = ? WHERE id = ?", (data, post_id))
+            return None, []
+        if verdict.decision is Decision.REJECT:
+            new, types = Status.REJECTED, ["post.rejected"]
+        elif current is Status.APPROVED and verdict.decision is Decision.APPROVE:
+            new, types = Status.APPROVED, ["post.updated"]
+        else:
+            new, types = Status.PENDING, ["post.queued"]
+        if current is Status.APPROVED and new is not Status.APPROVED:
+            types = ["post.removed", *types]
+        reason = f"edited by its author: {verdict.reason}"
+        conn.execute(
+            "UPDATE posts SET data = ?, status = ?, reason = ?, rule = ?, decided_by = NULL,"
+            " decided_at = ?, updated_seq = ? WHERE id = ?",
+            (
+                data,
+                new.value,
+                reason,
+                verdict.rule,
+                None if new is Status.PENDING else _now().isoformat(),
+                self._seq + len(types),
+                post_id,
+            ),
+        )
+        view = _view(
+            conn.execute(f"SELECT {_POST_COLUMNS} FROM posts WHERE id = ?", (post_id,)).fetchone()
+        )
+        entries = [
+            self._append(
+                conn,
+                event,
+                kind,
+                post_id,
+                WALL if kind in {"post.removed"} or new is Status.APPROVED else MODERATE,
+                None,
+                _message(kind, view, None),
+                reason=reason if index == len(types) - 1 else None,
+            )
+            for index, kind in enumerate(types)
+        ]
+        return view, entries
 
     async def act(
         self, event: str, post_id: int, action: Action, *, actor: str, reason: str = ""
