@@ -56,8 +56,13 @@ export function createGrid({ root, playlist, isQuiet, reducedMotion }) {
     return null;
   }
 
+  /** Keep at most MAX_CARDS cards: the oldest go first, but a pinned post stays on screen. */
   function trim() {
-    while (root.children.length > MAX_CARDS) drop(root.lastElementChild);
+    while (root.children.length > MAX_CARDS) {
+      let victim = root.lastElementChild;
+      while (victim && victim.dataset.pinned === "true") victim = victim.previousElementSibling;
+      drop(victim ?? root.lastElementChild);
+    }
   }
 
   function columnsOf() {

@@ -199,6 +199,18 @@ def test_the_wall_keeps_at_most_forty_cards(live, pages, bob):
     expect(card(wall, ids[4])).to_have_count(0)
 
 
+def test_a_pinned_post_stays_on_the_wall_when_newer_posts_push_the_others_out(live, pages, bob):
+    pinned = approved(live, bob, "pinned: welcome desk in hall B")
+    assert bob.post(f"/api/events/jpo/posts/{pinned}/pin").status == 200
+    wall = pages.open("/wall/jpo", viewport=SCREEN)
+    expect(wall.locator("body")).to_have_attribute("data-connection", "online")
+    ids = [approved(live, bob, f"post {n}") for n in range(45)]
+    expect(card(wall, ids[-1])).to_have_count(1)
+    expect(wall.locator("article.card")).to_have_count(40)
+    expect(card(wall, pinned)).to_have_count(1)
+    expect(card(wall, ids[0])).to_have_count(0)
+
+
 def test_the_wall_keeps_its_posts_while_offline_and_resumes_without_a_gap(live, pages, bob):
     kept = approved(live, bob, "kept through the outage")
     waiting = live.ingest("jpo", make_post("queued before the restart"))
