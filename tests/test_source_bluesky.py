@@ -8,6 +8,7 @@ against tests/fakes/jetstream.py, and makes the fake misbehave.
 from __future__ import annotations
 
 import asyncio
+import functools
 import random
 import sqlite3
 import unicodedata
@@ -472,6 +473,7 @@ class Wall:
             cursor=Cursor(self.store, EVENT.slug, name),
             secret=lambda _: None,
             withdraw=self.withdraw,
+            stored=functools.partial(self.store.recent_network_ids, EVENT.slug),
         )
 
     async def withdraw(self, network: str, network_id: str) -> object:
@@ -823,6 +825,26 @@ async def test_a_post_deleted_by_its_author_leaves_the_queue(wall, jetstream):
     assert [(p.network_id, p.reason) for p in rejected] == [
         (event.uri, "deleted by its author on bluesky")
     ]
+
+
+async def test_a_post_deleted_after_a_restart_still_leaves_the_queue(wall, jetstream):
+    wall.start(wall.feed())
+    await jetstream.wait_connections(1)
+    event = jetstream.post(AUTHOR, post_record("Posted before the restart #JPO2026"))
+    later = jetstream.post(AUTHOR, post_record("And a later one #JPO2026"))
+    await wall.wait_stored({event.uri, later.uri})
+    await wall.supervisor.stop_event(EVENT.slug)
+
+    # A new feed that resumes exactly at its cursor: the first post is not replayed, so
+    # only the store can tell the feed that this post is on the wall.
+    again = wall.feed()
+    again.rewind_seconds = 0
+    wall.start(again)
+    await jetstream.wait_connections(2)
+    jetstream.delete(AUTHOR, event.rkey)
+
+    await eventually(lambda: bool(wall.withdrawn))
+    assert wall.withdrawn == [("bluesky", event.uri)]
 
 
 async def test_an_event_without_hashtags_fails_clearly(wall):

@@ -151,6 +151,7 @@ class Hub:
                 secret=env_secret,
                 withdraw=functools.partial(self.store.withdraw, event.slug),
                 on_live=functools.partial(self.supervisor.mark_live, event.slug, name),
+                stored=functools.partial(self.store.recent_network_ids, event.slug),
             )
             self.supervisor.start(event.slug, build_source(source, ctx, name))
 

@@ -669,6 +669,19 @@ class Store:
 
         return await self._write(run)
 
+    async def recent_network_ids(self, event: str, network: str, limit: int) -> list[str]:
+        """The network ids of an event's latest posts from ``network``, newest first."""
+
+        def read(conn: sqlite3.Connection) -> list[str]:
+            rows = conn.execute(
+                "SELECT network_id FROM posts WHERE event = ? AND network = ?"
+                " ORDER BY id DESC LIMIT ?",
+                (event, network, limit),
+            ).fetchall()
+            return [str(r[0]) for r in rows]
+
+        return await self._read(read)
+
     async def get_post(self, event: str, post_id: int) -> PostView | None:
         def read(conn: sqlite3.Connection) -> PostView | None:
             row = conn.execute(

@@ -155,6 +155,11 @@ class BlueskyFeed:
         """Yield the event's posts, from the saved cursor (rewound) on, until a failure."""
         if not self.sieve.wanted:
             raise SourceFailure("the event has no hashtags: a Bluesky source follows hashtags")
+        if not self._delivered:
+            # After a restart, recognise the deletion of posts stored before it.
+            for uri in reversed(await self.ctx.stored_ids("bluesky", self._delivered.size)):
+                self._delivered.add(uri)
+            self.sieve.deletes = bool(self._delivered)
         url = await self.subscribe_url()
         host = self.settings.jetstream
         try:

@@ -181,8 +181,9 @@ class Picture(msgspec.Struct, frozen=True, kw_only=True):
 class Deletion(msgspec.Struct, frozen=True, kw_only=True):
     """Its author deleted a post this feed delivered: ``ctx.deleted`` takes it down.
 
-    Only deletes of posts delivered since the feed started are recognised (the firehose
-    deletes a few posts a second, nearly all of them never on the wall).
+    Recognised: posts delivered since the feed started and the event's latest stored
+    Bluesky posts (up to 50,000, read at start), so a restart does not forget them; the
+    firehose deletes many posts a second, nearly all of them never on the wall.
     """
 
     network: str = NETWORK

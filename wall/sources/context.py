@@ -46,6 +46,13 @@ class SourceContext:
     withdraw: Callable[[str, str], Awaitable[object]] | None = None
     # Called when the source is connected and listening, before any post arrives.
     on_live: Callable[[], None] | None = None
+    # Called with (network, limit): network ids of the event's latest stored posts.
+    stored: Callable[[str, int], Awaitable[list[str]]] | None = None
+
+    async def stored_ids(self, network: str, limit: int) -> list[str]:
+        """The latest posts of this event from ``network`` that Murmur keeps, newest first
+        (a source that hears of deletions uses them to recognise its posts after a restart)."""
+        return await self.stored(network, limit) if self.stored is not None else []
 
     def live(self) -> None:
         """Report that the source is connected (health shows "live" on a quiet hashtag)."""
