@@ -53,10 +53,18 @@ export class Playlist {
       return "updated";
     }
     this.posts.unshift(post);
-    if (this.posts.length > POOL_SIZE) this.posts.length = POOL_SIZE;
+    this.trim();
     this.fresh.push(id);
     if (this.fresh.length > FRESH_SIZE) this.fresh.shift();
     return "new";
+  }
+
+  /** Keep at most POOL_SIZE posts: the oldest go first, but pinned posts stay. */
+  trim() {
+    for (let i = this.posts.length - 1; this.posts.length > POOL_SIZE && i >= 0; i -= 1) {
+      if (!this.posts[i].pinned) this.posts.splice(i, 1);
+    }
+    if (this.posts.length > POOL_SIZE) this.posts.length = POOL_SIZE;
   }
 
   remove(id) {

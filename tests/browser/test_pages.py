@@ -211,6 +211,21 @@ def test_a_pinned_post_stays_on_the_wall_when_newer_posts_push_the_others_out(li
     expect(card(wall, ids[0])).to_have_count(0)
 
 
+def test_the_paced_layouts_pool_keeps_a_pinned_post_too(live, pages):
+    wall = pages.open("/wall/jpo", viewport=SCREEN)
+    expect(wall.locator("body")).to_have_attribute("data-connection", "online")
+    kept, size = wall.evaluate(
+        """async () => {
+            const { Playlist, POOL_SIZE } = await import("/static/wall/playlist.js");
+            const playlist = new Playlist();
+            playlist.add({ id: 1, pinned: true, text: "pinned" });
+            for (let id = 2; id < POOL_SIZE + 20; id += 1) playlist.add({ id, text: "new" });
+            return [playlist.get(1) !== null, playlist.size === POOL_SIZE];
+        }"""
+    )
+    assert kept and size
+
+
 def test_the_wall_keeps_its_posts_while_offline_and_resumes_without_a_gap(live, pages, bob):
     kept = approved(live, bob, "kept through the outage")
     waiting = live.ingest("jpo", make_post("queued before the restart"))
