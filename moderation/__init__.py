@@ -6,7 +6,7 @@ enforces it), so every decision can be tested as a plain function call.
 """
 
 from moderation.authors import AuthorAction, AuthorRule
-from moderation.post import Author, Media, Post
+from moderation.post import Author, Emoji, Media, Post
 from moderation.rules import Mode, Rules, decide
 from moderation.spam import History
 from moderation.status import Action, InvalidTransition, Status, transition
@@ -20,6 +20,7 @@ __all__ = [
     "AuthorAction",
     "AuthorRule",
     "Decision",
+    "Emoji",
     "History",
     "InvalidTransition",
     "Media",

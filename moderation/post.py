@@ -36,6 +36,16 @@ class Media(msgspec.Struct, frozen=True, kw_only=True):
     height: int | None = None
 
 
+class Emoji(msgspec.Struct, frozen=True, kw_only=True):
+    """A custom emoji (Mastodon's ``:shortcode:``), shown as a small picture in the text.
+
+    ``url`` is a Murmur URL (``/media/...``), like every picture a screen loads.
+    """
+
+    shortcode: str
+    url: str
+
+
 class Post(msgspec.Struct, frozen=True, kw_only=True):
     """A post as it arrives from a network, normalised and sanitised.
 
@@ -56,3 +66,5 @@ class Post(msgspec.Struct, frozen=True, kw_only=True):
     content_warning: str = ""
     sensitive: bool = False
     hashtags: tuple[str, ...] = ()
+    # Custom emoji used in ``text``: each ``:shortcode:`` with its picture.
+    emoji: tuple[Emoji, ...] = ()

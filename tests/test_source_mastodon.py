@@ -1012,3 +1012,36 @@ async def test_a_streaming_host_that_resolves_to_a_private_address_is_refused(
     assert running.health.last_error is not None
     assert "localhost resolves to" in running.health.last_error
     assert env.fake.stream_connections == 0
+
+
+async def test_custom_emoji_are_stored_by_murmur_and_kept_with_their_shortcode(
+    env: Env, run: Callable[..., Running]
+) -> None:
+    url = env.fake.url
+    picture = f"{url}/system/media_attachments/files/110/000/small/7.png"
+    status = env.fake.publish(
+        text="Merci :blobcat_heart: !",
+        emojis=[
+            {
+                "shortcode": "blobcat_heart",
+                "url": picture,
+                "static_url": picture,
+                "visible_in_picker": True,
+            },
+            {
+                "shortcode": "unused",
+                "url": picture,
+                "static_url": picture,
+                "visible_in_picker": True,
+            },
+        ],
+        account=make_account(url, "bot_account") | {"bot": True},
+    )
+    running = run(env.feed(token=None))
+    await running.wall.wait_for([status])
+
+    (post,) = running.wall.delivered
+    assert [e.shortcode for e in post.emoji] == ["blobcat_heart"]  # only those in the text
+    assert post.emoji[0].url.startswith("/media/")
+    assert (env.media.root / post.emoji[0].url.removeprefix("/media/")).is_file()
+    assert post.author.bot is True and post.author.created_at is not None

@@ -22,6 +22,8 @@ MAX_TEXT = 5000
 MAX_NAME = 200
 MAX_HASHTAGS = 30
 MAX_MEDIA = 4
+MAX_EMOJI = 20
+_SHORTCODE = re.compile(r"^[A-Za-z0-9_]{1,64}$")
 
 # C0/C1 controls except tab and newline, bidi overrides and isolates, zero-width joiners'
 # cousins that only serve to hide text. Newlines are kept: posts have paragraphs.
@@ -77,6 +79,9 @@ def normalise(post: Post) -> Post:
         for m in post.media
         if local_media(m.url)
     )[:MAX_MEDIA]
+    emoji = tuple(e for e in post.emoji if _SHORTCODE.match(e.shortcode) and local_media(e.url))[
+        :MAX_EMOJI
+    ]
     tags: dict[str, None] = {}
     for tag in post.hashtags:
         cleaned = clean_text(tag.lstrip("#"), 100)
@@ -91,6 +96,7 @@ def normalise(post: Post) -> Post:
         content_warning=clean_text(post.content_warning, 500),
         media=media,
         hashtags=tuple(tags)[:MAX_HASHTAGS],
+        emoji=emoji,
     )
 
 

@@ -160,6 +160,7 @@ def _view(row: Sequence[Any]) -> PostView:
         content_warning=post.content_warning,
         sensitive=post.sensitive,
         hashtags=post.hashtags,
+        emoji=post.emoji,
         created_at=post.created_at,
         received_at=datetime.fromisoformat(received_at),
         reason=reason,

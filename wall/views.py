@@ -11,7 +11,7 @@ from datetime import datetime
 
 import msgspec
 
-from moderation import Author, Media, Status
+from moderation import Author, Emoji, Media, Status
 from moderation.flags import Reply
 from wall.settings import DisplaySettings
 
@@ -43,6 +43,8 @@ class PostView(msgspec.Struct, frozen=True, kw_only=True):
     pinned: bool = False
     media_hidden: bool = False
     reply: Reply | None = None
+    # Custom emoji in ``text``: pages show each ``:shortcode:`` as its picture.
+    emoji: tuple[Emoji, ...] = ()
 
 
 class Snapshot(msgspec.Struct, kw_only=True, tag="snapshot", tag_field="type"):

@@ -67,13 +67,41 @@ export function highlighted(text) {
 }
 
 const LANGUAGE = /^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/;
+const SHORTCODE = /:([A-Za-z0-9_]{1,64}):/;
+const EMOJI_URL = /^\/media\/[0-9a-f]{32}(-\d+)?\.webp$/;
+
+/** Custom emoji (`:shortcode:`) in text nodes become their pictures, served by Murmur. */
+export function withEmoji(nodes, emoji) {
+  const pictures = new Map();
+  for (const e of Array.isArray(emoji) ? emoji : []) {
+    if (e && typeof e.shortcode === "string" && EMOJI_URL.test(String(e.url))) {
+      pictures.set(e.shortcode, String(e.url));
+    }
+  }
+  if (!pictures.size) return nodes;
+  return nodes.flatMap((node) => {
+    if (node.nodeType !== Node.TEXT_NODE) return [node];
+    return node.textContent.split(SHORTCODE).map((part, index) => {
+      if (index % 2 === 0 || !pictures.has(part)) {
+        return document.createTextNode(index % 2 === 0 ? part : `:${part}:`);
+      }
+      const img = document.createElement("img");
+      img.className = "emoji";
+      img.src = pictures.get(part);
+      img.alt = `:${part}:`;
+      img.title = `:${part}:`;
+      img.decoding = "async";
+      return img;
+    });
+  });
+}
 
 /** A text element for hostile text: dir="auto", the post's language when it is sane. */
-export function textBlock(tag, className, text, language) {
+export function textBlock(tag, className, text, language, emoji) {
   const el = element(tag, className);
   el.dir = "auto";
   if (typeof language === "string" && LANGUAGE.test(language)) el.lang = language;
-  el.append(...highlighted(text));
+  el.append(...withEmoji(highlighted(text), emoji));
   return el;
 }
 
@@ -171,7 +199,7 @@ export function buildCard(post, variant = "") {
   const text = String(post.text ?? "");
   const body = element("div", "card-body");
   if (text) {
-    body.append(textBlock("p", "card-text", text, post.language));
+    body.append(textBlock("p", "card-text", text, post.language, post.emoji));
     card.style.setProperty("--fit", lengthScale(text).toFixed(3));
   }
   card.append(body);

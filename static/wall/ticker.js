@@ -44,7 +44,9 @@ export function createTicker({ root, playlist, reducedMotion }) {
       const name = element("span", "tick-name", String(author.name || author.handle || ""));
       name.dir = "auto";
       tick.append(name);
-      tick.append(textBlock("span", "tick-text card-text", oneLine(post.text), post.language));
+      tick.append(
+        textBlock("span", "tick-text card-text", oneLine(post.text), post.language, post.emoji),
+      );
     } else {
       tick.classList.add("tick--announcement");
       tick.dataset.announcement = "true";

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 
 from moderation import Author, Post
@@ -187,6 +188,34 @@ def test_post_content_is_shown_as_text_never_run_as_html(live, pages, bob):
     expect(shown.locator(".avatar--initials")).to_have_count(1)
     assert shown.locator(".card-text img, .card-text script, .card-name b").count() == 0
     assert wall.locator("body").get_attribute("data-pwned") is None
+
+
+def test_custom_emoji_show_as_pictures_from_murmur_and_nothing_else_is_markup(live, pages, bob):
+    import io
+
+    from PIL import Image
+
+    from moderation import Emoji
+
+    buffer = io.BytesIO()
+    Image.new("RGBA", (64, 64), (250, 180, 0, 255)).save(buffer, "PNG")
+    picture = live.call(lambda: live.hub.media.put_image(buffer.getvalue(), alt=":blobcat:"))
+    text = "Salut :blobcat: et :unknown: <img src=x onerror=alert(1)>"
+    post = msgspec.structs.replace(
+        make_post(text, network_id="emoji-1"),
+        emoji=(
+            Emoji(shortcode="blobcat", url=picture.url),
+            Emoji(shortcode="evil", url="https://evil.example/e.png"),  # dropped at ingest
+        ),
+    )
+    post_id = live.ingest("jpo", post)
+    bob.post(f"/api/events/jpo/posts/{post_id}/approve")
+    wall = pages.open("/wall/jpo", viewport=SCREEN)
+    shown = card(wall, post_id).locator(".card-text")
+    expect(shown.locator("img.emoji")).to_have_count(1)
+    expect(shown.locator("img.emoji")).to_have_attribute("src", picture.url)
+    expect(shown.locator("img.emoji")).to_have_attribute("alt", ":blobcat:")
+    expect(shown).to_contain_text(":unknown: <img src=x onerror=alert(1)>")
 
 
 def test_the_wall_keeps_at_most_forty_cards(live, pages, bob):

@@ -25,7 +25,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus, WebSocketException
 from yarl import URL
 
-from moderation.post import Media, Post
+from moderation.post import Emoji, Media, Post
 from wall.fetch import FetchRefused
 from wall.settings import MastodonSource
 from wall.sources.context import SourceContext
@@ -310,7 +310,12 @@ class MastodonFeed:
             if stored is not None
         )
         author = msgspec.structs.replace(post.author, avatar_url=avatar.url if avatar else None)
-        return msgspec.structs.replace(post, author=author, media=media)
+        emoji = []
+        for shortcode, url in parsed.emoji:
+            picture = await self._avatar(url, f":{shortcode}:")  # same small-picture cache
+            if picture is not None:
+                emoji.append(Emoji(shortcode=shortcode, url=picture.url))
+        return msgspec.structs.replace(post, author=author, media=media, emoji=tuple(emoji))
 
     async def _avatar(self, url: str | None, name: str) -> Media | None:
         if not url:

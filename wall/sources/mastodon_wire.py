@@ -30,12 +30,20 @@ class MalformedPayload(ValueError):
     """A payload that is not what Mastodon documents; the loop logs it and skips it."""
 
 
+class _Emoji(msgspec.Struct):
+    shortcode: str
+    url: str | None = None
+    static_url: str | None = None
+
+
 class _Account(msgspec.Struct):
     acct: str
     display_name: str = ""
     avatar: str | None = None
     avatar_static: str | None = None
     url: str | None = None
+    bot: bool = False
+    created_at: datetime | None = None
 
 
 class _Attachment(msgspec.Struct):
@@ -63,6 +71,7 @@ class _Status(msgspec.Struct):
     language: str | None = None
     media_attachments: list[_Attachment] = []
     tags: list[_Tag] = []
+    emojis: list[_Emoji] = []
 
 
 class _Ref(msgspec.Struct):
@@ -96,6 +105,8 @@ class ParsedStatus:
     post: Post  # author.avatar_url is None and media is () until fetched
     avatar: str | None
     media: tuple[RemoteMedia, ...]
+    # Custom emoji used in the text: (shortcode, picture URL to fetch).
+    emoji: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -239,7 +250,11 @@ def parse_status(data: Mapping[str, Any] | bytes | str, *, server: str) -> Parse
         network="mastodon",
         network_id=status.uri,
         author=Author(
-            name=account.display_name or account.acct, handle=handle, profile_url=account.url
+            name=account.display_name or account.acct,
+            handle=handle,
+            profile_url=account.url,
+            bot=account.bot,
+            created_at=_aware(account.created_at),
         ),
         text=html_to_text(status.content),
         html=status.content,
@@ -250,7 +265,21 @@ def parse_status(data: Mapping[str, Any] | bytes | str, *, server: str) -> Parse
         sensitive=status.sensitive,
         hashtags=tuple(tag.name for tag in status.tags),
     )
-    return ParsedStatus(status.id, post, account.avatar_static or account.avatar, tuple(media[:4]))
+    text = post.text
+    emoji = tuple(
+        (e.shortcode, e.static_url or e.url or "")
+        for e in status.emojis
+        if (e.static_url or e.url) and f":{e.shortcode}:" in text
+    )
+    return ParsedStatus(
+        status.id, post, account.avatar_static or account.avatar, tuple(media[:4]), emoji[:20]
+    )
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    if moment is None:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def parse_event(
