@@ -207,7 +207,7 @@ function addAnnouncement(announcement = { text: "", image: null }) {
   const row = rowTemplate.content.firstElementChild.cloneNode(true);
   applyI18n(row);
   row.querySelector("textarea").value = String(announcement.text ?? "");
-  row.querySelector("input").value = String(announcement.image ?? "");
+  row.querySelector('input[name="image"]').value = String(announcement.image ?? "");
   announcementsEl.append(row);
   updateAnnouncementButtons();
   return row;
@@ -242,7 +242,7 @@ function readForm() {
     quiet_seconds: Number(form.quiet_seconds.value),
     announcements: Array.from(announcementsEl.children).map((row) => ({
       text: row.querySelector("textarea").value.trim(),
-      image: row.querySelector("input").value.trim() || null,
+      image: row.querySelector('input[name="image"]').value.trim() || null,
     })),
   };
 }
@@ -394,6 +394,41 @@ form.addEventListener("submit", save);
 $("add-announcement").addEventListener("click", () => {
   dirty = true;
   addAnnouncement().querySelector("textarea").focus();
+});
+// A picture for a slide: sent to Murmur, cleaned (metadata removed, resized) and stored;
+// its /media/ address goes into the slide's picture field.
+announcementsEl.addEventListener("change", async (event) => {
+  const input = event.target.closest('input[name="upload"]');
+  if (!input || !input.files?.length) return;
+  const row = input.closest("li");
+  const status = row.querySelector(".upload-status");
+  const file = input.files[0];
+  status.textContent = t("admin.upload_sending");
+  status.dataset.state = "busy";
+  try {
+    const response = await api(`/api/events/${encodeURIComponent(slug)}/media`, {
+      method: "POST",
+      headers: { "Content-Type": file.type || "application/octet-stream", "X-CSRF-Token": csrf },
+      body: file,
+    });
+    const body = await response.json().catch(() => ({}));
+    if (!response.ok) {
+      status.textContent = String(body.error ?? t("admin.upload_failed"));
+      status.dataset.state = "error";
+      return;
+    }
+    row.querySelector('input[name="image"]').value = String(body.url);
+    status.textContent = t("admin.upload_done");
+    status.dataset.state = "done";
+    dirty = true;
+  } catch (err) {
+    if (err.message !== "not logged in") {
+      status.textContent = t("admin.upload_failed");
+      status.dataset.state = "error";
+    }
+  } finally {
+    input.value = "";
+  }
 });
 announcementsEl.addEventListener("click", (event) => {
   const button = event.target.closest(".announcement-remove");

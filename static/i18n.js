@@ -160,6 +160,10 @@ const STRINGS = {
     "admin.add_announcement": "Add an announcement",
     "admin.announcement_text": "Text",
     "admin.announcement_image": "Picture (optional: a /media/… address)",
+    "admin.announcement_upload": "Or send a picture",
+    "admin.upload_sending": "Sending the picture…",
+    "admin.upload_done": "Picture ready: save to show it.",
+    "admin.upload_failed": "The picture could not be sent: check the connection and try again.",
     "admin.remove_announcement": "Remove",
     "admin.announcement_empty": "An announcement has no text: write one or remove it.",
     "admin.announcement_image_bad":
@@ -390,6 +394,10 @@ const STRINGS = {
     "admin.add_announcement": "Ajouter une annonce",
     "admin.announcement_text": "Texte",
     "admin.announcement_image": "Image (facultative : une adresse /media/…)",
+    "admin.announcement_upload": "Ou envoyez une image",
+    "admin.upload_sending": "Envoi de l’image…",
+    "admin.upload_done": "Image prête : enregistrez pour l’afficher.",
+    "admin.upload_failed": "L’image n’a pas pu être envoyée : vérifiez la connexion et réessayez.",
     "admin.remove_announcement": "Supprimer",
     "admin.announcement_empty": "Une annonce n’a pas de texte : écrivez-en un ou supprimez-la.",
     "admin.announcement_image_bad":

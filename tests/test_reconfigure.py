@@ -102,3 +102,31 @@ def test_only_organisers_change_settings(two_events):
     mo = login(two_events, "mo")
     assert mo.request("PATCH", "/api/events/jpo/settings", {"title": "x"}).status == 403
     assert mo.get("/api/events/jpo/settings").status == 403
+
+
+def test_organisers_upload_announcement_pictures_cleaned_and_served_by_murmur(two_events):
+    import io
+
+    from PIL import Image
+
+    olga, mo = login(two_events, "olga"), login(two_events, "mo")
+    buffer = io.BytesIO()
+    Image.new("RGB", (3000, 2000), (200, 30, 30)).save(buffer, "JPEG")
+    jpeg = buffer.getvalue()
+    headers = {"Content-Type": "image/jpeg"}
+    reply = olga.request("POST", "/api/events/jpo/media", raw=jpeg, headers=headers)
+    assert reply.status == 201, reply.body
+    body = reply.json()
+    assert body["url"].startswith("/media/") and max(body["width"], body["height"]) <= 1600
+    assert olga.get(body["url"]).status == 200
+    assert mo.request("POST", "/api/events/jpo/media", raw=jpeg, headers=headers).status == 403
+    text = olga.request(
+        "POST", "/api/events/jpo/media", raw=b"hello", headers={"Content-Type": "text/plain"}
+    )
+    assert text.status == 415
+    lying = olga.request(
+        "POST", "/api/events/jpo/media", raw=b"not an image at all", headers=headers
+    )
+    assert lying.status in {400, 415} and lying.json()["error"]
+    no_csrf = olga.request("POST", "/api/events/jpo/media", raw=jpeg, headers=headers, csrf=False)
+    assert no_csrf.status == 403

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -600,12 +601,37 @@ def test_the_organiser_switches_theme_layout_and_announcements_for_every_screen(
     assert server.call(lambda: server.hub.display("jpo")).announcements == ()
 
 
+def test_the_organiser_sends_a_picture_for_an_announcement(server, screens, olga, tmp_path):
+    calm(olga, "jpo")
+    photo = tmp_path / "sponsor.png"
+    buffer = io.BytesIO()
+    Image.new("RGB", (1200, 800), (20, 90, 200)).save(buffer, "PNG")
+    photo.write_bytes(buffer.getvalue())
+    page = admin(screens)
+    page.click("#add-announcement")
+    page.locator("#announcements textarea").last.fill("Merci à nos partenaires")
+    page.locator('#announcements input[name="upload"]').last.set_input_files(str(photo))
+    row = page.locator("#announcements li").last
+    expect(row.locator(".upload-status")).to_have_text("Picture ready: save to show it.")
+    expect(row.locator('input[name="image"]')).to_have_value(
+        re.compile(r"^/media/[0-9a-f]{32}\.webp$")
+    )
+    page.click("#save")
+    expect(page.locator("#save-status")).to_have_text("Applied: every screen follows now.")
+    shown = server.call(lambda: server.hub.display("jpo"))
+    (slide,) = shown.announcements
+    assert slide.image is not None and olga.get(slide.image).status == 200
+    page.click(".announcement-remove")
+    page.click("#save")
+    expect(page.locator("#save-status")).to_have_text("Applied: every screen follows now.")
+
+
 def test_a_refused_display_change_says_why_and_points_at_the_field(server, screens, olga):
     calm(olga, "jpo")
     page = admin(screens)
     page.click("#add-announcement")
     text = page.locator("#announcements textarea").last
-    image = page.locator("#announcements input").last
+    image = page.locator('#announcements input[name="image"]').last
     image.fill("https://evil.example/tracker.png")
     page.click("#save")
     expect(page.locator("#save-status")).to_have_text(

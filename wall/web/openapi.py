@@ -414,6 +414,36 @@ def openapi_document() -> dict[str, Any]:
                 },
             },
         },
+        "/api/events/{event}/media": {
+            "post": {
+                "summary": "Upload a picture for an announcement (organisers only)",
+                "operationId": "uploadMedia",
+                "parameters": [_EVENT_PARAM, _CSRF],
+                "requestBody": {
+                    "required": True,
+                    "content": {"image/*": {"schema": {"type": "string", "format": "binary"}}},
+                },
+                "responses": {
+                    "201": _json(
+                        {
+                            "type": "object",
+                            "properties": {
+                                "url": {"type": "string"},
+                                "width": {"type": "integer"},
+                                "height": {"type": "integer"},
+                            },
+                        },
+                        "The picture, cleaned and stored: use its url in an announcement",
+                    ),
+                    "400": _ERROR,
+                    "401": _ERROR,
+                    "403": _ERROR,
+                    "404": _ERROR,
+                    "413": _ERROR,
+                    "415": _ERROR,
+                },
+            }
+        },
         "/api/events/{event}/settings": {
             "get": {
                 "summary": "The event's changeable settings (organisers only)",

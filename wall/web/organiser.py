@@ -11,6 +11,7 @@ from starlette.routing import Route
 
 from wall.auth import Role
 from wall.hub import EDITABLE
+from wall.media import MediaError
 from wall.web.api import JSON, current_user, event_of, hub_of
 from wall.web.errors import ApiError
 from wall.web.security import field_of, read_json
@@ -49,7 +50,36 @@ async def patch_settings(request: Request) -> Response:
     return JSON({"seq": seq, "settings": {key: data[key] for key in sorted(EDITABLE | {"slug"})}})
 
 
+MAX_UPLOAD = 20 * 1024 * 1024
+_STATUS = {"too_large": 413, "unsupported": 415, "damaged": 400}
+
+
+async def upload_media(request: Request) -> Response:
+    """An organiser's picture (an announcement slide), sent as the raw body."""
+    _organiser(request)
+    event_of(request)
+    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if not ctype.startswith("image/"):
+        raise ApiError(415, "Send the picture itself as the body, with its image/… type.")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_UPLOAD:
+        raise ApiError(413, f"The picture is too large (at most {MAX_UPLOAD // 2**20} MB).")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_UPLOAD:
+            raise ApiError(413, f"The picture is too large (at most {MAX_UPLOAD // 2**20} MB).")
+    if not body:
+        raise ApiError(400, "The picture is empty: choose it again.")
+    try:
+        media = await hub_of(request).media.put_image(bytes(body))
+    except MediaError as exc:
+        raise ApiError(_STATUS.get(exc.code, 400), f"{exc}.") from None
+    return JSON({"url": media.url, "width": media.width, "height": media.height}, status_code=201)
+
+
 routes = [
     Route("/api/events/{event}/settings", get_settings, methods=["GET"]),
     Route("/api/events/{event}/settings", patch_settings, methods=["PATCH"]),
+    Route("/api/events/{event}/media", upload_media, methods=["POST"]),
 ]
