@@ -274,6 +274,7 @@ def test_keys_pin_hide_pictures_and_open_the_answer(live, pages):
     post_id = live.ingest("jpo", make_post("keys", media=(picture,)))
     alice.post(f"/api/events/jpo/posts/{post_id}/approve")
     page = desk(pages)
+    expect(card(page, post_id)).to_be_visible()  # the snapshot is on the page
     page.keyboard.press("l")  # to the on-screen column
     expect(card(page, post_id)).to_be_focused()
     page.keyboard.press("p")
