@@ -505,12 +505,7 @@ class Store:
                 )
             return view, [entry]
 
-        def run() -> PostView | None:
-            view, entries = self._transaction(work)
-            self._commit(entries)
-            return view
-
-        return await self._write(run)
+        return await self._run(work)
 
     def _revise(
         self, conn: sqlite3.Connection, event: str, post: Post, verdict: Verdict
@@ -663,12 +658,7 @@ class Store:
                 )
             return view, [entry]
 
-        def run() -> PostView | None:
-            view, entries = self._transaction(work)
-            self._commit(entries)
-            return view
-
-        return await self._write(run)
+        return await self._run(work)
 
     async def recent_network_ids(self, event: str, network: str, limit: int) -> list[str]:
         """The network ids of an event's latest posts from ``network``, newest first."""
@@ -805,12 +795,7 @@ class Store:
             )
             return entry.seq, [entry]
 
-        def run() -> int:
-            seq, entries = self._transaction(work)
-            self._commit(entries)
-            return seq
-
-        return await self._write(run)
+        return await self._run(work)
 
     # -- live event settings -----------------------------------------------------------------
 
@@ -846,12 +831,7 @@ class Store:
             )
             return entry.seq, [entry]
 
-        def run() -> int:
-            seq, entries = self._transaction(work)
-            self._commit(entries)
-            return seq
-
-        return await self._write(run)
+        return await self._run(work)
 
     # -- source cursors ------------------------------------------------------------------
 
