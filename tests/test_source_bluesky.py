@@ -866,6 +866,10 @@ async def test_the_registry_builds_a_bluesky_feed(wall):
 
     assert isinstance(feed, BlueskyFeed)
     assert feed.name == "bluesky-2"
+    assert feed.cdn == "https://cdn.bsky.app"
+    mirror = BlueskySource(cdn="https://cdn.campus.example/")
+    built = build_source(mirror, wall.context(), "bluesky-3")
+    assert isinstance(built, BlueskyFeed) and built.cdn == "https://cdn.campus.example"
 
 
 async def test_the_fake_jetstream_honours_wanted_collections_and_cursor(jetstream):

@@ -186,6 +186,8 @@ class BlueskySource(
     jetstream: WsUrl = "wss://jetstream2.us-east.bsky.network"
     # AppView used to look up author profiles (app.bsky.actor.getProfiles).
     appview: HttpUrl = "https://public.api.bsky.app"
+    # CDN that serves the posts' pictures (fetched by Murmur, never by screens).
+    cdn: HttpUrl = "https://cdn.bsky.app"
 
 
 class RssSource(

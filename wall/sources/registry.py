@@ -34,7 +34,7 @@ def build_source(settings: SourceSettings, ctx: SourceContext, name: str) -> Sou
     if isinstance(settings, BlueskySource):
         from wall.sources.bluesky import BlueskyFeed
 
-        return BlueskyFeed(settings, ctx, name)
+        return BlueskyFeed(settings, ctx, name, cdn=settings.cdn)
     if isinstance(settings, RssSource):
         from wall.sources.rss import RssFeed
 
