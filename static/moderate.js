@@ -12,6 +12,7 @@ import { connect, loginUrl } from "/static/socket.js";
 import { applyDeskStrings, dt } from "/static/desk-strings.js";
 import { openAudit } from "/static/desk-audit.js";
 import { swipeable } from "/static/swipe.js";
+import { withEmoji } from "/static/wall/cards.js";
 
 const MAX_ONSCREEN = 200;
 const MAX_DECIDED = 150;
@@ -239,7 +240,11 @@ function fillCard(card, post) {
     parts.push(element("p", "card-cw", t("mod.cw", { text: String(post.content_warning) })));
   }
   const body = element("div", "card-body");
-  if (post.text) body.append(element("p", "card-text", String(post.text)));
+  if (post.text) {
+    const text = element("p", "card-text");
+    text.append(...withEmoji([document.createTextNode(String(post.text))], post.emoji));
+    body.append(text);
+  }
   const thumb = thumbnail(post);
   if (thumb) {
     body.append(thumb);

@@ -216,6 +216,11 @@ def test_custom_emoji_show_as_pictures_from_murmur_and_nothing_else_is_markup(li
     expect(shown.locator("img.emoji")).to_have_attribute("src", picture.url)
     expect(shown.locator("img.emoji")).to_have_attribute("alt", ":blobcat:")
     expect(shown).to_contain_text(":unknown: <img src=x onerror=alert(1)>")
+    # The desk shows the same picture, from the same Murmur address.
+    page = pages.open("/moderate/jpo", login="alice")
+    on_desk = card(page, post_id).locator(".card-text img.emoji")
+    expect(on_desk).to_have_count(1)
+    expect(on_desk).to_have_attribute("src", picture.url)
 
 
 def test_the_wall_keeps_at_most_forty_cards(live, pages, bob):
