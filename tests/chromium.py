@@ -34,9 +34,13 @@ SCREEN = {"width": 1920, "height": 1080}
 
 @contextmanager
 def launch() -> Iterator[Any]:
-    playwright_api = pytest.importorskip("playwright.sync_api")
+    import playwright.sync_api as playwright_api
+
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM} (set MURMUR_CHROMIUM)")
+        pytest.fail(
+            f"no Chromium at {CHROMIUM}: install Debian's chromium "
+            "(scripts/test.sh does) or set MURMUR_CHROMIUM"
+        )
     with playwright_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import playwright.sync_api as playwright_api
 import pytest
 
 from moderation import Media
@@ -22,7 +23,6 @@ from tests.client import Client
 from tests.factories import make_post
 from tests.live import LiveServer
 
-playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
 
 pytestmark = pytest.mark.browser
@@ -33,7 +33,10 @@ TOUCH = {"viewport": TABLET, "has_touch": True, "is_mobile": False}
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM} (set MURMUR_CHROMIUM)")
+        pytest.fail(
+            f"no Chromium at {CHROMIUM}: install Debian's chromium "
+            "(scripts/test.sh does) or set MURMUR_CHROMIUM"
+        )
     with playwright_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield browser

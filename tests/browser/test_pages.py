@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
+import playwright.sync_api as playwright_api
 import pytest
 
 from moderation import Author, Post
@@ -21,7 +22,6 @@ from tests.factories import make_post
 from tests.live import LiveServer
 from tests.live import test_event as event_settings
 
-playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
 
 pytestmark = pytest.mark.browser
@@ -43,7 +43,10 @@ SCREEN = {"width": 1920, "height": 1080}
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM} (set MURMUR_CHROMIUM)")
+        pytest.fail(
+            f"no Chromium at {CHROMIUM}: install Debian's chromium "
+            "(scripts/test.sh does) or set MURMUR_CHROMIUM"
+        )
     with playwright_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield browser

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import playwright.sync_api as playwright_api
 import pytest
 from PIL import Image
 
@@ -27,7 +28,6 @@ from tests.factories import make_post
 from tests.live import LiveServer, test_event
 from wall.settings import DemoSource
 
-playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
 
 pytestmark = pytest.mark.browser

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
+import playwright.sync_api as playwright_api
 import pytest
 from PIL import Image
 
@@ -19,7 +20,6 @@ from tests.live import LiveServer, test_event
 from tests.uploads import phone_photo, png_bomb
 from wall.settings import SubmissionSettings
 
-playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
 
 pytestmark = pytest.mark.browser

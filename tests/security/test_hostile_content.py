@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import playwright.sync_api as playwright_api
 import pytest
 
 from moderation import Author, Media, Post, Status
@@ -23,7 +24,6 @@ from tests.client import Client
 from tests.factories import make_post
 from tests.live import LiveServer
 
-playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
 
 pytestmark = pytest.mark.browser
