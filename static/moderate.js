@@ -57,6 +57,7 @@ const postSeq = new Map(); // id → seq of the change last applied to it
 const cards = new Map(); // id → <article>
 const rendered = new WeakMap(); // <article> → the post object it shows
 const busy = new Set(); // ids with an action in flight
+const inflight = new Map(); // id -> the action in flight, which the next one waits for
 const claims = new Map(); // id → {by, until}: who holds which card
 const marked = new Set(); // ids selected for a bulk action
 let moderators = []; // [{name, role}] online now
@@ -745,7 +746,23 @@ function doneText(kind, reply) {
  * Do `kind` to post `id` ("approve", "pin", "reply"…) and show the outcome: the new state
  * and an undo button, or why not. Returns the reply on success, null otherwise.
  */
-async function perform(id, kind, { method = "POST", path = kind, body = {}, onRefused } = {}) {
+async function perform(id, kind, options = {}) {
+  // A second key pressed while an action on the same post is in flight waits its turn
+  // (it used to be dropped without a word); each then succeeds or says why not.
+  const before = inflight.get(id);
+  const run = (async () => {
+    if (before) await before.catch(() => null);
+    return performNow(id, kind, options);
+  })();
+  inflight.set(id, run);
+  try {
+    return await run;
+  } finally {
+    if (inflight.get(id) === run) inflight.delete(id);
+  }
+}
+
+async function performNow(id, kind, { method = "POST", path = kind, body = {}, onRefused } = {}) {
   if (busy.has(id)) return null;
   clearTimeout(claimTimer);
   setBusy(id, true);

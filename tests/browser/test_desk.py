@@ -280,9 +280,10 @@ def test_keys_pin_hide_pictures_and_open_the_answer(live, pages):
     expect(card(page, post_id)).to_be_visible()  # the snapshot is on the page
     page.keyboard.press("l")  # to the on-screen column
     expect(card(page, post_id)).to_be_focused()
+    # Two keys in quick succession: the second waits for the first, none is lost.
     page.keyboard.press("p")
-    expect(card(page, post_id)).to_have_attribute("data-pinned", "true")
     page.keyboard.press("m")
+    expect(card(page, post_id)).to_have_attribute("data-pinned", "true")
     expect(card(page, post_id).locator(".card-thumb")).to_have_attribute("data-hidden", "true")
     page.keyboard.press("e")
     expect(page.locator("#reply-dialog")).to_be_visible()
