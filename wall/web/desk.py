@@ -7,8 +7,10 @@ Approve, reject, remove and restore stay in ``wall.web.api``; these routes come 
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
@@ -89,6 +91,19 @@ async def _held(request: Request, slug: str, post_id: int, exc: ClaimHeld) -> Ap
     return ApiError(409, str(exc), extra=extra)
 
 
+@contextlib.asynccontextmanager
+async def _refusals(request: Request, slug: str, post_id: int) -> AsyncIterator[None]:
+    """Translate the desk's refusals into API errors: 404, or 409 with the current state."""
+    try:
+        yield
+    except NotFound:
+        raise _missing(post_id) from None
+    except Conflict as exc:
+        raise _conflict(exc) from None
+    except ClaimHeld as exc:
+        raise await _held(request, slug, post_id, exc) from None
+
+
 def _missing(post_id: int) -> ApiError:
     return ApiError(404, f"There is no post {post_id} in this event.")
 
@@ -161,7 +176,7 @@ async def spotlight(request: Request) -> Response:
     slug = event_of(request)
     post_id = _post_id(request)
     data = await read_json(request, SpotlightInput)
-    try:
+    async with _refusals(request, slug, post_id):
         seq, post, until = await hub_of(request).desk.spotlight(
             slug,
             post_id,
@@ -170,12 +185,6 @@ async def spotlight(request: Request) -> Response:
             reason=data.reason,
             override=data.override,
         )
-    except NotFound:
-        raise _missing(post_id) from None
-    except Conflict as exc:
-        raise _conflict(exc) from None
-    except ClaimHeld as exc:
-        raise await _held(request, slug, post_id, exc) from None
     return JSON({"seq": seq, "post": post, "until": until})
 
 
@@ -220,7 +229,7 @@ async def _reply(
     data: ReplyInput | WithdrawInput,
     text: str | None,
 ) -> Response:
-    try:
+    async with _refusals(request, slug, post_id):
         seq, post = await hub_of(request).desk.change(
             slug,
             post_id,
@@ -231,12 +240,6 @@ async def _reply(
             text=text,
             replaces=data.replaces,
         )
-    except NotFound:
-        raise _missing(post_id) from None
-    except Conflict as exc:
-        raise _conflict(exc) from None
-    except ClaimHeld as exc:
-        raise await _held(request, slug, post_id, exc) from None
     return JSON({"seq": seq, "post": post})
 
 
@@ -285,7 +288,7 @@ async def block_author(request: Request) -> Response:
         if data.expires_minutes
         else None
     )
-    try:
+    async with _refusals(request, slug, post_id):
         seq, rule, posts = await hub_of(request).desk.block_author(
             slug,
             post_id,
@@ -295,12 +298,6 @@ async def block_author(request: Request) -> Response:
             expires_at=expires_at,
             override=data.override,
         )
-    except NotFound:
-        raise _missing(post_id) from None
-    except Conflict as exc:
-        raise _conflict(exc) from None
-    except ClaimHeld as exc:
-        raise await _held(request, slug, post_id, exc) from None
     return JSON({"seq": seq, "block": rule, "posts": posts})
 
 
