@@ -237,4 +237,3 @@ def _read(tar: tarfile.TarFile, member: tarfile.TarInfo) -> bytes:
         raise BackupError(f"this is not a Murmur backup: {member.name!r} is not a file")
     with file:
         return file.read()
-
