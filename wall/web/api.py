@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Annotated, Any
 
 import msgspec
@@ -11,15 +10,16 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from moderation import Action, Status
-from wall.auth import Role, verify_password
+from wall.auth import Role
 from wall.desk import ClaimHeld, claim_view
 from wall.hub import Hub
 from wall.settings import DisplaySettings
 from wall.store import Conflict, NotFound
 from wall.themes import list_themes
 from wall.web.errors import ApiError
+from wall.web.login import current_user as current_user  # re-exported for desk.py
 from wall.web.openapi import openapi_document
-from wall.web.security import field_of, new_csrf_token, read_json
+from wall.web.security import field_of, read_json
 
 _encoder = msgspec.json.Encoder()
 
@@ -29,11 +29,6 @@ class JSON(Response):
 
     def render(self, content: Any) -> bytes:
         return _encoder.encode(content)
-
-
-class LoginInput(msgspec.Struct, forbid_unknown_fields=True):
-    username: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
-    password: Annotated[str, msgspec.Meta(min_length=1, max_length=1024)]
 
 
 class ActionInput(msgspec.Struct, forbid_unknown_fields=True):
@@ -47,64 +42,11 @@ def hub_of(request: Request) -> Hub:
     return hub
 
 
-def current_user(request: Request) -> tuple[str, str]:
-    """The logged-in user's (name, role), or a 401."""
-    user = request.session.get("user")
-    role = request.session.get("role")
-    if not user or role not in {r.value for r in Role}:
-        raise ApiError(401, "Log in first: open /login.")
-    return str(user), str(role)
-
-
 def event_of(request: Request) -> str:
     slug = request.path_params["event"]
     if slug not in hub_of(request).events:
         raise ApiError(404, f"There is no event “{slug[:60]}”.")
     return str(slug)
-
-
-def session_body(request: Request) -> dict[str, str]:
-    return {
-        "username": request.session["user"],
-        "role": request.session["role"],
-        "csrf_token": request.session["csrf"],
-    }
-
-
-async def login(request: Request) -> Response:
-    data = await read_json(request, LoginInput)
-    hub = hub_of(request)
-    throttle = request.app.state.login_throttle
-    address = request.client.host if request.client else "unknown"
-    keys = (f"addr:{address}", f"user:{data.username.casefold()}")
-    wait = throttle.retry_after(*keys)
-    if wait > 0:
-        raise ApiError(
-            429,
-            f"Too many failed attempts: wait {int(wait) + 1} seconds, then try again.",
-            headers={"Retry-After": str(int(wait) + 1)},
-        )
-    user = await hub.store.get_user(data.username)
-    ok = await asyncio.to_thread(
-        verify_password, user.password_hash if user else None, data.password
-    )
-    if not ok or user is None:
-        throttle.failed(*keys)
-        raise ApiError(401, "Wrong user name or password.")
-    throttle.succeeded(*keys)
-    request.session.clear()
-    request.session.update({"user": user.username, "role": user.role, "csrf": new_csrf_token()})
-    return JSON(session_body(request))
-
-
-async def logout(request: Request) -> Response:
-    request.session.clear()
-    return Response(status_code=204)
-
-
-async def session(request: Request) -> Response:
-    current_user(request)
-    return JSON(session_body(request))
 
 
 def event_body(request: Request, slug: str) -> dict[str, Any]:
@@ -234,9 +176,6 @@ async def openapi(request: Request) -> Response:
 
 routes = [
     Route("/api/openapi.json", openapi, methods=["GET"]),
-    Route("/api/login", login, methods=["POST"]),
-    Route("/api/logout", logout, methods=["POST"]),
-    Route("/api/session", session, methods=["GET"]),
     Route("/api/events", list_events, methods=["GET"]),
     Route("/api/events/{event}", get_event, methods=["GET"]),
     Route("/api/events/{event}/posts", list_posts, methods=["GET"]),

@@ -20,7 +20,7 @@ from wall.config import env_secret
 from wall.hub import Hub
 from wall.settings import Settings
 from wall.themes import THEMES
-from wall.web import api, desk, organiser, pages, sockets, submit
+from wall.web import api, desk, login, organiser, pages, sockets, submit
 from wall.web.errors import ApiError, api_error_handler
 from wall.web.security import CSRFMiddleware, SecurityHeaders
 
@@ -66,6 +66,7 @@ def create_app(settings: Settings) -> Starlette:
     app = Starlette(
         routes=[
             *pages.routes,
+            *login.routes,
             *desk.routes,  # before api's /posts/{id}/{action}
             *api.routes,
             *organiser.routes,
