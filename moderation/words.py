@@ -7,7 +7,8 @@ normalisation, and a listed word only ever matches a *whole* word of the post, s
 
 - case, accents and compatibility forms are folded: ``ARNÀQUE``, ``ａｒｎａｑｕｅ``;
 - letters from other scripts that look Latin are read as Latin (Cyrillic ``о`` is ``o``);
-- invisible characters are dropped: a soft hyphen or zero-width space inside a word;
+- invisible characters are dropped: a soft hyphen, a zero-width space, a tag character
+  or a Hangul filler inside a word (``moderation.invisible`` lists them);
 - letter-for-symbol swaps are undone inside a word: ``0`` o, ``1`` i or l, ``3`` e,
   ``4`` a, ``5`` s, ``7`` t, ``@`` a, ``$`` s, ``!`` i or l, ``|`` l or i, ``€`` e (a
   number alone stays a number; a ``*`` inside a word stands for any one letter);
@@ -33,13 +34,15 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from moderation.invisible import visible
 from moderation.language import names as language_names
 from moderation.verdict import Decision
 
 
 def fold(text: str) -> str:
-    """Case- and accent-insensitive form of ``text`` (``Élève`` -> ``eleve``)."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    """Case- and accent-insensitive form of ``text`` (``Élève`` -> ``eleve``), without the
+    characters that show nothing (see ``moderation.invisible``)."""
+    decomposed = visible(unicodedata.normalize("NFKD", text.casefold()))
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
@@ -92,12 +95,6 @@ class Hit:
 
 _SEVERITY = {Decision.HOLD: 1, Decision.REJECT: 2}
 
-# Format characters that hide inside words: soft hyphen, zero-width and joiner marks,
-# bidi marks, variation selectors, the Mongolian vowel separator.
-_INVISIBLE = re.compile(
-    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e"
-    "\u2060-\u206f\ufe00-\ufe0f\ufeff]"
-)
 _MARKS = "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
 _LEET = "@$€!|*"
 # A word: letters and digits (not "_"), combining marks, and the symbols of leetspeak.
@@ -176,7 +173,7 @@ def _keys(raw: str) -> tuple[str, ...]:
 
 def _entry_keys(word: str) -> tuple[str, ...]:
     """A listed word or phrase as the keys of its words (``"Fils-de-P*te"`` -> 3 keys)."""
-    text = _INVISIBLE.sub("", word).translate(_FAST_FOLD)
+    text = visible(word).translate(_FAST_FOLD)
     return tuple(keys[0] for m in _TOKEN.finditer(text) if (keys := _keys(m.group())))
 
 
@@ -263,7 +260,7 @@ class WordMatcher:
         """
         if not self:
             return None
-        text = _INVISIBLE.sub("", text)
+        text = visible(text)
         folded = text.translate(_FAST_FOLD)
         if not self._maybe(folded):
             return None

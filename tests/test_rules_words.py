@@ -4,9 +4,12 @@ Plain core tests (no event loop). The built-in lists are the ones Murmur ships: 
 package's words (read by ``wall.wordlists``) with Murmur's curation.
 """
 
+import sys
+import unicodedata
+
 import pytest
 
-from moderation import Decision, Mode, Rules, WordMatcher, decide
+from moderation import Decision, Mode, Rules, WordMatcher, decide, invisible
 from moderation.words import fold
 from tests.factories import make_post
 from wall import wordlists
@@ -269,3 +272,135 @@ def test_spelled_out_letters_do_not_run_on_into_the_next_field():
     post = make_post("c o n n a r d", name="A", language="fr")
     assert decide(post, BUILTIN).decision is Decision.REJECT
     assert decide(make_post("t o p", name="B", language="fr"), BUILTIN).rule == "mode"
+
+
+# -- characters that show nothing cannot split a word ------------------------------------
+
+# (character, what it is): each one, put inside a blocked word, shows nothing on a screen
+# (or, for the blanks, shows as a space between spelled-out letters).
+HIDDEN_INSIDE = [
+    ("\U000e0041", "TAG LATIN CAPITAL LETTER A"),
+    ("\U000e0020", "TAG SPACE"),
+    ("\U000e007f", "CANCEL TAG"),
+    ("\U000e0001", "LANGUAGE TAG"),
+    ("\U000e0100", "VARIATION SELECTOR-17"),
+    ("\U000e01ef", "VARIATION SELECTOR-256"),
+    ("\U000e0fff", "an unassigned default-ignorable code point"),
+    ("\u3164", "HANGUL FILLER"),
+    ("\uffa0", "HALFWIDTH HANGUL FILLER"),
+    ("\u115f", "HANGUL CHOSEONG FILLER"),
+    ("\u1160", "HANGUL JUNGSEONG FILLER"),
+    ("\u00ad", "SOFT HYPHEN"),
+    ("\u034f", "COMBINING GRAPHEME JOINER"),
+    ("\u061c", "ARABIC LETTER MARK"),
+    ("\u17b4", "KHMER VOWEL INHERENT AQ"),
+    ("\u180e", "MONGOLIAN VOWEL SEPARATOR"),
+    ("\u180f", "MONGOLIAN FREE VARIATION SELECTOR FOUR"),
+    ("\u200b", "ZERO WIDTH SPACE"),
+    ("\u200c", "ZERO WIDTH NON-JOINER"),
+    ("\u200d", "ZERO WIDTH JOINER"),
+    ("\u200e", "LEFT-TO-RIGHT MARK"),
+    ("\u202e", "RIGHT-TO-LEFT OVERRIDE"),
+    ("\u2060", "WORD JOINER"),
+    ("\u2064", "INVISIBLE PLUS"),
+    ("\u2066", "LEFT-TO-RIGHT ISOLATE"),
+    ("\u206f", "NOMINAL DIGIT SHAPES"),
+    ("\ufe0f", "VARIATION SELECTOR-16"),
+    ("\ufeff", "ZERO WIDTH NO-BREAK SPACE"),
+    ("\ufff0", "an unassigned default-ignorable code point"),
+    ("\U0001bca0", "SHORTHAND FORMAT LETTER OVERLAP"),
+    ("\U0001d173", "MUSICAL SYMBOL BEGIN BEAM"),
+    ("\u0600", "ARABIC NUMBER SIGN"),
+    ("\ufff9", "INTERLINEAR ANNOTATION ANCHOR"),
+    ("\U00013430", "EGYPTIAN HIEROGLYPH VERTICAL JOINER"),
+]
+HIDDEN_IDS = [f"U+{ord(c):04X} {name}" for c, name in HIDDEN_INSIDE]
+SPAM = Rules(mode=Mode.POST, blocked_words=("spam", "arnaque"))
+
+
+@pytest.mark.parametrize(("char", "name"), HIDDEN_INSIDE, ids=HIDDEN_IDS)
+def test_a_character_that_shows_nothing_does_not_hide_a_blocked_word(char, name):
+    for text in (f"sp{char}am", f"s{char}p{char}a{char}m", f"Grosse ar{char * 3}naque ici"):
+        v = verdict(text, rules=SPAM)
+        assert v.decision is Decision.REJECT, (name, text)
+        assert v.rule == "blocked_words"
+
+
+@pytest.mark.parametrize(("char", "name"), HIDDEN_INSIDE, ids=HIDDEN_IDS)
+def test_a_character_that_shows_nothing_does_not_hide_a_word_of_the_builtin_lists(char, name):
+    v = verdict(f"quel con{char}nard", language="fr")
+    assert v.decision is Decision.REJECT, name
+    assert "“connard”" in v.reason
+
+
+@pytest.mark.parametrize(("char", "name"), HIDDEN_INSIDE, ids=HIDDEN_IDS)
+def test_a_character_that_shows_nothing_counts_in_author_names_and_hashtags_too(char, name):
+    assert decide(make_post("Bonjour", name=f"Sp{char}am"), SPAM).decision is Decision.REJECT
+    tagged = make_post("Bonjour", hashtags=("JPO2026", f"arna{char}que"))
+    assert decide(tagged, SPAM).decision is Decision.REJECT, name
+
+
+def test_a_hidden_word_is_quoted_as_a_reader_sees_it():
+    reason = verdict("sp\U000e0041am", rules=SPAM).reason
+    assert reason == "contains “spam” (blocked word “spam”)"
+
+
+@pytest.mark.parametrize("blank", ["\u2800", "\U0001d159"], ids=["U+2800", "U+1D159"])
+def test_a_character_drawn_as_an_empty_cell_reads_as_a_space(blank):
+    spelled = f"s{blank}p{blank}a{blank}m"  # shows as "s p a m"
+    assert verdict(spelled, rules=SPAM).decision is Decision.REJECT
+    assert verdict(f"sp{blank}am", rules=SPAM).decision is Decision.APPROVE  # "sp am"
+
+
+def test_every_format_character_is_read_as_nothing():
+    # Cf characters are never letters; Python's unicodedata knows the category (it has no
+    # Default_Ignorable_Code_Point property, which moderation.invisible copies from Unicode).
+    format_chars = [
+        chr(c) for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Cf"
+    ]
+    assert len(format_chars) > 150
+    missed = [f"U+{ord(c):04X}" for c in format_chars if invisible.visible(f"a{c}b") != "ab"]
+    assert missed == []
+
+
+def test_nothing_that_reads_as_nothing_is_a_letter_digit_or_space_a_word_needs():
+    listed = [
+        chr(c)
+        for first, last in invisible.DEFAULT_IGNORABLE + invisible.OTHER_INVISIBLE
+        for c in range(first, last + 1)
+    ]
+    fillers = {"\u115f", "\u1160", "\u3164", "\uffa0"}  # letters by category, shown as nothing
+    words = [
+        f"U+{ord(c):04X}"
+        for c in listed
+        if c not in fillers and (c.isalnum() or c.isspace() or unicodedata.category(c)[0] in "LN")
+    ]
+    assert words == []
+
+
+# Everyday text, and emoji built with joiners, selectors and tags: nothing is caught.
+# (That the shown text keeps them: tests/security/test_text_hygiene.py.)
+EVERYDAY = [
+    "Bienvenue à l’amphi ! Café, crêpes et démos de robotique à 14 h 30.",
+    "Great talk on spectroscopy, thanks everyone — see you at the poster session.",
+    "Développeuse au labo 👩\u200d💻 et fière de l’être",
+    "On t’aime ❤\ufe0f la promo 2026",
+    "Allez les Bleus 🇫🇷 et bravo 🇬🇧",
+    "Scotland in the house 🏴\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f",
+    "Famille 👨\u200d👩\u200d👧\u200d👦 au complet, merci 👍🏽",
+    "Persian: می\u200cخواهم",  # a zero-width non-joiner that shapes letters
+    "Hindi: क्\u200dष",  # a zero-width joiner that shapes a conjunct
+    "1️⃣ keycap, #️⃣ hash, ©️ and ™️",
+]
+
+
+@pytest.mark.parametrize("text", EVERYDAY)
+def test_everyday_text_and_emoji_sequences_are_not_caught(text):
+    post = make_post(text, language=None)
+    rules = Rules(
+        mode=Mode.POST,
+        builtin_terms=BUILTIN.builtin_terms,
+        blocked_words=("spam", "arnaque"),
+    )
+    v = decide(post, rules)
+    assert v.decision is Decision.APPROVE, v.reason

@@ -1,13 +1,18 @@
 """Control characters, direction overrides and invisible characters are stripped from
-every text field a post carries, on every path into the queue (``hub.ingest``)."""
+every text field a post carries, on every path into the queue (``hub.ingest``); the word
+rules read through every character that shows nothing, while emoji built with joiners,
+selectors and tags are shown as written."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from moderation import Author, Media, Post, Status
 from tests.factories import make_post
-from tests.live import LiveServer
+from tests.live import LiveServer, test_event
 from wall.ingest import MAX_NAME, MAX_TEXT, clean_text
 
 HIDDEN = [
@@ -97,3 +102,65 @@ def test_pictures_and_avatars_off_murmur_and_script_links_are_dropped(live: Live
     assert view.author.avatar_url is None and view.author.profile_url is None
     assert view.url is None
     assert [m.alt for m in view.media] == ["kept"]
+
+
+# -- characters that show nothing, inside a blocked word (moderation.invisible) ----------
+
+HIDING = {
+    "tag": "sp\U000e0041am",  # a Unicode tag character
+    "hangul filler": "sp\u3164am",
+    "halfwidth hangul filler": "sp\uffa0am",
+    "variation selector": "sp\ufe0fam",
+    "word joiner": "sp\u2060am",
+    "soft hyphen": "sp\u00adam",
+    "grapheme joiner": "sp\u034fam",
+}
+
+
+@pytest.fixture
+def post_moderated(tmp_path: Path) -> Iterator[LiveServer]:
+    """An event shown unless a rule stops a post, blocking the word "spam"."""
+    server = LiveServer(
+        tmp_path / "data",
+        events=[test_event(moderation="post", blocked_words=["spam"])],
+    ).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def test_a_blocked_word_hidden_with_invisible_characters_never_reaches_a_screen(
+    post_moderated: LiveServer,
+) -> None:
+    live = post_moderated
+    for how, text in HIDING.items():
+        live.ingest("jpo", make_post(f"Achetez {text} ici", language="fr", network_id=how))
+    shown = live.call(lambda: live.hub.store.posts("jpo", Status.APPROVED, limit=50))[1]
+    rejected = live.call(lambda: live.hub.store.posts("jpo", Status.REJECTED, limit=50))[1]
+    assert [p.text for p in shown] == []
+    assert len(rejected) == len(HIDING)
+    assert {p.reason for p in rejected} == {"contains “spam” (blocked word “spam”)"}
+
+
+EVERYDAY = [
+    "Bienvenue à l’amphi ! Café, crêpes et démos à 14 h 30.",
+    "Développeuse au labo 👩\u200d💻 et fière de l’être",
+    "On t’aime ❤\ufe0f la promo 2026",
+    "Allez les Bleus 🇫🇷",
+    "Scotland 🏴\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f",
+    "Famille 👨\u200d👩\u200d👧\u200d👦 au complet 👍🏽",
+    "Persian: می\u200cخواهم",
+]
+
+
+def test_emoji_sequences_and_everyday_text_are_shown_exactly_as_written(
+    post_moderated: LiveServer,
+) -> None:
+    # Joiners, variation selectors and tag characters build emoji and shape scripts: the
+    # rules read through them, but the text a screen shows keeps every one.
+    live = post_moderated
+    for n, text in enumerate(EVERYDAY):
+        live.ingest("jpo", make_post(text, language=None, network_id=f"everyday-{n}"))
+    shown = live.call(lambda: live.hub.store.posts("jpo", Status.APPROVED, limit=50))[1]
+    assert sorted(p.text for p in shown) == sorted(EVERYDAY)
