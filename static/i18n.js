@@ -4,6 +4,10 @@
 // browser's: French when navigator.language starts with "fr", English otherwise.
 // Strings may hold {name} placeholders; a string given as {one, other} is chosen by the
 // plural rule for vars.count.
+// The moderation desk's strings are in static/desk/strings.js, merged in below: one
+// catalogue, one t().
+
+import { DESK_STRINGS } from "/static/desk/strings.js";
 
 const STRINGS = {
   en: {
@@ -32,57 +36,6 @@ const STRINGS = {
     "wall.join_no_tags": "Scan to send yours",
     "wall.join_qr_alt": "QR code: the page to send a post to this wall",
     "wall.logo_alt": "Logo",
-
-    "mod.title": "Moderation — {title}",
-    "mod.heading": "Moderation",
-    "mod.queue": "Queue",
-    "mod.queue_count": { one: "{count} waiting", other: "{count} waiting" },
-    "mod.queue_oldest": "oldest: {age}",
-    "mod.queue_empty": "Nothing is waiting. New posts will appear here.",
-    "mod.onscreen": "On screen",
-    "mod.onscreen_count": { one: "{count} post", other: "{count} posts" },
-    "mod.onscreen_empty": "Nothing is on the screens yet.",
-    "mod.decided": "Rejected / removed",
-    "mod.decided_empty": "Nothing has been rejected or removed.",
-    "mod.open_wall": "Open the wall",
-    "mod.logout": "Log out",
-    "mod.signed_in_as": "Signed in as {user}",
-    "mod.help_button": "Keyboard shortcuts",
-    "mod.help_title": "Keyboard shortcuts",
-    "mod.help_move": "Select the next / previous card",
-    "mod.help_column": "Switch column",
-    "mod.help_approve": "Approve the selected card",
-    "mod.help_reject": "Reject the selected card",
-    "mod.help_remove": "Remove the selected card from the screens",
-    "mod.help_help": "Show or hide this help",
-    "mod.help_close": "Close",
-    "mod.sensitive": "Sensitive media — tap to show",
-    "mod.cw": "Content warning: {text}",
-    "mod.no_alt": "No image description",
-    "mod.by.approved": "Approved by {who}",
-    "mod.by.rejected": "Rejected by {who}",
-    "mod.by.removed": "Removed by {who}",
-    "mod.auto.approved": "Approved automatically",
-    "mod.auto.rejected": "Rejected automatically",
-    "mod.auto.removed": "Removed",
-    "mod.done.approve": "Approved: the post is on the screens.",
-    "mod.done.reject": "Rejected.",
-    "mod.done.remove": "Removed from every screen.",
-    "mod.done.restore": "Restored: the post is back on the screens.",
-    "mod.conflict_by":
-      "Someone else decided first: this post is already {status} (by {who}).",
-    "mod.conflict": "Someone else decided first: this post is already {status}.",
-    "mod.network_error": "Connection lost — your action was not saved, try again.",
-    "mod.not_found": "This post no longer exists.",
-    "mod.forbidden": "You are not allowed to do this. Reload the page and try again.",
-    "mod.error": "The server could not do this (error {status}). Try again.",
-    "mod.logout_failed": "Could not log out: the connection was lost. Try again.",
-    "mod.unknown_event": "There is no event called “{slug}”.",
-
-    "action.approve": "Approve",
-    "action.reject": "Reject",
-    "action.remove": "Remove",
-    "action.restore": "Restore",
 
     "login.title": "Sign in — Murmur",
     "login.heading": "Sign in to Murmur",
@@ -264,59 +217,6 @@ const STRINGS = {
     "wall.join_qr_alt": "Code QR : la page pour envoyer un message sur ce mur",
     "wall.logo_alt": "Logo",
 
-    "mod.title": "Modération — {title}",
-    "mod.heading": "Modération",
-    "mod.queue": "À valider",
-    "mod.queue_count": { one: "{count} en attente", other: "{count} en attente" },
-    "mod.queue_oldest": "le plus ancien : {age}",
-    "mod.queue_empty": "Rien en attente. Les nouveaux messages apparaîtront ici.",
-    "mod.onscreen": "À l’écran",
-    "mod.onscreen_count": { one: "{count} message", other: "{count} messages" },
-    "mod.onscreen_empty": "Rien à l’écran pour l’instant.",
-    "mod.decided": "Refusés / retirés",
-    "mod.decided_empty": "Aucun message refusé ni retiré.",
-    "mod.open_wall": "Ouvrir le mur",
-    "mod.logout": "Se déconnecter",
-    "mod.signed_in_as": "Connecté·e : {user}",
-    "mod.help_button": "Raccourcis clavier",
-    "mod.help_title": "Raccourcis clavier",
-    "mod.help_move": "Sélectionner la carte suivante / précédente",
-    "mod.help_column": "Changer de colonne",
-    "mod.help_approve": "Approuver la carte sélectionnée",
-    "mod.help_reject": "Refuser la carte sélectionnée",
-    "mod.help_remove": "Retirer la carte sélectionnée des écrans",
-    "mod.help_help": "Afficher ou masquer cette aide",
-    "mod.help_close": "Fermer",
-    "mod.sensitive": "Média sensible — toucher pour afficher",
-    "mod.cw": "Avertissement : {text}",
-    "mod.no_alt": "Pas de description de l’image",
-    "mod.by.approved": "Approuvé par {who}",
-    "mod.by.rejected": "Refusé par {who}",
-    "mod.by.removed": "Retiré par {who}",
-    "mod.auto.approved": "Approuvé automatiquement",
-    "mod.auto.rejected": "Refusé automatiquement",
-    "mod.auto.removed": "Retiré",
-    "mod.done.approve": "Approuvé : le message est à l’écran.",
-    "mod.done.reject": "Refusé.",
-    "mod.done.remove": "Retiré de tous les écrans.",
-    "mod.done.restore": "Rétabli : le message est de nouveau à l’écran.",
-    "mod.conflict_by":
-      "Quelqu’un a décidé avant vous : ce message est déjà {status} (par {who}).",
-    "mod.conflict": "Quelqu’un a décidé avant vous : ce message est déjà {status}.",
-    "mod.network_error":
-      "Connexion perdue — votre action n’a pas été enregistrée, réessayez.",
-    "mod.not_found": "Ce message n’existe plus.",
-    "mod.forbidden":
-      "Vous n’avez pas le droit de faire cela. Rechargez la page et réessayez.",
-    "mod.error": "Le serveur n’a pas pu le faire (erreur {status}). Réessayez.",
-    "mod.logout_failed": "Déconnexion impossible : la connexion est perdue. Réessayez.",
-    "mod.unknown_event": "Il n’existe pas d’événement « {slug} ».",
-
-    "action.approve": "Approuver",
-    "action.reject": "Refuser",
-    "action.remove": "Retirer",
-    "action.restore": "Rétablir",
-
     "login.title": "Connexion — Murmur",
     "login.heading": "Connexion à Murmur",
     "login.intro": "Espace des modérateurs et des organisateurs.",
@@ -473,6 +373,13 @@ const STRINGS = {
     "submit.err.other": "Le serveur n’a pas pu prendre votre message (erreur {status}). Réessayez.",
   },
 };
+
+for (const [code, strings] of Object.entries(DESK_STRINGS)) {
+  for (const key of Object.keys(strings)) {
+    if (key in STRINGS[code]) console.warn(`murmur i18n: ${key} is defined twice`);
+  }
+  Object.assign(STRINGS[code], strings);
+}
 
 export const LANGUAGES = Object.freeze(Object.keys(STRINGS));
 
