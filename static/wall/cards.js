@@ -239,3 +239,6 @@ export function refreshTimes(root, now = Date.now()) {
     time.textContent = relativeTime(time.getAttribute("datetime"), now);
   }
 }
+
+// The desk shares these too (static/desk/card.js): initials and colours match the wall's.
+export { hue, initials };
