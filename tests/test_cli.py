@@ -104,3 +104,109 @@ def test_user_add_from_stdin_creates_a_user_who_can_log_in(tmp_path):
     assert exported.returncode == 0
     lines = [json.loads(line) for line in exported.stdout.splitlines()]
     assert lines and all(p["event"] == "demo" for p in lines)
+
+
+def user(data: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return murmur("user", *args, "--data", str(data), stdin=stdin)
+
+
+def test_user_list_passwd_role_and_remove_manage_users_and_say_what_they_did(tmp_path):
+    data = tmp_path / "d"
+    assert (
+        user(
+            data,
+            "add",
+            "alice",
+            "--role",
+            "moderator",
+            "--password-stdin",
+            stdin="a long passphrase\n",
+        ).returncode
+        == 0
+    )
+    assert (
+        user(
+            data,
+            "add",
+            "bob",
+            "--role",
+            "organiser",
+            "--password-stdin",
+            stdin="another passphrase\n",
+        ).returncode
+        == 0
+    )
+    assert user(data, "list").stdout.splitlines() == [
+        "alice  moderator  no open session",
+        "bob  organiser  no open session",
+    ]
+
+    passwd = user(data, "passwd", "alice", "--password-stdin", stdin="a newer passphrase\n")
+    role = user(data, "role", "alice", "organiser")
+    removed = user(data, "remove", "bob")
+
+    assert passwd.returncode == role.returncode == removed.returncode == 0
+    assert "password of alice changed" in passwd.stdout
+    assert "alice is now organiser" in role.stdout and "bob removed" in removed.stdout
+    assert user(data, "list").stdout.splitlines() == ["alice  organiser  no open session"]
+
+
+def test_user_commands_name_an_unknown_user_in_one_sentence(tmp_path):
+    data = tmp_path / "d"
+    user(
+        data, "add", "alice", "--role", "moderator", "--password-stdin", stdin="a long passphrase\n"
+    )
+    for args in (
+        ("remove", "bob"),
+        ("role", "bob", "organiser"),
+        ("passwd", "bob", "--password-stdin"),
+    ):
+        result = user(data, *args, stdin="a long passphrase\n")
+        assert result.returncode == 1
+        assert result.stderr == (
+            f"murmur: there is no user “bob” in {data}; murmur user list shows who exists\n"
+        )
+
+
+def test_user_commands_on_a_folder_without_a_database_say_to_check_data(tmp_path):
+    result = user(tmp_path / "nothing", "list")
+    assert result.returncode == 2 and "check --data" in result.stderr
+    assert not (tmp_path / "nothing" / "murmur.sqlite3").exists()
+
+
+def _without_terminal(*args: str, stdin: str) -> subprocess.CompletedProcess[str]:
+    """``murmur`` with standard input closed (``<&-``) or empty, and no terminal to ask on."""
+    redirect = "<&-" if stdin == "closed" else "</dev/null"
+    return subprocess.run(
+        ["sh", "-c", f'exec "$@" {redirect}', "sh", sys.executable, "-m", "wall", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+        start_new_session=True,  # no controlling terminal: getpass cannot open /dev/tty
+    )
+
+
+def test_a_closed_or_empty_stdin_at_the_password_prompt_is_one_clear_sentence(tmp_path):
+    data = str(tmp_path / "d")
+    user(
+        tmp_path / "d",
+        "add",
+        "alice",
+        "--role",
+        "moderator",
+        "--password-stdin",
+        stdin="a long passphrase\n",
+    )
+    for stdin in ("closed", "empty"):
+        for args in (
+            ("user", "passwd", "alice", "--data", data),
+            ("user", "passwd", "alice", "--password-stdin", "--data", data),
+            ("user", "add", "carol", "--role", "moderator", "--data", data),
+        ):
+            result = _without_terminal(*args, stdin=stdin)
+            assert result.returncode == 2, (args, stdin, result.stderr)
+            assert "Traceback" not in result.stderr
+            last = result.stderr.strip().splitlines()[-1]
+            assert last.startswith("murmur: ") and ("standard input" in last), last
+    assert user(tmp_path / "d", "list").stdout.splitlines() == ["alice  moderator  no open session"]

@@ -1,13 +1,19 @@
-"""Who may moderate: password hashing and the brake on guessing.
+"""Who may moderate: roles, password hashing, and a bounded place to check passwords.
 
 Passwords are hashed with Argon2id (argon2-cffi's defaults follow RFC 9106's recommended
-parameters). Hashing is CPU work, so callers run it off the event loop.
+parameters). One check costs about 0.1 s of CPU, so logins run them on a small pool of
+their own (``PasswordChecks``), never on the event loop or the pictures' pool, with a
+bounded queue: a flood of logins is answered "busy" at once instead of making everyone,
+the real moderator included, wait behind it. The brake on guessing is ``wall.throttle``.
 """
 
 from __future__ import annotations
 
-import time
-from collections import deque
+import asyncio
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from enum import StrEnum
 
 from argon2 import PasswordHasher
@@ -42,57 +48,74 @@ def verify_password(password_hash: str | None, password: str) -> bool:
     return ok and password_hash is not None
 
 
-class LoginThrottle:
-    """Counts failed logins per key (address, user name) in a sliding window.
+class Busy(Exception):
+    """Too many password checks at once; try again in ``retry_after`` seconds.
 
-    After ``slow_after`` failures a key must wait ``delay`` seconds between attempts; after
-    ``block_after`` it is refused until the window has passed.
+    ``everyone``: the whole queue is full (503), rather than this client's share (429).
     """
 
-    def __init__(
-        self,
-        *,
-        window: float = 600.0,
-        slow_after: int = 5,
-        block_after: int = 10,
-        delay: float = 2.0,
-    ) -> None:
-        self.window = window
-        self.slow_after = slow_after
-        self.block_after = block_after
-        self.delay = delay
-        self._failures: dict[str, deque[float]] = {}
+    def __init__(self, *, everyone: bool, retry_after: int = 1) -> None:
+        super().__init__("too many logins at once")
+        self.everyone = everyone
+        self.retry_after = retry_after
 
-    def _recent(self, key: str, now: float) -> deque[float]:
-        times = self._failures.get(key)
-        if times is None:
-            return deque()
-        while times and times[0] <= now - self.window:
-            times.popleft()
-        if not times:
-            del self._failures[key]
-        return times
 
-    def retry_after(self, *keys: str, now: float | None = None) -> float:
-        """Seconds the caller must wait before trying again (0: go ahead)."""
-        now = time.monotonic() if now is None else now
-        wait = 0.0
-        for key in keys:
-            times = self._recent(key, now)
-            if len(times) >= self.block_after:
-                wait = max(wait, times[0] + self.window - now)
-            elif len(times) >= self.slow_after:
-                wait = max(wait, times[-1] + self.delay - now)
-        return max(0.0, wait)
+class PasswordChecks:
+    """Argon2 verifications on ``workers`` threads, at most ``queue`` more waiting.
 
-    def failed(self, *keys: str, now: float | None = None) -> None:
-        now = time.monotonic() if now is None else now
-        for key in keys:
-            self._failures.setdefault(key, deque()).append(now)
-        if len(self._failures) > 100_000:  # bounded memory under a spray of user names
-            oldest = min(self._failures, key=lambda k: self._failures[k][-1])
-            del self._failures[oldest]
+    Each client (an address, or a device this server trusts) may have ``per_client``
+    logins in progress; one more is ``Busy`` at once. So one address flooding the login
+    takes at most ``per_client`` places, and a moderator elsewhere still gets a turn.
+    """
 
-    def succeeded(self, *keys: str) -> None:
-        for key in keys:
-            self._failures.pop(key, None)
+    def __init__(self, *, workers: int = 2, queue: int = 8, per_client: int = 2) -> None:
+        self.workers = workers
+        self.capacity = workers + queue
+        self.per_client = per_client
+        self._pool = ThreadPoolExecutor(workers, thread_name_prefix="murmur-argon2")
+        self._queued = 0
+        self._clients: dict[str, int] = {}
+        self._lock = threading.Lock()
+        self._running = 0
+        # The most checks ever seen running at once (operations, and the flood test).
+        self.peak_running = 0
+
+    @contextmanager
+    def turn(self, client: str) -> Iterator[None]:
+        """Hold one of ``client``'s places for the whole login; ``Busy`` if it has none."""
+        held = self._clients.get(client, 0)
+        if held >= self.per_client:
+            raise Busy(everyone=False)
+        self._clients[client] = held + 1
+        try:
+            yield
+        finally:
+            left = self._clients[client] - 1
+            if left:
+                self._clients[client] = left
+            else:
+                del self._clients[client]
+
+    async def verify(self, password_hash: str | None, password: str) -> bool:
+        """``verify_password`` on the pool; ``Busy`` at once when the queue is full."""
+        if self._queued >= self.capacity:
+            raise Busy(everyone=True)
+        self._queued += 1
+        try:
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(self._pool, self._check, password_hash, password)
+        finally:
+            self._queued -= 1
+
+    def _check(self, password_hash: str | None, password: str) -> bool:
+        with self._lock:
+            self._running += 1
+            self.peak_running = max(self.peak_running, self._running)
+        try:
+            return verify_password(password_hash, password)
+        finally:
+            with self._lock:
+                self._running -= 1
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)

@@ -1,21 +1,21 @@
-"""The ``murmur`` command: serve, init, user add, export."""
+"""The ``murmur`` command: serve, init, user (``wall.cli_users``), export."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import getpass
 import logging
+import sqlite3
 import sys
 from pathlib import Path
 
 import msgspec
 
 from moderation import Status
-from wall.auth import MAX_PASSWORD, MIN_PASSWORD, Role, hash_password
+from wall import cli_users
 from wall.config import ConfigError, load_settings, write_init
 from wall.settings import Settings, with_demo
-from wall.store import Store
+from wall.store import Store, StoreError
 
 DEFAULT_DATA = Path("murmur-data")
 
@@ -53,15 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     user = sub.add_parser("user", help="manage moderators and organisers")
     user_sub = user.add_subparsers(dest="user_command", required=True)
-    add = user_sub.add_parser("add", help="create a user, or set a user's password and role")
-    _common(add)
-    add.add_argument("name")
-    add.add_argument("--role", choices=[r.value for r in Role], required=True)
-    add.add_argument(
-        "--password-stdin",
-        action="store_true",
-        help="read the password from standard input (for scripts)",
-    )
+    cli_users.add_parsers(user_sub, _common)
 
     export = sub.add_parser("export", help="write an event's posts as JSON lines")
     _common(export)
@@ -124,37 +116,6 @@ def init(args: argparse.Namespace) -> int:
     return 0
 
 
-def _read_password(from_stdin: bool) -> str:
-    if from_stdin:
-        return sys.stdin.readline().rstrip("\r\n")
-    first = getpass.getpass("Password: ")
-    if getpass.getpass("Password again: ") != first:
-        raise ValueError("the two passwords differ")
-    return first
-
-
-def user_add(args: argparse.Namespace) -> int:
-    settings = _settings(args)
-    if not 1 <= len(args.name) <= 100 or not args.name.isprintable():
-        raise ValueError("a user name has 1 to 100 printable characters")
-    password = _read_password(args.password_stdin)
-    if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
-        raise ValueError(f"a password must have {MIN_PASSWORD} to {MAX_PASSWORD} characters")
-    hashed = hash_password(password)
-
-    async def run() -> None:
-        store = Store(settings.data_dir / "murmur.sqlite3")
-        await store.open()
-        try:
-            await store.add_user(args.name, hashed, args.role)
-        finally:
-            await store.close()
-
-    asyncio.run(run())
-    print(f"murmur: user {args.name} ({args.role}) saved in {settings.data_dir}")
-    return 0
-
-
 def export(args: argparse.Namespace) -> int:
     settings = _settings(args)
     statuses = [Status(args.status)] if args.status else list(Status)
@@ -180,11 +141,17 @@ def main(argv: list[str] | None = None) -> int:
     commands = {"serve": serve, "init": init, "export": export}
     try:
         if args.command == "user":
-            return user_add(args)
+            return cli_users.run(args)
         return commands[args.command](args)
-    except (ConfigError, ValueError) as exc:
+    except (ConfigError, ValueError, StoreError) as exc:
         print(f"murmur: {exc}", file=sys.stderr)
         return 2
+    except sqlite3.Error as exc:
+        print(f"murmur: cannot use the database in {args.data}: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("\nmurmur: cancelled", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -369,10 +369,12 @@ INIT_TEMPLATE = """\
 # Environment variable holding the session-signing secret.
 # Unset (the default): a secret is generated once and kept in the data folder.
 # secret_key_env = "MURMUR_SECRET_KEY"
-# true when Murmur is served over HTTPS (behind a reverse proxy, for instance).
+# true to mark cookies Secure even on plain HTTP (requests over HTTPS always get them).
 # secure_cookies = false
-# How long a moderator stays signed in, in hours.
+# A moderator's session ends this many hours after logging in...
 # session_hours = 12
+# ... or after this many minutes without using Murmur (an open desk counts as use).
+# session_idle_minutes = 120
 # Networks (CIDR) that server-side fetches may reach although they are not public, such as
 # a campus Mastodon on a private address. Empty: public addresses only (the SSRF guard).
 # fetch_allow = []

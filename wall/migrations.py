@@ -130,3 +130,23 @@ MIGRATIONS = (
     CREATE INDEX author_rules_by_event ON author_rules (event, network, handle);
     """,
 )
+
+MIGRATIONS = (
+    *MIGRATIONS,
+    # 6: sessions kept on the server, so they can be listed, expire and be revoked. The
+    # cookie carries a random id; only its SHA-256 is stored here, so a copy of the
+    # database does not hold live cookies. Times are Unix seconds (REAL) because expiry is
+    # arithmetic on them. A session goes with its user.
+    """
+    CREATE TABLE sessions (
+        id_hash TEXT PRIMARY KEY,
+        username TEXT NOT NULL REFERENCES users(username) ON DELETE CASCADE,
+        csrf TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        seen_at REAL NOT NULL,
+        address TEXT NOT NULL,
+        agent TEXT NOT NULL
+    );
+    CREATE INDEX sessions_by_user ON sessions (username);
+    """,
+)

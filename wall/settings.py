@@ -54,9 +54,13 @@ class ServerSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     # Name of the environment variable holding the session-signing secret. When unset, a
     # secret is generated once and kept in the data folder.
     secret_key_env: EnvName | None = None
-    # Mark the session cookie Secure (set it when Murmur is served over HTTPS).
+    # Mark cookies Secure even on plain HTTP requests (a request over HTTPS always gets
+    # Secure cookies).
     secure_cookies: bool = False
+    # A session ends this long after its login, however busy (absolute lifetime)...
     session_hours: Annotated[int, msgspec.Meta(ge=1, le=24 * 30)] = 12
+    # ... or after this long without a request or an open desk (idle timeout).
+    session_idle_minutes: Annotated[int, msgspec.Meta(ge=5, le=24 * 60 * 30)] = 120
     # Networks (CIDR) that server-side fetches may reach although they are not public: a
     # campus Mastodon on a private address, or local test servers. Empty: public only.
     fetch_allow: list[str] = []

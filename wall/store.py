@@ -22,6 +22,8 @@ import msgspec
 
 from moderation import Action, Decision, InvalidTransition, Post, Status, Verdict, transition
 from moderation.flags import Flags, Reply
+from wall import accounts
+from wall.accounts import User
 from wall.changes import PostState, encode_state, message_types
 from wall.migrations import MIGRATIONS
 from wall.settings import DisplaySettings
@@ -71,12 +73,6 @@ class Conflict(StoreError):
 
 class SchemaTooNew(StoreError):
     pass
-
-
-class User(msgspec.Struct, frozen=True):
-    username: str
-    password_hash: str
-    role: str
 
 
 _post_decoder = msgspec.json.Decoder(Post)
@@ -855,24 +851,24 @@ class Store:
 
         await self._write(lambda: self._transaction(work))
 
-    # -- users ---------------------------------------------------------------------------
+    # -- users (the SQL, and sessions, live in wall.accounts) -----------------------------
 
-    async def add_user(self, username: str, password_hash: str, role: str) -> None:
-        def work(conn: sqlite3.Connection) -> None:
-            conn.execute(
-                "INSERT INTO users (username, password_hash, role, created_at) VALUES (?,?,?,?)"
-                " ON CONFLICT (username) DO UPDATE SET password_hash=excluded.password_hash,"
-                " role=excluded.role",
-                (username, password_hash, role, _now().isoformat()),
-            )
-
-        await self._write(lambda: self._transaction(work))
+    async def add_user(self, username: str, password_hash: str, role: str) -> bool:
+        """Create a user, or set an existing one's password and role (ending their sessions);
+        True if created."""
+        return await self.transact(
+            lambda conn: accounts.upsert_user(conn, username, password_hash, role)
+        )
 
     async def get_user(self, username: str) -> User | None:
-        def read(conn: sqlite3.Connection) -> User | None:
-            row = conn.execute(
-                "SELECT username, password_hash, role FROM users WHERE username = ?", (username,)
-            ).fetchone()
-            return User(*row) if row else None
+        return await self.query(lambda conn: accounts.get_user(conn, username))
 
-        return await self._read(read)
+    # -- for wall.accounts: one transaction, or one read, on the store's threads ----------
+
+    async def transact(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``fn`` in one write transaction that logs nothing."""
+        return await self._write(lambda: self._transaction(fn))
+
+    async def query(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``fn`` on a reader connection."""
+        return await self._read(fn)

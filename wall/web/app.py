@@ -11,22 +11,23 @@ from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
-from wall.auth import LoginThrottle
+from wall.accounts import Accounts
+from wall.auth import PasswordChecks
 from wall.config import env_secret
 from wall.hub import Hub
+from wall.sessions import Sessions
 from wall.settings import Settings
 from wall.themes import THEMES
+from wall.throttle import DeviceTrust, LoginThrottle
 from wall.web import api, desk, login, organiser, pages, sockets, submit
 from wall.web.errors import ApiError, api_error_handler
 from wall.web.security import CSRFMiddleware, SecurityHeaders
+from wall.web.session_cookies import SessionCookies
 
 log = logging.getLogger(__name__)
-
-SESSION_COOKIE = "murmur_session"
 
 
 def session_secret(settings: Settings) -> str:
@@ -53,6 +54,13 @@ def session_secret(settings: Settings) -> str:
 def create_app(settings: Settings) -> Starlette:
     hub = Hub(settings)
     secret = session_secret(settings)
+    sessions = Sessions(
+        Accounts(hub.store),
+        secret,
+        idle=settings.server.session_idle_minutes * 60,
+        absolute=settings.server.session_hours * 3600,
+    )
+    password_checks = PasswordChecks()
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -62,6 +70,7 @@ def create_app(settings: Settings) -> Starlette:
             yield
         finally:
             await hub.stop()
+            password_checks.close()
 
     app = Starlette(
         routes=[
@@ -78,12 +87,7 @@ def create_app(settings: Settings) -> Starlette:
         middleware=[
             Middleware(SecurityHeaders),
             Middleware(
-                SessionMiddleware,
-                secret_key=secret,
-                session_cookie=SESSION_COOKIE,
-                max_age=settings.server.session_hours * 3600,
-                same_site="lax",
-                https_only=settings.server.secure_cookies,
+                SessionCookies, sessions=sessions, secure_cookies=settings.server.secure_cookies
             ),
             Middleware(CSRFMiddleware),
         ],
@@ -91,6 +95,9 @@ def create_app(settings: Settings) -> Starlette:
         lifespan=lifespan,
     )
     app.state.hub = hub
+    app.state.sessions = sessions
     app.state.login_throttle = LoginThrottle()
+    app.state.device_trust = DeviceTrust(secret)
+    app.state.password_checks = password_checks
     app.state.submit_desk = submit.SubmitDesk(secret)
     return app

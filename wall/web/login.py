@@ -1,19 +1,36 @@
-"""Logging in and out, and who is asking: ``/api/login``, ``/api/logout``, ``/api/session``."""
+"""Logging in and out, and who is asking: ``/api/login``, ``/api/logout``, ``/api/session``.
+
+A login passes the brake on guessing (``wall.throttle``), takes a place on the password
+checks' own pool (``wall.auth.PasswordChecks``), and starts a session on the server
+(``wall.sessions``). Every other route asks ``current_user``, which reads what
+``wall.web.session_cookies`` found for this request.
+"""
 
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import msgspec
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from wall.auth import Role, verify_password
+from wall.auth import Busy, PasswordChecks, Role
 from wall.hub import Hub
+from wall.sessions import Session, Sessions
+from wall.throttle import DeviceTrust, LoginThrottle
 from wall.web.errors import ApiError
-from wall.web.security import new_csrf_token, read_json
+from wall.web.security import read_json
+from wall.web.session_cookies import ENDED, SESSION, SESSION_COOKIE, secure, session_state
+from wall.web.submit import address_key
+
+# Marks a browser that has logged in to an account before (see wall.throttle); sent only
+# to the login route.
+DEVICE_COOKIE = "murmur_login_device"
+DEVICE_DAYS = 180
+
+T = TypeVar("T")
 
 
 class LoginInput(msgspec.Struct, forbid_unknown_fields=True):
@@ -22,56 +39,120 @@ class LoginInput(msgspec.Struct, forbid_unknown_fields=True):
 
 
 def current_user(request: Request) -> tuple[str, str]:
-    """The logged-in user's (name, role), or a 401."""
+    """The logged-in user's (name, role), or a 401 whose ``code`` says why.
+
+    ``session_expired``: the browser sent a session that has ended (logged out elsewhere,
+    idle or too old, password or role changed, user removed); ``login_required``: it sent
+    none. Either way the page should offer to log in again.
+    """
     user = request.session.get("user")
     role = request.session.get("role")
-    if not user or role not in {r.value for r in Role}:
-        raise ApiError(401, "Log in first: open /login.")
-    return str(user), str(role)
+    if user and role in {r.value for r in Role}:
+        return str(user), str(role)
+    if session_state(request.scope) == ENDED:
+        raise ApiError(
+            401,
+            "Your session has ended (logged out, expired, or your account changed): log in again.",
+            extra={"code": "session_expired"},
+        )
+    raise ApiError(401, "Log in first: open /login.", extra={"code": "login_required"})
 
 
-def session_body(request: Request) -> dict[str, str]:
-    return {
-        "username": request.session["user"],
-        "role": request.session["role"],
-        "csrf_token": request.session["csrf"],
-    }
+def _state(request: Request, name: str, kind: type[T]) -> T:
+    value = getattr(request.app.state, name)
+    assert isinstance(value, kind)
+    return value
 
 
 async def login(request: Request) -> Response:
     data = await read_json(request, LoginInput)
     hub: Hub = request.app.state.hub
-    throttle = request.app.state.login_throttle
-    address = request.client.host if request.client else "unknown"
-    keys = (f"addr:{address}", f"user:{data.username.casefold()}")
-    wait = throttle.retry_after(*keys)
+    throttle = _state(request, "login_throttle", LoginThrottle)
+    trust = _state(request, "device_trust", DeviceTrust)
+    checks = _state(request, "password_checks", PasswordChecks)
+    device = trust.device_of(request.cookies.get(DEVICE_COOKIE), data.username)
+    client = throttle.client(address_key(request), device)
+    wait = throttle.wait(data.username, client)
     if wait > 0:
+        seconds = int(wait) + 1
         raise ApiError(
             429,
-            f"Too many failed attempts: wait {int(wait) + 1} seconds, then try again.",
-            headers={"Retry-After": str(int(wait) + 1)},
+            f"Too many failed attempts: wait {seconds} seconds, then try again.",
+            extra={"code": "login_throttled"},
+            headers={"Retry-After": str(seconds)},
         )
-    user = await hub.store.get_user(data.username)
-    ok = await asyncio.to_thread(
-        verify_password, user.password_hash if user else None, data.password
-    )
+    try:
+        with checks.turn(client.key):
+            delay = throttle.slowdown(data.username, client)
+            if delay:  # someone is guessing this account: slower, never locked
+                await asyncio.sleep(delay)
+            user = await hub.store.get_user(data.username)
+            ok = await checks.verify(user.password_hash if user else None, data.password)
+    except Busy as exc:
+        raise ApiError(
+            503 if exc.everyone else 429,
+            "Too many logins at once: try again in a second.",
+            extra={"code": "login_busy"},
+            headers={"Retry-After": str(exc.retry_after)},
+        ) from None
     if not ok or user is None:
-        throttle.failed(*keys)
+        throttle.failed(data.username, client)
         raise ApiError(401, "Wrong user name or password.")
-    throttle.succeeded(*keys)
-    request.session.clear()
-    request.session.update({"user": user.username, "role": user.role, "csrf": new_csrf_token()})
-    return JSONResponse(session_body(request))
+    throttle.succeeded(data.username, client)
+
+    sessions = _state(request, "sessions", Sessions)
+    previous = request.scope.get(SESSION)
+    if isinstance(previous, Session):  # logging in again, perhaps as someone else
+        await sessions.end(previous)
+    cookie, session = await sessions.start(
+        user,
+        address=request.client.host if request.client else "",
+        agent=request.headers.get("user-agent", ""),
+    )
+    response = JSONResponse(
+        {"username": session.username, "role": session.role, "csrf_token": session.csrf}
+    )
+    is_secure = secure(request.scope, hub.settings.server.secure_cookies)
+    response.set_cookie(
+        SESSION_COOKIE,
+        cookie,
+        max_age=hub.settings.server.session_hours * 3600,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=is_secure,
+    )
+    if device is None:
+        response.set_cookie(
+            DEVICE_COOKIE,
+            trust.issue(user.username),
+            max_age=DEVICE_DAYS * 86400,
+            path="/api/login",
+            httponly=True,
+            samesite="strict",
+            secure=is_secure,
+        )
+    return response
 
 
 async def logout(request: Request) -> Response:
-    request.session.clear()
-    return Response(status_code=204)
+    session = request.scope.get(SESSION)
+    if isinstance(session, Session):
+        await _state(request, "sessions", Sessions).end(session)
+    response = Response(status_code=204)
+    response.delete_cookie(
+        SESSION_COOKIE,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=secure(request.scope, request.app.state.hub.settings.server.secure_cookies),
+    )
+    return response
 
 
 async def session(request: Request) -> Response:
-    current_user(request)
-    return JSONResponse(session_body(request))
+    user, role = current_user(request)
+    return JSONResponse({"username": user, "role": role, "csrf_token": request.session["csrf"]})
 
 
 routes = [
