@@ -144,6 +144,14 @@ def test_a_cookie_signed_with_the_real_secret_for_no_session_is_refused(live: Li
         assert replay(live, f"murmur_session={value}").get("/admin/jpo").status == 303
 
 
+def test_an_odd_cookie_from_another_app_on_the_host_does_not_hide_the_session(
+    live: LiveServer,
+) -> None:
+    alice = logged_in(live)
+    odd = f'prefs={{"theme":"dark"}}; {alice.cookie_header()}; tracker="unclosed'
+    assert replay(live, odd).get("/api/session").status == 200
+
+
 def test_an_ended_sessions_cookie_is_deleted_in_the_answer(live: LiveServer) -> None:
     alice = logged_in(live)
     cookie = alice.cookie_header()

@@ -14,12 +14,11 @@ A moderator's desk websocket is watched for as long as it is open: when its sess
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from http.cookies import SimpleCookie
 from typing import Any
 
 from starlette.datastructures import MutableHeaders
+from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from wall.sessions import Session, Sessions
@@ -31,8 +30,9 @@ STATE = "murmur.session_state"
 SESSION = "murmur.session"  # the Session itself, for logout
 NONE, LIVE, ENDED = "none", "live", "ended"
 UNAUTHORISED = 4401
-# Files and screens never need a session: no database read for them.
-_ANONYMOUS = ("/static/", "/themes/", "/media/", "/ws/wall/")
+# Files and screens never need a session: no database read for them. (Pictures, /media/,
+# are looked up: hidden ones may be for moderators' eyes only.)
+_ANONYMOUS = ("/static/", "/themes/", "/ws/wall/")
 
 
 def secure(scope: Scope, configured: bool) -> bool:
@@ -49,14 +49,13 @@ def session_state(scope: Scope) -> str:
 
 
 def _cookie(scope: Scope) -> str | None:
+    # Starlette's parser, as browsers do: one odd cookie from another app on the same host
+    # does not hide ours (http.cookies.SimpleCookie would drop them all).
     for name, value in scope["headers"]:
         if name == b"cookie":
-            jar: SimpleCookie = SimpleCookie()
-            with contextlib.suppress(Exception):  # a malformed header is no cookie
-                jar.load(value.decode("latin-1"))
-            morsel = jar.get(SESSION_COOKIE)
-            if morsel is not None and morsel.value:
-                return morsel.value
+            found = cookie_parser(value.decode("latin-1")).get(SESSION_COOKIE)
+            if found:
+                return found
     return None
 
 
