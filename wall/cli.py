@@ -1,18 +1,29 @@
-"""The ``murmur`` command: serve, init, user (``wall.cli_users``), export."""
+"""The ``murmur`` command: serve, init, export; user (``wall.cli_users``); backup, restore
+and config (``wall.cli_ops``).
+
+Every mistake a person can make ends in one sentence on standard error and a non-zero
+exit status, never a traceback.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
+import json
 import logging
+import logging.config
+import socket
 import sqlite3
 import sys
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import msgspec
 
 from moderation import Status
-from wall import cli_users
+from wall import cli_ops, cli_users
+from wall.backup import BackupError
 from wall.config import ConfigError, load_settings, write_init
 from wall.settings import Settings, with_demo
 from wall.store import Store, StoreError
@@ -34,6 +45,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="murmur", description="A live social wall.")
+    parser.add_argument("--version", action="version", version=f"murmur {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     serve = sub.add_parser("serve", help="run the wall server")
@@ -44,6 +56,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--demo",
         action="store_true",
         help="add a 'demo' event fed with generated posts (no account needed)",
+    )
+    serve.add_argument(
+        "--log-format",
+        choices=["text", "json"],
+        default="text",
+        help="json: one JSON object per line, for a log collector",
     )
 
     init = sub.add_parser("init", help="write a commented config file")
@@ -64,10 +82,88 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="only posts with this status (default: all)",
     )
+    cli_ops.add_parsers(sub, _common)
     return parser
 
 
+def _version() -> str:
+    try:
+        return version("murmur")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown (not installed)"
+
+
+class JsonLogs(logging.Formatter):
+    """One JSON object per line. Records never carry tokens or cookies: no part of Murmur
+    logs a request's headers, and source errors name the variable, not its value."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            entry["error"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def _logging(log_format: str) -> dict[str, object]:
+    """Configure Murmur's and uvicorn's logs alike; returns uvicorn's ``log_config``."""
+    formatter = (
+        {"()": JsonLogs}
+        if log_format == "json"
+        else {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}
+    )
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"murmur": formatter},
+        "handlers": {
+            "stderr": {
+                "class": "logging.StreamHandler",
+                "formatter": "murmur",
+                "stream": "ext://sys.stderr",
+            }
+        },
+        "root": {"handlers": ["stderr"], "level": "INFO"},
+        "loggers": {
+            "uvicorn": {"handlers": [], "propagate": True},
+            "uvicorn.error": {"handlers": [], "propagate": True},
+            "uvicorn.access": {"handlers": [], "propagate": True, "level": "WARNING"},
+        },
+    }
+
+
+def _check_port(host: str, port: int) -> None:
+    """Fail with a sentence, before anything starts, when the port is taken."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise ValueError(f"cannot listen on {host!r}: {exc.strerror}") from exc
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise ValueError(
+                    f"port {port} on {host} is already in use (another murmur?): stop it "
+                    "or choose another with --port"
+                ) from exc
+            if exc.errno == errno.EACCES:
+                raise ValueError(
+                    f"not allowed to listen on port {port}: use a port above 1023 behind a "
+                    "reverse proxy (docs/deployment.md)"
+                ) from exc
+            raise ValueError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+
+
 def _settings(args: argparse.Namespace) -> Settings:
+    if args.data.exists() and not args.data.is_dir():
+        raise ValueError(f"{args.data} is a file, not a data folder: check --data")
     return load_settings(args.config, data_dir=args.data)
 
 
@@ -88,9 +184,9 @@ def serve(args: argparse.Namespace) -> int:
         return 2
     host = args.host or settings.server.host
     port = settings.server.port if args.port is None else args.port
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    _check_port(host, port)
+    log_config = _logging(args.log_format)
+    logging.config.dictConfig(log_config)
     app = create_app(settings)
     for slug in (e.slug for e in settings.events):
         print(
@@ -105,6 +201,8 @@ def serve(args: argparse.Namespace) -> int:
         ws_per_message_deflate=False,
         ws_max_size=64 * 1024,
         log_level="info",
+        log_config=log_config,
+        # Forwarding headers are read by wall.web.proxy, from trusted_proxies only.
         proxy_headers=False,
     )
     return 0
@@ -121,6 +219,11 @@ def export(args: argparse.Namespace) -> int:
     statuses = [Status(args.status)] if args.status else list(Status)
     encoder = msgspec.json.Encoder()
 
+    if args.event not in {e.slug for e in settings.events} and not _has_event(
+        cli_ops._database(settings), args.event
+    ):
+        raise ValueError(f"no event {args.event!r} in this data folder or config: check the name")
+
     async def run() -> None:
         store = Store(settings.data_dir / "murmur.sqlite3")
         await store.open()
@@ -136,18 +239,44 @@ def export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _has_event(database: Path, slug: str) -> bool:
+    conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=10)
+    try:
+        return conn.execute("SELECT 1 FROM events WHERE slug = ?", (slug,)).fetchone() is not None
+    finally:
+        conn.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    commands = {"serve": serve, "init": init, "export": export}
+    commands = {
+        "serve": serve,
+        "init": init,
+        "export": export,
+        "backup": cli_ops.run_backup,
+        "restore": cli_ops.run_restore,
+        "config": cli_ops.run_config,
+    }
     try:
         if args.command == "user":
             return cli_users.run(args)
         return commands[args.command](args)
-    except (ConfigError, ValueError, StoreError) as exc:
+    except (ConfigError, ValueError, StoreError, BackupError) as exc:
         print(f"murmur: {exc}", file=sys.stderr)
         return 2
     except sqlite3.Error as exc:
         print(f"murmur: cannot use the database in {args.data}: {exc}", file=sys.stderr)
+        return 2
+    except PermissionError as exc:
+        print(
+            f"murmur: not allowed to use {exc.filename}: run as the folder's owner "
+            "or choose another --data",
+            file=sys.stderr,
+        )
+        return 2
+    except OSError as exc:
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"murmur: cannot use{where}: {exc.strerror or exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("\nmurmur: cancelled", file=sys.stderr)

@@ -72,6 +72,8 @@ def add_parsers(
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.data.exists() and not args.data.is_dir():
+        raise ValueError(f"{args.data} is a file, not a data folder: check --data")
     settings = load_settings(args.config, data_dir=args.data)
     command: str = args.user_command
     try:

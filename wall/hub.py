@@ -125,6 +125,18 @@ class Hub:
                 slug, configured.title, msgspec.json.encode(configured).decode()
             )
             overrides = await self.store.get_overrides(slug)
+            live_keys = sorted(overrides or {})
+            if await self.store.get_display(slug) is not None:
+                live_keys.append("display")
+            if live_keys:
+                # Edits to these keys in the file are not used until the live change goes.
+                log.warning(
+                    "event %s: live changes override the file's %s (`murmur config diff` "
+                    "shows them; the organiser page or `murmur config reset %s` drops them)",
+                    slug,
+                    ", ".join(live_keys),
+                    slug,
+                )
             if overrides:
                 try:
                     self._apply(merge_event(configured, overrides))
