@@ -165,21 +165,44 @@ def test_an_unknown_wall_is_a_404_page(live):
     assert Client(live.url).get("/wall/nope").status == 404
 
 
-def test_the_openapi_document_describes_every_api_route(live):
-    from starlette.routing import Route
+def test_an_action_without_a_body_takes_the_defaults(live, alice):
+    post_id = live.ingest("jpo", make_post())
+    reply = alice.request("POST", f"/api/events/jpo/posts/{post_id}/approve")
+    assert reply.status == 200 and reply.json()["post"]["status"] == "approved"
+    reply = alice.request("POST", f"/api/events/jpo/posts/{post_id}/pin")
+    assert reply.status == 200 and reply.json()["post"]["pinned"] is True
+    # A body that is there must still be JSON.
+    reply = alice.request(
+        "POST",
+        f"/api/events/jpo/posts/{post_id}/unpin",
+        raw=b"reason=x",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert reply.status == 415
 
-    doc = Client(live.url).get("/api/openapi.json").json()
-    assert doc["openapi"].startswith("3.")
-    described = set(doc["paths"])
-    routes = {
-        r.path.replace("{id:int}", "{id}")
-        for r in live.app.routes
-        if isinstance(r, Route) and r.path.startswith("/api/")
-    }
-    actions = {p for p in described if p.endswith(("/approve", "/reject", "/remove", "/restore"))}
-    assert routes - {"/api/events/{event}/posts/{id}/{action}"} == described - actions
-    assert len(actions) == 4
-    assert "Post" in doc["components"]["schemas"]
+
+def test_an_unknown_api_path_is_a_json_404(live, alice):
+    for path in ("/api/nope", "/api/events/jpo/nope", "/api/events/jpo/posts/1/explode"):
+        reply = alice.get(path)
+        assert reply.status == 404, path
+        assert reply.headers["Content-Type"] == "application/json"
+        assert "/api/openapi.json" in reply.json()["error"]
+
+
+def test_a_method_a_path_does_not_take_is_a_json_405_listing_every_method_it_takes(live, alice):
+    reply = alice.request("PATCH", "/api/events/jpo/display", {})
+    assert reply.status == 405
+    assert reply.headers["Content-Type"] == "application/json"
+    assert reply.headers["Allow"] == "GET, HEAD, PUT, OPTIONS"
+    assert "PATCH" in reply.json()["error"]
+    reply = alice.request("GET", "/api/events/jpo/posts/1/reply")
+    assert reply.status == 405 and reply.headers["Allow"] == "DELETE, PUT, OPTIONS"
+
+
+def test_options_answers_with_the_methods_a_path_takes(live):
+    reply = Client(live.url).request("OPTIONS", "/api/events/jpo/display")
+    assert reply.status == 204 and reply.headers["Allow"] == "GET, HEAD, PUT, OPTIONS"
+    assert Client(live.url).request("OPTIONS", "/api/nope").status == 404
 
 
 def test_source_health_is_reported_to_moderators(tmp_path):

@@ -1,13 +1,18 @@
-"""The JSON API under ``/api/`` (described for clients by ``/api/openapi.json``)."""
+"""The JSON API under ``/api/`` (described for clients by ``/api/openapi.json``).
+
+Each route is an ``ApiRoute`` carrying the types it takes and answers; the document is
+built from them (``wall.web.openapi``).
+"""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import contextlib
+from collections.abc import AsyncIterator, Callable, Coroutine
+from typing import Annotated, Any, Literal, TypeVar
 
 import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from moderation import Action, Status
 from wall.auth import Role
@@ -15,11 +20,17 @@ from wall.desk import ClaimHeld, claim_view
 from wall.hub import Hub
 from wall.settings import DisplaySettings
 from wall.store import Conflict, NotFound
-from wall.themes import list_themes
-from wall.web.errors import ApiError
+from wall.themes import ThemeInfo, list_themes
+from wall.views import EventInfo, PostView
+from wall.web.errors import ApiError, Conflicted
+from wall.web.errors import fallback_routes as fallback_routes  # for the app, last
 from wall.web.login import current_user as current_user  # re-exported for desk.py
-from wall.web.openapi import openapi_document
+from wall.web.operations import ApiRoute, Operation
+from wall.web.params import header_length, path_id, query
 from wall.web.security import field_of, read_json
+
+T = TypeVar("T")
+Handler = Callable[[Request], Coroutine[Any, Any, Response]]
 
 _encoder = msgspec.json.Encoder()
 
@@ -32,9 +43,72 @@ class JSON(Response):
 
 
 class ActionInput(msgspec.Struct, forbid_unknown_fields=True):
+    # Goes to the audit log.
     reason: Annotated[str, msgspec.Meta(max_length=500)] = ""
     # Act on a card another moderator holds (see docs/moderation-desk.md).
     override: bool = False
+
+
+class PostsQuery(msgspec.Struct):
+    status: Status = Status.PENDING
+    limit: Annotated[int, msgspec.Meta(ge=1, le=500)] = 100
+
+
+class EventList(msgspec.Struct):
+    events: list[EventInfo]
+
+
+class PostList(msgspec.Struct):
+    """Pending posts oldest first; the others newest first."""
+
+    seq: int
+    posts: list[PostView]
+
+
+class Decided(msgspec.Struct):
+    """The post's new state, and the log position of the change."""
+
+    seq: int
+    post: PostView
+
+
+class SourceHealth(msgspec.Struct):
+    name: str
+    # connecting | live | reconnecting | rate limited | failing[: reason] | stopped
+    state: str
+    posts: int
+    # Unix seconds.
+    last_post_at: float | None
+    last_error: str | None
+    next_retry_at: float | None
+
+
+class SourceList(msgspec.Struct):
+    sources: list[SourceHealth]
+
+
+class ScreenInfo(msgspec.Struct):
+    screen: str
+    layout: str | None
+    width: int | None
+    height: int | None
+    state: Literal["online", "silent", "offline"]
+    # Unix seconds.
+    connected_at: float
+    last_seen: float
+
+
+class ScreenList(msgspec.Struct):
+    screens: list[ScreenInfo]
+
+
+class ThemeList(msgspec.Struct):
+    themes: list[ThemeInfo]
+
+
+class DisplayReply(msgspec.Struct):
+    seq: int
+    display: DisplaySettings
 
 
 def hub_of(request: Request) -> Hub:
@@ -49,68 +123,78 @@ def event_of(request: Request) -> str:
     return str(slug)
 
 
-def event_body(request: Request, slug: str) -> dict[str, Any]:
-    event = hub_of(request).events[slug]
-    return {
-        "slug": event.slug,
-        "title": event.title,
-        "hashtags": event.hashtags,
-        "moderation": event.moderation,
-        "language": event.language,
-    }
+async def optional_json(request: Request, kind: type[T]) -> T:
+    """The JSON body as ``kind``; an empty body (no Content-Type needed) is ``kind()``."""
+    empty = header_length(request) == 0 or (
+        "content-length" not in request.headers and "transfer-encoding" not in request.headers
+    )
+    if empty:
+        return msgspec.convert({}, kind)
+    return await read_json(request, kind)
+
+
+async def _held(request: Request, slug: str, post_id: int, exc: ClaimHeld) -> ApiError:
+    post = await hub_of(request).store.get_post(slug, post_id)
+    extra: dict[str, Any] = {"claim": msgspec.to_builtins(claim_view(exc.claim))}
+    if post is not None:
+        extra["post"] = msgspec.to_builtins(post)
+    return ApiError(409, str(exc), extra=extra)
+
+
+def conflict(exc: Conflict) -> ApiError:
+    who = f" (by {exc.by})" if exc.by else ""
+    return ApiError(409, f"{exc}{who}", extra={"post": msgspec.to_builtins(exc.post)})
+
+
+def missing(post_id: int) -> ApiError:
+    return ApiError(404, f"There is no post {post_id} in this event.")
+
+
+@contextlib.asynccontextmanager
+async def refusals(request: Request, slug: str, post_id: int) -> AsyncIterator[None]:
+    """Translate the desk's refusals into API errors: 404, or 409 with the current state."""
+    try:
+        yield
+    except NotFound:
+        raise missing(post_id) from None
+    except Conflict as exc:
+        raise conflict(exc) from None
+    except ClaimHeld as exc:
+        raise await _held(request, slug, post_id, exc) from None
 
 
 async def list_events(request: Request) -> Response:
-    return JSON({"events": [event_body(request, slug) for slug in hub_of(request).events]})
+    events = hub_of(request).events.values()
+    return JSON(EventList([msgspec.convert(e, EventInfo, from_attributes=True) for e in events]))
 
 
 async def get_event(request: Request) -> Response:
-    return JSON(event_body(request, event_of(request)))
+    event = hub_of(request).events[event_of(request)]
+    return JSON(msgspec.convert(event, EventInfo, from_attributes=True))
 
 
 async def list_posts(request: Request) -> Response:
     current_user(request)
     slug = event_of(request)
-    raw_status = request.query_params.get("status", "pending")
-    try:
-        status = Status(raw_status)
-    except ValueError:
-        raise ApiError(
-            400, "status must be one of: pending, approved, rejected, removed.", field="status"
-        ) from None
-    raw_limit = request.query_params.get("limit", "100")
-    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 500:
-        raise ApiError(400, "limit must be a whole number from 1 to 500.", field="limit")
-    seq, posts = await hub_of(request).store.posts(slug, status, limit=int(raw_limit))
-    return JSON({"seq": seq, "posts": posts})
+    asked = query(request, PostsQuery)
+    seq, posts = await hub_of(request).store.posts(slug, asked.status, limit=asked.limit)
+    return JSON(PostList(seq, posts))
 
 
-async def act(request: Request) -> Response:
-    user, _ = current_user(request)
-    slug = event_of(request)
-    try:
-        action = Action(request.path_params["action"])
-    except ValueError:
-        raise ApiError(404, "Unknown action: use approve, reject, remove or restore.") from None
-    post_id = request.path_params["id"]
-    data = await read_json(request, ActionInput)
-    hub = hub_of(request)
-    try:
-        seq, post = await hub.desk.act(
-            slug, post_id, action, user=user, reason=data.reason, override=data.override
-        )
-    except NotFound:
-        raise ApiError(404, f"There is no post {post_id} in this event.") from None
-    except Conflict as exc:
-        who = f" (by {exc.by})" if exc.by else ""
-        raise ApiError(409, f"{exc}{who}", extra={"post": msgspec.to_builtins(exc.post)}) from None
-    except ClaimHeld as exc:  # someone else holds the card (see wall.desk)
-        current = await hub.store.get_post(slug, post_id)
-        extra = {"claim": msgspec.to_builtins(claim_view(exc.claim))}
-        if current is not None:
-            extra["post"] = msgspec.to_builtins(current)
-        raise ApiError(409, str(exc), extra=extra) from None
-    return JSON({"seq": seq, "post": post})
+def _actor(action: Action) -> Handler:
+    async def handler(request: Request) -> Response:
+        user, _ = current_user(request)
+        slug = event_of(request)
+        post_id = path_id(request)
+        data = await optional_json(request, ActionInput)
+        async with refusals(request, slug, post_id):
+            seq, post = await hub_of(request).desk.act(
+                slug, post_id, action, user=user, reason=data.reason, override=data.override
+            )
+        return JSON(Decided(seq, post))
+
+    handler.__name__ = f"{action.value}_post"
+    return handler
 
 
 async def list_sources(request: Request) -> Response:
@@ -118,30 +202,30 @@ async def list_sources(request: Request) -> Response:
     slug = event_of(request)
     health = hub_of(request).supervisor.health_of(slug)
     return JSON(
-        {
-            "sources": [
-                {
-                    "name": h.source,
-                    "state": h.state,
-                    "posts": h.posts,
-                    "last_post_at": h.last_post_at,
-                    "last_error": h.last_error,
-                    "next_retry_at": h.next_retry_at,
-                }
+        SourceList(
+            [
+                SourceHealth(
+                    name=h.source,
+                    state=h.state,
+                    posts=h.posts,
+                    last_post_at=h.last_post_at,
+                    last_error=h.last_error,
+                    next_retry_at=h.next_retry_at,
+                )
                 for h in health
             ]
-        }
+        )
     )
 
 
 async def list_screens(request: Request) -> Response:
     current_user(request)
     slug = event_of(request)
-    return JSON({"screens": hub_of(request).fleet.of(slug)})
+    return JSON(ScreenList(msgspec.convert(hub_of(request).fleet.of(slug), list[ScreenInfo])))
 
 
 async def themes(request: Request) -> Response:
-    return JSON({"themes": list_themes()})
+    return JSON(ThemeList(list_themes()))
 
 
 async def get_display(request: Request) -> Response:
@@ -159,7 +243,7 @@ async def put_display(request: Request) -> Response:
     current = msgspec.to_builtins(await hub.display(slug))
     unknown = sorted(set(changes) - set(current))
     if unknown:
-        raise ApiError(400, f"Unknown display key: {unknown[0]}.", field=unknown[0])
+        raise ApiError(400, f"Unknown display key: {unknown[0][:60]}.", field=unknown[0][:60])
     try:
         display = msgspec.convert({**current, **changes}, DisplaySettings)
     except msgspec.ValidationError as exc:
@@ -167,22 +251,86 @@ async def put_display(request: Request) -> Response:
     if display.theme not in {t.name for t in list_themes()}:
         raise ApiError(400, f"There is no theme “{display.theme[:40]}”.", field="theme")
     seq = await hub.set_display(slug, display, actor=user)
-    return JSON({"seq": seq, "display": display})
+    return JSON(DisplayReply(seq, display))
 
 
 async def openapi(request: Request) -> Response:
-    return JSON(openapi_document())
+    from wall.web.openapi import openapi_document  # it reads this module's routes
 
+    return JSON(openapi_document(request.app.routes))
+
+
+_EVENT = "/api/events/{event}"
+_ORGANISERS = {403: None}
+_CONFLICT = {409: Conflicted}
+_ACTIONS = {
+    Action.APPROVE: "Approve a post: it goes on the screens",
+    Action.REJECT: "Reject a post: it never shows",
+    Action.REMOVE: "Remove a post: off every screen at once",
+    Action.RESTORE: "Restore a removed post: back on the screens",
+}
 
 routes = [
-    Route("/api/openapi.json", openapi, methods=["GET"]),
-    Route("/api/events", list_events, methods=["GET"]),
-    Route("/api/events/{event}", get_event, methods=["GET"]),
-    Route("/api/events/{event}/posts", list_posts, methods=["GET"]),
-    Route("/api/events/{event}/sources", list_sources, methods=["GET"]),
-    Route("/api/events/{event}/screens", list_screens, methods=["GET"]),
-    Route("/api/events/{event}/display", get_display, methods=["GET"]),
-    Route("/api/events/{event}/display", put_display, methods=["PUT"]),
-    Route("/api/themes", themes, methods=["GET"]),
-    Route("/api/events/{event}/posts/{id:int}/{action}", act, methods=["POST"]),
+    ApiRoute(
+        "/api/openapi.json",
+        openapi,
+        "GET",
+        Operation("This document", ok=dict[str, Any], login=False),
+    ),
+    ApiRoute("/api/events", list_events, "GET", Operation("The events", ok=EventList, login=False)),
+    ApiRoute(_EVENT, get_event, "GET", Operation("One event", ok=EventInfo, login=False)),
+    ApiRoute(
+        f"{_EVENT}/posts",
+        list_posts,
+        "GET",
+        Operation("Posts of an event by status", ok=PostList, query=PostsQuery),
+    ),
+    ApiRoute(
+        f"{_EVENT}/sources",
+        list_sources,
+        "GET",
+        Operation("Health of the event's sources", ok=SourceList),
+    ),
+    ApiRoute(
+        f"{_EVENT}/screens",
+        list_screens,
+        "GET",
+        Operation("The event's screens seen in the last hour", ok=ScreenList),
+    ),
+    ApiRoute(
+        f"{_EVENT}/display",
+        get_display,
+        "GET",
+        Operation("What the screens show", ok=DisplaySettings, login=False),
+    ),
+    ApiRoute(
+        f"{_EVENT}/display",
+        put_display,
+        "PUT",
+        Operation(
+            "Change what the screens show, live (organisers only)",
+            ok=DisplayReply,
+            body=DisplaySettings,
+            errors=_ORGANISERS,
+            description="Any display keys; missing keys keep their value.",
+        ),
+    ),
+    ApiRoute("/api/themes", themes, "GET", Operation("The themes", ok=ThemeList, login=False)),
+    *(
+        ApiRoute(
+            f"{_EVENT}/posts/{{id}}/{action.value}",
+            _actor(action),
+            "POST",
+            Operation(
+                summary,
+                ok=Decided,
+                body=ActionInput,
+                body_optional=True,
+                errors=_CONFLICT,
+                description="409: the post's state does not allow it, or another moderator "
+                "holds its card (`override` acts anyway; `remove` is never held up).",
+            ),
+        )
+        for action, summary in _ACTIONS.items()
+    ),
 ]

@@ -81,6 +81,7 @@ def create_app(settings: Settings) -> Starlette:
             *organiser.routes,
             *sockets.routes,
             *submit.routes,
+            *api.fallback_routes,  # after every /api/ route: JSON 404, 405 + Allow, OPTIONS
             Mount("/static", app=StaticFiles(directory=pages.STATIC), name="static"),
             Mount("/themes", app=StaticFiles(directory=THEMES, check_dir=False), name="themes"),
         ],

@@ -1,32 +1,38 @@
 """The moderation desk's API: claims, pin, spotlight, media, replies, undo, bulk, author
 blocks and the audit (see docs/protocol.md and docs/moderation-desk.md).
 
-Approve, reject, remove and restore stay in ``wall.web.api``; these routes come before its
-``/posts/{id}/{action}`` route in the app.
+Approve, reject, remove and restore are in ``wall.web.api``.
 """
 
 from __future__ import annotations
 
-import contextlib
-import csv
-import io
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from moderation import Action
 from moderation.flags import MAX_REPLY, Change
-from wall.auth import Role
-from wall.desk import ClaimHeld, claim_view
+from wall.desk import BulkResult, claim_view
 from wall.ingest import clean_text
-from wall.store import Conflict, NotFound
-from wall.web.api import JSON, current_user, event_of, hub_of
-from wall.web.errors import ApiError
+from wall.views import ClaimInfo, Moderator, PostView
+from wall.web import audit, blocks
+from wall.web.api import (
+    JSON,
+    Decided,
+    Handler,
+    current_user,
+    event_of,
+    hub_of,
+    missing,
+    optional_json,
+    refusals,
+)
+from wall.web.errors import ApiError, Conflicted
+from wall.web.operations import ApiRoute, Operation
+from wall.web.params import PostId, path_id
 from wall.web.security import read_json
 
 Reason = Annotated[str, msgspec.Meta(max_length=500)]
@@ -39,6 +45,7 @@ class ChangeInput(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class SpotlightInput(msgspec.Struct, forbid_unknown_fields=True):
+    # How long, in seconds; null: the desk's spotlight_seconds.
     seconds: Annotated[int, msgspec.Meta(ge=3, le=600)] | None = None
     reason: Reason = ""
     override: bool = False
@@ -53,59 +60,59 @@ class ReplyInput(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class WithdrawInput(msgspec.Struct, forbid_unknown_fields=True):
+    # The ``at`` of the answer being withdrawn.
     replaces: datetime | None
     reason: Reason = ""
     override: bool = False
 
 
-class BlockInput(msgspec.Struct, forbid_unknown_fields=True):
-    why: Reason = ""
-    # Also take the author's posts already on the screens off them.
-    remove_shown: bool = False
-    # The block lapses after this many minutes; null: until lifted.
-    expires_minutes: Annotated[int, msgspec.Meta(ge=1, le=60 * 24 * 365)] | None = None
-    override: bool = False
+class UndoInput(msgspec.Struct, forbid_unknown_fields=True):
+    pass
 
 
 class BulkInput(msgspec.Struct, forbid_unknown_fields=True):
     action: Literal["approve", "reject", "remove", "restore"]
-    ids: Annotated[list[int], msgspec.Meta(min_length=1, max_length=200)]
+    ids: Annotated[list[PostId], msgspec.Meta(min_length=1, max_length=200)]
     reason: Reason = ""
     override: bool = False
 
 
-def _post_id(request: Request) -> int:
-    return int(request.path_params["id"])
+class DeskState(msgspec.Struct):
+    moderators: list[Moderator]
+    claims: list[ClaimInfo]
+    undo_seconds: float
+    claim_seconds: int
+    spotlight_seconds: int
 
 
-def _conflict(exc: Conflict) -> ApiError:
-    who = f" (by {exc.by})" if exc.by else ""
-    return ApiError(409, f"{exc}{who}", extra={"post": msgspec.to_builtins(exc.post)})
+class Claimed(msgspec.Struct):
+    claim: ClaimInfo
 
 
-async def _held(request: Request, slug: str, post_id: int, exc: ClaimHeld) -> ApiError:
-    post = await hub_of(request).store.get_post(slug, post_id)
-    extra: dict[str, Any] = {"claim": msgspec.to_builtins(claim_view(exc.claim))}
-    if post is not None:
-        extra["post"] = msgspec.to_builtins(post)
-    return ApiError(409, str(exc), extra=extra)
+class Spotlit(msgspec.Struct):
+    """The post is full-screen on every screen until ``until``."""
+
+    seq: int
+    post: PostView
+    until: datetime
 
 
-@contextlib.asynccontextmanager
-async def _refusals(request: Request, slug: str, post_id: int) -> AsyncIterator[None]:
-    """Translate the desk's refusals into API errors: 404, or 409 with the current state."""
-    try:
-        yield
-    except NotFound:
-        raise _missing(post_id) from None
-    except Conflict as exc:
-        raise _conflict(exc) from None
-    except ClaimHeld as exc:
-        raise await _held(request, slug, post_id, exc) from None
+class Sequenced(msgspec.Struct):
+    seq: int
 
 
-def _missing(post_id: int) -> ApiError:
-    return ApiError(404, f"There is no post {post_id} in this event.")
+class Undone(msgspec.Struct):
+    """The post restored, and any other post the action had changed."""
+
+    seq: int
+    post: PostView | None
+    posts: list[PostView]
+
+
+class BulkReply(msgspec.Struct):
+    """One result per id, in order, as if each were its own request."""
+
+    results: list[BulkResult]
 
 
 # -- claims and presence -----------------------------------------------------------------
@@ -116,56 +123,48 @@ async def desk_state(request: Request) -> Response:
     slug = event_of(request)
     desk = hub_of(request).desk
     return JSON(
-        {
-            "moderators": desk.moderators(slug),
-            "claims": desk.claim_views(slug),
-            "undo_seconds": desk.settings.undo_seconds,
-            "claim_seconds": desk.settings.claim_seconds,
-            "spotlight_seconds": desk.settings.spotlight_seconds,
-        }
+        DeskState(
+            moderators=desk.moderators(slug),
+            claims=desk.claim_views(slug),
+            undo_seconds=desk.settings.undo_seconds,
+            claim_seconds=desk.settings.claim_seconds,
+            spotlight_seconds=desk.settings.spotlight_seconds,
+        )
     )
 
 
 async def claim(request: Request) -> Response:
     user, _ = current_user(request)
     slug = event_of(request)
-    post_id = _post_id(request)
+    post_id = path_id(request)
     if await hub_of(request).store.get_post(slug, post_id) is None:
-        raise _missing(post_id)
-    try:
+        raise missing(post_id)
+    async with refusals(request, slug, post_id):
         held = hub_of(request).desk.claim(slug, post_id, user)
-    except ClaimHeld as exc:
-        raise await _held(request, slug, post_id, exc) from None
-    return JSON({"claim": claim_view(held)})
+    return JSON(Claimed(claim_view(held)))
 
 
 async def release(request: Request) -> Response:
     user, _ = current_user(request)
     slug = event_of(request)
-    hub_of(request).desk.release(slug, _post_id(request), user)
+    hub_of(request).desk.release(slug, path_id(request), user)
     return Response(status_code=204)
 
 
 # -- changes -----------------------------------------------------------------------------
 
 
-def _changer(what: Change) -> Any:
+def _changer(what: Change) -> Handler:
     async def handler(request: Request) -> Response:
         user, _ = current_user(request)
         slug = event_of(request)
-        post_id = _post_id(request)
-        data = await read_json(request, ChangeInput)
-        try:
+        post_id = path_id(request)
+        data = await optional_json(request, ChangeInput)
+        async with refusals(request, slug, post_id):
             seq, post = await hub_of(request).desk.change(
                 slug, post_id, what, user=user, reason=data.reason, override=data.override
             )
-        except NotFound:
-            raise _missing(post_id) from None
-        except Conflict as exc:
-            raise _conflict(exc) from None
-        except ClaimHeld as exc:
-            raise await _held(request, slug, post_id, exc) from None
-        return JSON({"seq": seq, "post": post})
+        return JSON(Decided(seq, post))
 
     handler.__name__ = what.value.replace("-", "_")
     return handler
@@ -174,9 +173,9 @@ def _changer(what: Change) -> Any:
 async def spotlight(request: Request) -> Response:
     user, _ = current_user(request)
     slug = event_of(request)
-    post_id = _post_id(request)
-    data = await read_json(request, SpotlightInput)
-    async with _refusals(request, slug, post_id):
+    post_id = path_id(request)
+    data = await optional_json(request, SpotlightInput)
+    async with refusals(request, slug, post_id):
         seq, post, until = await hub_of(request).desk.spotlight(
             slug,
             post_id,
@@ -185,7 +184,7 @@ async def spotlight(request: Request) -> Response:
             reason=data.reason,
             override=data.override,
         )
-    return JSON({"seq": seq, "post": post, "until": until})
+    return JSON(Spotlit(seq, post, until))
 
 
 async def end_spotlight(request: Request) -> Response:
@@ -194,13 +193,13 @@ async def end_spotlight(request: Request) -> Response:
     seq = await hub_of(request).store.end_spotlight(slug, actor=user)
     if seq is None:
         raise ApiError(409, "No post is in the spotlight.")
-    return JSON({"seq": seq})
+    return JSON(Sequenced(seq))
 
 
 async def write_reply(request: Request) -> Response:
     user, _ = current_user(request)
     slug = event_of(request)
-    post_id = _post_id(request)
+    post_id = path_id(request)
     data = await read_json(request, ReplyInput)
     text = clean_text(data.text, 4 * MAX_REPLY)
     if not text:
@@ -215,7 +214,7 @@ async def write_reply(request: Request) -> Response:
 async def withdraw_reply(request: Request) -> Response:
     user, _ = current_user(request)
     slug = event_of(request)
-    post_id = _post_id(request)
+    post_id = path_id(request)
     data = await read_json(request, WithdrawInput)
     return await _reply(request, slug, post_id, user, Change.WITHDRAW_REPLY, data, None)
 
@@ -229,7 +228,7 @@ async def _reply(
     data: ReplyInput | WithdrawInput,
     text: str | None,
 ) -> Response:
-    async with _refusals(request, slug, post_id):
+    async with refusals(request, slug, post_id):
         seq, post = await hub_of(request).desk.change(
             slug,
             post_id,
@@ -240,24 +239,20 @@ async def _reply(
             text=text,
             replaces=data.replaces,
         )
-    return JSON({"seq": seq, "post": post})
+    return JSON(Decided(seq, post))
 
 
 async def undo(request: Request) -> Response:
     user, _ = current_user(request)
     slug = event_of(request)
-    post_id = _post_id(request)
-    await read_json(request, dict[str, Any])
-    try:
+    post_id = path_id(request)
+    await optional_json(request, UndoInput)
+    async with refusals(request, slug, post_id):
         seq, posts = await hub_of(request).desk.undo(slug, post_id, user=user)
-    except NotFound:
-        raise _missing(post_id) from None
-    except Conflict as exc:
-        raise _conflict(exc) from None
     post = next((p for p in posts if p.id == post_id), None)
     if post is None:
         post = await hub_of(request).store.get_post(slug, post_id)
-    return JSON({"seq": seq, "post": post, "posts": posts})
+    return JSON(Undone(seq, post, posts))
 
 
 async def bulk(request: Request) -> Response:
@@ -272,118 +267,79 @@ async def bulk(request: Request) -> Response:
         reason=data.reason,
         override=data.override,
     )
-    return JSON({"results": results})
+    return JSON(BulkReply(results))
 
 
-# -- author blocks ------------------------------------------------------------------------
+_EVENT = "/api/events/{event}"
+_POST = f"{_EVENT}/posts/{{id}}"
+_CONFLICT = {409: Conflicted}
 
 
-async def block_author(request: Request) -> Response:
-    user, _ = current_user(request)
-    slug = event_of(request)
-    post_id = _post_id(request)
-    data = await read_json(request, BlockInput)
-    expires_at = (
-        datetime.now(UTC) + timedelta(minutes=data.expires_minutes)
-        if data.expires_minutes
-        else None
-    )
-    async with _refusals(request, slug, post_id):
-        seq, rule, posts = await hub_of(request).desk.block_author(
-            slug,
-            post_id,
-            user=user,
-            why=clean_text(data.why, 500),
-            remove_shown=data.remove_shown,
-            expires_at=expires_at,
-            override=data.override,
-        )
-    return JSON({"seq": seq, "block": rule, "posts": posts})
-
-
-async def list_blocks(request: Request) -> Response:
-    current_user(request)
-    slug = event_of(request)
-    return JSON({"blocks": await hub_of(request).store.blocked_authors(slug)})
-
-
-async def lift_block(request: Request) -> Response:
-    user, _ = current_user(request)
-    slug = event_of(request)
-    rule_id = int(request.path_params["id"])
-    try:
-        seq, rule = await hub_of(request).desk.lift_block(slug, rule_id, user=user)
-    except NotFound:
-        raise ApiError(404, f"There is no active author block {rule_id}.") from None
-    return JSON({"seq": seq, "block": rule})
-
-
-# -- the audit ----------------------------------------------------------------------------
-
-AUDIT_COLUMNS = (
-    "seq",
-    "at",
-    "actor",
-    "action",
-    "type",
-    "post_id",
-    "network",
-    "author",
-    "text",
-    "reason",
-)
-
-
-def _cell(value: Any) -> str:
-    """A CSV cell a spreadsheet shows as text: posted content is hostile, so a value that
-    would start a formula gets a leading apostrophe (OWASP, "CSV injection")."""
-    if value is None:
-        return ""
-    text = value.isoformat() if isinstance(value, datetime) else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-async def audit(request: Request) -> Response:
-    _, role = current_user(request)
-    if role != Role.ORGANISER:
-        raise ApiError(403, "Only organisers read the audit log.")
-    slug = event_of(request)
-    fmt = request.query_params.get("format", "json")
-    if fmt not in ("json", "csv"):
-        raise ApiError(400, "format must be json or csv.", field="format")
-    entries = await hub_of(request).store.audit(slug)
-    if fmt == "json":
-        return JSON({"entries": entries})
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(AUDIT_COLUMNS)
-    for entry in entries:
-        writer.writerow([_cell(getattr(entry, column)) for column in AUDIT_COLUMNS])
-    return Response(
-        out.getvalue(),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="murmur-{slug}-audit.csv"'},
+def _change(path: str, endpoint: Handler, summary: str, body: Any, ok: Any = Decided) -> ApiRoute:
+    """A change to one post: optional body, 409 with the post's state or the claim."""
+    return ApiRoute(
+        f"{_POST}/{path}",
+        endpoint,
+        "POST",
+        Operation(summary, ok=ok, body=body, body_optional=True, errors=_CONFLICT),
     )
 
-
-_POST = "/api/events/{event}/posts/{id:int}"
 
 routes = [
-    Route("/api/events/{event}/desk", desk_state, methods=["GET"]),
-    Route("/api/events/{event}/audit", audit, methods=["GET"]),
-    Route("/api/events/{event}/spotlight", end_spotlight, methods=["DELETE"]),
-    Route("/api/events/{event}/blocks", list_blocks, methods=["GET"]),
-    Route("/api/events/{event}/blocks/{id:int}", lift_block, methods=["DELETE"]),
-    Route("/api/events/{event}/posts/bulk", bulk, methods=["POST"]),
-    Route(f"{_POST}/claim", claim, methods=["POST"]),
-    Route(f"{_POST}/release", release, methods=["POST"]),
-    Route(f"{_POST}/pin", _changer(Change.PIN), methods=["POST"]),
-    Route(f"{_POST}/unpin", _changer(Change.UNPIN), methods=["POST"]),
-    Route(f"{_POST}/hide-media", _changer(Change.HIDE_MEDIA), methods=["POST"]),
-    Route(f"{_POST}/show-media", _changer(Change.SHOW_MEDIA), methods=["POST"]),
-    Route(f"{_POST}/spotlight", spotlight, methods=["POST"]),
-    Route(f"{_POST}/reply", write_reply, methods=["PUT"]),
-    Route(f"{_POST}/reply", withdraw_reply, methods=["DELETE"]),
-    Route(f"{_POST}/block-author", block_author, methods=["POST"]),
-    Route(f"{_POST}/undo", undo, methods=["POST"]),
+    ApiRoute(
+        f"{_EVENT}/desk",
+        desk_state,
+        "GET",
+        Operation("Who is online, who holds which card, the desk's timings", ok=DeskState),
+    ),
+    ApiRoute(
+        f"{_EVENT}/spotlight",
+        end_spotlight,
+        "DELETE",
+        Operation("End the spotlight now", ok=Sequenced, errors={409: None}),
+    ),
+    ApiRoute(
+        f"{_EVENT}/posts/bulk",
+        bulk,
+        "POST",
+        Operation("One action on several posts, each on its own", ok=BulkReply, body=BulkInput),
+    ),
+    ApiRoute(
+        f"{_POST}/claim",
+        claim,
+        "POST",
+        Operation("Reserve a card (or renew one's reservation)", ok=Claimed, errors=_CONFLICT),
+    ),
+    ApiRoute(
+        f"{_POST}/release",
+        release,
+        "POST",
+        Operation("Give up one's reservation of a card", status=204),
+    ),
+    _change("pin", _changer(Change.PIN), "Keep an approved post on the screens", ChangeInput),
+    _change("unpin", _changer(Change.UNPIN), "Let a pinned post go", ChangeInput),
+    _change(
+        "hide-media", _changer(Change.HIDE_MEDIA), "Show the post without its pictures", ChangeInput
+    ),
+    _change("show-media", _changer(Change.SHOW_MEDIA), "Show its pictures again", ChangeInput),
+    _change(
+        "spotlight", spotlight, "Show an approved post full-screen", SpotlightInput, ok=Spotlit
+    ),
+    ApiRoute(
+        f"{_POST}/reply",
+        write_reply,
+        "PUT",
+        Operation(
+            "Write or edit the institution's answer", ok=Decided, body=ReplyInput, errors=_CONFLICT
+        ),
+    ),
+    ApiRoute(
+        f"{_POST}/reply",
+        withdraw_reply,
+        "DELETE",
+        Operation("Withdraw the answer", ok=Decided, body=WithdrawInput, errors=_CONFLICT),
+    ),
+    _change("undo", undo, "Undo one's own last action on the post", UndoInput, ok=Undone),
+    *blocks.routes,
+    *audit.routes,
 ]

@@ -1,548 +1,224 @@
 """The OpenAPI 3.1 description of ``/api/``, served at ``/api/openapi.json``.
 
-Written by hand, next to the routes it describes; a test checks that every API route is
-here and that nothing here is missing from the app.
+Built, not written: it walks the app's route table, reads each route's ``Operation``
+(``wall.web.operations``) and turns the msgspec types the handlers decode and answer into
+JSON Schemas with ``msgspec.json.schema_components``. A route under ``/api/`` that has no
+description makes the build fail, so the document cannot silently fall behind the routes.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, Literal
 
 import msgspec
+from starlette.routing import BaseRoute, Route
 
-from wall.settings import DisplaySettings
-from wall.views import PostView
-from wall.web.desk_openapi import desk_openapi
+from wall.web import login
+from wall.web.errors import Error
+from wall.web.operations import PATH_PARAMETERS, ApiRoute, Operation
+from wall.web.security import CSRF_EXEMPT, CSRF_EXEMPT_PATTERN, UNSAFE_METHODS
+from wall.web.session_cookies import SESSION_COOKIE
 
-
-def _ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
+REF = "#/components/schemas/{name}"
 
 
-_ERROR = _json(_ref("Error"), "An error, with a sentence saying what to do")
-_EVENT_PARAM = {"name": "event", "in": "path", "required": True, "schema": {"type": "string"}}
-_CSRF = {"name": "X-CSRF-Token", "in": "header", "required": True, "schema": {"type": "string"}}
+class SessionInfo(msgspec.Struct):
+    """The logged-in user, and the token to send in the X-CSRF-Token header."""
+
+    username: str
+    role: Literal["moderator", "organiser"]
+    csrf_token: str
 
 
-def _action(verb: str, effect: str) -> dict[str, Any]:
-    return {
-        "post": {
-            "summary": f"{verb.capitalize()} a post: {effect}",
-            "operationId": f"{verb}Post",
-            "parameters": [
-                _EVENT_PARAM,
-                {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}},
-                _CSRF,
-            ],
-            "requestBody": {
-                "required": False,
-                "content": {
-                    "application/json": {
-                        "schema": {
-                            "type": "object",
-                            "additionalProperties": False,
-                            "properties": {"reason": {"type": "string", "maxLength": 500}},
-                        }
-                    }
-                },
-            },
-            "responses": {
-                "200": _json(
-                    {
-                        "type": "object",
-                        "properties": {"seq": {"type": "integer"}, "post": _ref("Post")},
-                    },
-                    "The new state",
-                ),
-                "401": _ERROR,
-                "403": _ERROR,
-                "404": _ERROR,
-                "409": _json(
-                    {
-                        "allOf": [
-                            _ref("Error"),
-                            {"type": "object", "properties": {"post": _ref("Post")}},
-                        ]
-                    },
-                    "The post's status does not allow this action; `post` is its current state",
-                ),
-            },
-        }
-    }
+_RETRY = {"Retry-After": "Seconds to wait before trying again"}
 
+# Routes whose module does not describe them itself (``wall.web.login``), by endpoint.
+FOREIGN: dict[Callable[..., Any], Operation] = {
+    login.login: Operation(
+        "Log in; sets the session cookie",
+        ok=SessionInfo,
+        body=login.LoginInput,
+        login=False,
+        errors={401: None, 429: None, 503: None},
+        headers={429: _RETRY, 503: _RETRY},
+    ),
+    login.logout: Operation("Log out: the session ends on the server", status=204, login=False),
+    login.session: Operation("Who is logged in", ok=SessionInfo),
+}
 
-_REFUSAL = _json(
-    {
-        "allOf": [
-            _ref("Error"),
-            {"type": "object", "properties": {"code": {"type": "string"}}},
-        ]
-    },
-    "A refusal: `error` says why and what to do; `code` names it for the page",
-)
-_SUBMISSIONS: dict[str, Any] = {
-    "get": {
-        "summary": "What the attendees' page needs: the event, the limits, the consent line",
-        "operationId": "submissionForm",
-        "parameters": [_EVENT_PARAM],
-        "responses": {
-            "200": _json(
-                {
-                    "type": "object",
-                    "properties": {
-                        "slug": {"type": "string"},
-                        "url": {"type": ["string", "null"], "description": "The page's address"},
-                        "title": {"type": "string"},
-                        "hashtags": {"type": "array", "items": {"type": "string"}},
-                        "language": {"type": ["string", "null"]},
-                        "moderation": {"type": "string", "enum": ["pre", "post"]},
-                        "enabled": {"type": "boolean"},
-                        "max_text": {"type": "integer"},
-                        "max_name": {"type": "integer"},
-                        "max_photo_bytes": {"type": "integer"},
-                        "retention": {
-                            "type": "object",
-                            "properties": {"fr": {"type": "string"}, "en": {"type": "string"}},
-                        },
-                    },
-                },
-                "The form's settings",
-            ),
-            "404": _REFUSAL,
-        },
-    },
-    "post": {
-        "summary": "An attendee's post (from /submit/{event}; no login, no CSRF token)",
-        "description": (
-            "Needs the device cookie set by /submit/{event} and a same-origin request. "
-            "Rate-limited per device and per address."
-        ),
-        "operationId": "submitPost",
-        "parameters": [_EVENT_PARAM],
-        "requestBody": {
-            "required": True,
-            "content": {
-                "multipart/form-data": {
-                    "schema": {
-                        "type": "object",
-                        "properties": {
-                            "name": {"type": "string", "maxLength": 60},
-                            "text": {"type": "string"},
-                            "photo": {"type": "string", "format": "binary"},
-                            "lang": {"type": "string", "enum": ["fr", "en"]},
-                        },
-                    }
-                }
-            },
-        },
-        "responses": {
-            "201": _json(
-                {
-                    "type": "object",
-                    "properties": {
-                        "status": {"type": "string", "enum": ["pending", "approved", "rejected"]},
-                        "reason": {"type": "string"},
-                    },
-                },
-                "The post was received; `status` says whether it waits, shows or was refused",
-            ),
-            "400": _REFUSAL,
-            "403": _REFUSAL,
-            "404": _REFUSAL,
-            "413": _REFUSAL,
-            "415": _REFUSAL,
-            "429": _REFUSAL,
-        },
-    },
+REASONS = {
+    400: "Bad input: `error` says what to send, `field` names the parameter at fault",
+    401: "Not logged in: `code` is `login_required`, or `session_expired` when it ended",
+    403: "Forbidden: a missing or wrong X-CSRF-Token, or a role that may not do this",
+    404: "No such event, post or block (an id that cannot exist is one that does not)",
+    409: "Refused: the current state does not allow it",
+    413: "The body is too large",
+    415: "The body's Content-Type is not one this route reads",
+    429: "Too many attempts: `Retry-After` says when to try again",
+    503: "Busy: try again in a second",
 }
 
 
-def openapi_document() -> dict[str, Any]:
-    (post_schema, display_schema), components = msgspec.json.schema_components(
-        [PostView, DisplaySettings], ref_template="#/components/schemas/{name}"
-    )
-    session = _json(
-        {
-            "type": "object",
-            "properties": {
-                "username": {"type": "string"},
-                "role": {"type": "string", "enum": ["moderator", "organiser"]},
-                "csrf_token": {"type": "string"},
-            },
-        },
-        "The logged-in user and the CSRF token",
-    )
-    event = {
-        "type": "object",
-        "properties": {
-            "slug": {"type": "string"},
-            "title": {"type": "string"},
-            "hashtags": {"type": "array", "items": {"type": "string"}},
-            "moderation": {"type": "string", "enum": ["pre", "post"]},
-            "language": {"type": ["string", "null"]},
-        },
-    }
-    components["Post"] = components.pop("PostView")
-    components["Error"] = {
-        "type": "object",
-        "required": ["error"],
-        "properties": {"error": {"type": "string"}, "field": {"type": "string"}},
-    }
-    components["Event"] = event
-    paths: dict[str, Any] = {
-        "/api/openapi.json": {
-            "get": {
-                "summary": "This document",
-                "operationId": "openapi",
-                "responses": {"200": {"description": "OpenAPI 3.1"}},
-            }
-        },
-        "/api/login": {
-            "post": {
-                "summary": "Log in; sets the session cookie",
-                "operationId": "login",
-                "requestBody": {
-                    "required": True,
-                    "content": {
-                        "application/json": {
-                            "schema": {
-                                "type": "object",
-                                "required": ["username", "password"],
-                                "additionalProperties": False,
-                                "properties": {
-                                    "username": {"type": "string", "maxLength": 100},
-                                    "password": {"type": "string", "maxLength": 1024},
-                                },
-                            }
-                        }
-                    },
-                },
-                "responses": {
-                    "200": session,
-                    "400": _ERROR,
-                    "401": _ERROR,
-                    "413": _ERROR,
-                    "415": _ERROR,
-                    "429": _ERROR,
-                },
-            }
-        },
-        "/api/logout": {
-            "post": {
-                "summary": "Log out",
-                "operationId": "logout",
-                "parameters": [_CSRF],
-                "responses": {"204": {"description": "Logged out"}, "403": _ERROR},
-            }
-        },
-        "/api/session": {
-            "get": {
-                "summary": "Who is logged in",
-                "operationId": "session",
-                "responses": {"200": session, "401": _ERROR},
-            }
-        },
-        "/api/events": {
-            "get": {
-                "summary": "The events (walls)",
-                "operationId": "listEvents",
-                "responses": {
-                    "200": _json(
-                        {
-                            "type": "object",
-                            "properties": {"events": {"type": "array", "items": _ref("Event")}},
-                        },
-                        "Every event",
-                    )
-                },
-            }
-        },
-        "/api/events/{event}": {
-            "get": {
-                "summary": "One event",
-                "operationId": "getEvent",
-                "parameters": [_EVENT_PARAM],
-                "responses": {"200": _json(_ref("Event"), "The event"), "404": _ERROR},
-            }
-        },
-        "/api/events/{event}/posts": {
-            "get": {
-                "summary": "Posts of an event by status (login required)",
-                "operationId": "listPosts",
-                "parameters": [
-                    _EVENT_PARAM,
-                    {
-                        "name": "status",
-                        "in": "query",
-                        "schema": {
-                            "type": "string",
-                            "enum": ["pending", "approved", "rejected", "removed"],
-                            "default": "pending",
-                        },
-                    },
-                    {
-                        "name": "limit",
-                        "in": "query",
-                        "schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 100},
-                    },
-                ],
-                "responses": {
-                    "200": _json(
-                        {
-                            "type": "object",
-                            "properties": {
-                                "seq": {"type": "integer"},
-                                "posts": {"type": "array", "items": post_schema},
-                            },
-                        },
-                        "Pending posts oldest first; others newest first",
-                    ),
-                    "400": _ERROR,
-                    "401": _ERROR,
-                    "404": _ERROR,
-                },
-            }
-        },
-        "/api/events/{event}/sources": {
-            "get": {
-                "summary": "Health of the event's sources (login required)",
-                "operationId": "listSources",
-                "parameters": [_EVENT_PARAM],
-                "responses": {
-                    "200": _json(
-                        {
-                            "type": "object",
-                            "properties": {
-                                "sources": {
-                                    "type": "array",
-                                    "items": {
-                                        "type": "object",
-                                        "properties": {
-                                            "name": {"type": "string"},
-                                            "state": {"type": "string"},
-                                            "posts": {"type": "integer"},
-                                            "last_post_at": {"type": ["number", "null"]},
-                                            "last_error": {"type": ["string", "null"]},
-                                            "next_retry_at": {"type": ["number", "null"]},
-                                        },
-                                    },
-                                }
-                            },
-                        },
-                        "One entry per configured source; times are Unix seconds",
-                    ),
-                    "401": _ERROR,
-                    "404": _ERROR,
-                },
-            }
-        },
-        "/api/events/{event}/screens": {
-            "get": {
-                "summary": "The event's screens: layout, size, last heard (login required)",
-                "operationId": "listScreens",
-                "parameters": [_EVENT_PARAM],
-                "responses": {
-                    "200": _json(
-                        {
-                            "type": "object",
-                            "properties": {
-                                "screens": {
-                                    "type": "array",
-                                    "items": {
-                                        "type": "object",
-                                        "properties": {
-                                            "screen": {"type": "string"},
-                                            "layout": {"type": ["string", "null"]},
-                                            "width": {"type": ["integer", "null"]},
-                                            "height": {"type": ["integer", "null"]},
-                                            "state": {
-                                                "type": "string",
-                                                "enum": ["online", "silent", "offline"],
-                                            },
-                                            "connected_at": {"type": "number"},
-                                            "last_seen": {"type": "number"},
-                                        },
-                                    },
-                                }
-                            },
-                        },
-                        "Every screen seen in the last hour; times are Unix seconds",
-                    ),
-                    "401": _ERROR,
-                    "404": _ERROR,
-                },
-            }
-        },
-        "/api/events/{event}/display": {
-            "get": {
-                "summary": "What the screens show: theme, layout, banner, announcements",
-                "operationId": "getDisplay",
-                "parameters": [_EVENT_PARAM],
-                "responses": {"200": _json(display_schema, "The display"), "404": _ERROR},
-            },
-            "put": {
-                "summary": "Change what the screens show, live (organisers only)",
-                "operationId": "putDisplay",
-                "parameters": [_EVENT_PARAM, _CSRF],
-                "requestBody": {
-                    "required": True,
-                    "content": {
-                        "application/json": {
-                            "schema": {
-                                "type": "object",
-                                "description": "Any display keys; missing keys keep their value",
-                            }
-                        }
-                    },
-                },
-                "responses": {
-                    "200": _json(
-                        {
-                            "type": "object",
-                            "properties": {"seq": {"type": "integer"}, "display": display_schema},
-                        },
-                        "The new display, already sent to every screen",
-                    ),
-                    "400": _ERROR,
-                    "401": _ERROR,
-                    "403": _ERROR,
-                    "404": _ERROR,
-                },
-            },
-        },
-        "/api/events/{event}/media": {
-            "post": {
-                "summary": "Upload a picture for an announcement (organisers only)",
-                "operationId": "uploadMedia",
-                "parameters": [_EVENT_PARAM, _CSRF],
-                "requestBody": {
-                    "required": True,
-                    "content": {"image/*": {"schema": {"type": "string", "format": "binary"}}},
-                },
-                "responses": {
-                    "201": _json(
-                        {
-                            "type": "object",
-                            "properties": {
-                                "url": {"type": "string"},
-                                "width": {"type": "integer"},
-                                "height": {"type": "integer"},
-                            },
-                        },
-                        "The picture, cleaned and stored: use its url in an announcement",
-                    ),
-                    "400": _ERROR,
-                    "401": _ERROR,
-                    "403": _ERROR,
-                    "404": _ERROR,
-                    "413": _ERROR,
-                    "415": _ERROR,
-                },
-            }
-        },
-        "/api/events/{event}/settings": {
-            "get": {
-                "summary": "The event's changeable settings (organisers only)",
-                "operationId": "getEventSettings",
-                "parameters": [_EVENT_PARAM],
-                "responses": {
-                    "200": _json(
-                        {"type": "object"},
-                        "slug, title, hashtags, moderation, language, rules, sources",
-                    ),
-                    "401": _ERROR,
-                    "403": _ERROR,
-                    "404": _ERROR,
-                },
-            },
-            "patch": {
-                "summary": "Change an event live: its sources resubscribe, nothing restarts",
-                "operationId": "patchEventSettings",
-                "parameters": [_EVENT_PARAM, _CSRF],
-                "requestBody": {
-                    "required": True,
-                    "content": {
-                        "application/json": {
-                            "schema": {
-                                "type": "object",
-                                "description": "Whole values for any of: title, hashtags, "
-                                "moderation, "
-                                "language, rules, sources",
-                            }
-                        }
-                    },
-                },
-                "responses": {
-                    "200": _json(
-                        {
-                            "type": "object",
-                            "properties": {
-                                "seq": {"type": "integer"},
-                                "settings": {"type": "object"},
-                            },
-                        },
-                        "The new settings, in force",
-                    ),
-                    "400": _ERROR,
-                    "401": _ERROR,
-                    "403": _ERROR,
-                    "404": _ERROR,
-                },
-            },
-        },
-        "/api/themes": {
-            "get": {
-                "summary": "The themes screens can use",
-                "operationId": "listThemes",
-                "responses": {
-                    "200": _json(
-                        {
-                            "type": "object",
-                            "properties": {
-                                "themes": {
-                                    "type": "array",
-                                    "items": {
-                                        "type": "object",
-                                        "properties": {
-                                            "name": {"type": "string"},
-                                            "label": {"type": "string"},
-                                            "description": {"type": "string"},
-                                            "logo": {"type": ["string", "null"]},
-                                        },
-                                    },
-                                }
-                            },
-                        },
-                        "Every theme under themes/",
-                    )
-                },
-            }
-        },
-        "/api/events/{event}/submissions": _SUBMISSIONS,
-        "/api/events/{event}/posts/{id}/approve": _action("approve", "it goes on the screens"),
-        "/api/events/{event}/posts/{id}/reject": _action("reject", "it never shows"),
-        "/api/events/{event}/posts/{id}/remove": _action("remove", "off every screen at once"),
-        "/api/events/{event}/posts/{id}/restore": _action("restore", "back on the screens"),
-    }
-    desk_paths, desk_components = desk_openapi()
-    paths.update(desk_paths)
-    components.update(desk_components)
+def _described(routes: Iterable[BaseRoute]) -> list[tuple[Route, str, Operation]]:
+    found: list[tuple[Route, str, Operation]] = []
+    for route in routes:
+        if not isinstance(route, Route) or not route.path.startswith("/api/"):
+            continue
+        if route.methods is None:  # the fallback that answers 404, 405 and OPTIONS
+            continue
+        if isinstance(route, ApiRoute):
+            found.append((route, route.method, route.operation))
+            continue
+        operation = FOREIGN.get(route.endpoint)
+        if operation is None:
+            raise LookupError(f"{route.path} has no description: make it an ApiRoute")
+        for method in sorted(route.methods - {"HEAD"}):
+            found.append((route, method, operation))
+    return found
+
+
+def _kinds(operation: Operation) -> list[Any]:
+    kinds = [operation.ok, operation.body, operation.query, Error, *operation.errors.values()]
+    kinds += [k for k in operation.raw_body.values() if not isinstance(k, dict)]
+    return [k for k in kinds if k is not None]
+
+
+def openapi_document(routes: Iterable[BaseRoute]) -> dict[str, Any]:
+    """The document for the ``/api/`` routes among ``routes`` (the app's route table)."""
+    described = _described(routes)
+    kinds: list[Any] = list(PATH_PARAMETERS.values())
+    for _, _, operation in described:
+        kinds += [k for k in _kinds(operation) if k not in kinds]
+    schemas, components = msgspec.json.schema_components(kinds, ref_template=REF)
+
+    def schema(kind: Any) -> dict[str, Any]:
+        return schemas[kinds.index(kind)]
+
+    queries = {op.query.__name__ for _, _, op in described if op.query is not None}
+    paths: dict[str, dict[str, Any]] = {}
+    names: set[str] = set()
+    for route, method, operation in described:
+        name = route.name
+        if name in names:
+            raise ValueError(f"two API routes are named {name}")
+        names.add(name)
+        item = _operation(route, method, operation, schema, components)
+        paths.setdefault(route.path, {})[method.lower()] = item
+    for name in queries:  # inlined as parameters
+        components.pop(name, None)
     return {
         "openapi": "3.1.0",
         "info": {
             "title": "Murmur",
             "version": "1",
-            "description": "Murmur's HTTP API. Websockets are described in docs/protocol.md.",
+            "description": "Murmur's HTTP API. Websockets are described in docs/protocol.md. "
+            'Every error is JSON: `{"error": "a sentence saying what to do"}`.',
         },
         "paths": paths,
         "components": {
             "schemas": components,
             "securitySchemes": {
-                "session": {"type": "apiKey", "in": "cookie", "name": "murmur_session"}
+                "session": {"type": "apiKey", "in": "cookie", "name": SESSION_COOKIE},
+                "csrf": {"type": "apiKey", "in": "header", "name": "X-CSRF-Token"},
             },
         },
     }
+
+
+def _needs_csrf(route: Route, method: str) -> bool:
+    return (
+        method in UNSAFE_METHODS
+        and route.path not in CSRF_EXEMPT
+        and not CSRF_EXEMPT_PATTERN.fullmatch(route.path.replace("{event}", "x"))
+    )
+
+
+def _operation(
+    route: Route,
+    method: str,
+    operation: Operation,
+    schema: Callable[[Any], dict[str, Any]],
+    components: dict[str, Any],
+) -> dict[str, Any]:
+    csrf = _needs_csrf(route, method)
+    parameters = [
+        {"name": name, "in": "path", "required": True, "schema": schema(PATH_PARAMETERS[name])}
+        for name in route.param_convertors
+    ]
+    if operation.query is not None:
+        query = components[operation.query.__name__]
+        parameters += [
+            {
+                "name": name,
+                "in": "query",
+                "required": name in query.get("required", ()),
+                "schema": value,
+            }
+            for name, value in query["properties"].items()
+        ]
+    errors: dict[int, Any] = {}
+    if route.param_convertors:
+        errors[404] = Error
+    if operation.body is not None or operation.raw_body:
+        errors.update({400: Error, 413: Error, 415: Error})
+    if operation.query is not None:
+        errors[400] = Error
+    if operation.login:
+        errors[401] = Error
+    if csrf:
+        errors[403] = Error
+    errors.update({status: kind or Error for status, kind in operation.errors.items()})
+
+    ok: dict[str, Any] = {"description": _describe(operation.ok) or operation.summary}
+    if operation.ok is not None:
+        ok["content"] = {
+            "application/json": {"schema": schema(operation.ok)},
+            **{ctype: {"schema": s} for ctype, s in operation.ok_also.items()},
+        }
+    responses: dict[str, Any] = {str(operation.status): ok}
+    for status, kind in sorted(errors.items()):
+        answer: dict[str, Any] = {
+            "description": REASONS[status],
+            "content": {"application/json": {"schema": schema(kind)}},
+        }
+        if status in operation.headers:
+            answer["headers"] = {
+                name: {"description": text, "schema": {"type": "string"}}
+                for name, text in operation.headers[status].items()
+            }
+        responses[str(status)] = answer
+    item: dict[str, Any] = {
+        "operationId": route.name,
+        "summary": operation.summary,
+        "parameters": parameters,
+        "responses": responses,
+    }
+    if operation.description:
+        item["description"] = operation.description
+    if operation.body is not None:
+        item["requestBody"] = {
+            "required": not operation.body_optional,
+            "content": {"application/json": {"schema": schema(operation.body)}},
+        }
+    elif operation.raw_body:
+        item["requestBody"] = {
+            "required": True,
+            "content": {
+                ctype: {"schema": kind if isinstance(kind, dict) else schema(kind)}
+                for ctype, kind in operation.raw_body.items()
+            },
+        }
+    if operation.login or csrf:
+        item["security"] = [{"session": [], "csrf": []} if csrf else {"session": []}]
+    return item
+
+
+def _describe(kind: Any) -> str:
+    doc = getattr(kind, "__doc__", None) if isinstance(kind, type) else None
+    if not doc or not issubclass(kind, msgspec.Struct):
+        return ""
+    return " ".join(doc.split())
+
+
+__all__ = ["SessionInfo", "openapi_document"]

@@ -7,13 +7,14 @@ from typing import Any
 import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from wall.auth import Role
 from wall.hub import EDITABLE
 from wall.media import MediaError
 from wall.web.api import JSON, current_user, event_of, hub_of
 from wall.web.errors import ApiError
+from wall.web.operations import ApiRoute, Operation
+from wall.web.params import header_length
 from wall.web.security import field_of, read_json
 
 
@@ -61,8 +62,8 @@ async def upload_media(request: Request) -> Response:
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if not ctype.startswith("image/"):
         raise ApiError(415, "Send the picture itself as the body, with its image/… type.")
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_UPLOAD:
+    declared = header_length(request)
+    if declared is not None and declared > MAX_UPLOAD:
         raise ApiError(413, f"The picture is too large (at most {MAX_UPLOAD // 2**20} MB).")
     body = bytearray()
     async for chunk in request.stream():
@@ -75,11 +76,61 @@ async def upload_media(request: Request) -> Response:
         media = await hub_of(request).media.put_image(bytes(body))
     except MediaError as exc:
         raise ApiError(_STATUS.get(exc.code, 400), f"{exc}.") from None
-    return JSON({"url": media.url, "width": media.width, "height": media.height}, status_code=201)
+    return JSON(Picture(media.url, media.width, media.height), status_code=201)
 
+
+class SettingsReply(msgspec.Struct):
+    seq: int
+    # The settings in force, as GET answers them.
+    settings: dict[str, Any]
+
+
+class Picture(msgspec.Struct):
+    """The picture, cleaned and stored: use its url in an announcement."""
+
+    url: str
+    width: int | None
+    height: int | None
+
+
+_SETTINGS = "/api/events/{event}/settings"
+_CHANGEABLE = ", ".join(sorted(EDITABLE))
+_ORGANISERS = {403: None}
 
 routes = [
-    Route("/api/events/{event}/settings", get_settings, methods=["GET"]),
-    Route("/api/events/{event}/settings", patch_settings, methods=["PATCH"]),
-    Route("/api/events/{event}/media", upload_media, methods=["POST"]),
+    ApiRoute(
+        _SETTINGS,
+        get_settings,
+        "GET",
+        Operation(
+            "The event's changeable settings (organisers only)",
+            ok=dict[str, Any],
+            errors=_ORGANISERS,
+            description=f"slug, {_CHANGEABLE}, in the config file's shape.",
+        ),
+    ),
+    ApiRoute(
+        _SETTINGS,
+        patch_settings,
+        "PATCH",
+        Operation(
+            "Change an event live: its sources resubscribe, nothing restarts",
+            ok=SettingsReply,
+            body=dict[str, Any],
+            errors=_ORGANISERS,
+            description=f"Whole values for any of: {_CHANGEABLE}.",
+        ),
+    ),
+    ApiRoute(
+        "/api/events/{event}/media",
+        upload_media,
+        "POST",
+        Operation(
+            "Upload a picture for an announcement (organisers only)",
+            ok=Picture,
+            status=201,
+            raw_body={"image/*": {"type": "string", "format": "binary"}},
+            errors={**_ORGANISERS, 413: None, 415: None},
+        ),
+    ),
 ]

@@ -31,8 +31,9 @@ import re
 import secrets
 from collections.abc import AsyncGenerator, AsyncIterator
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any, Literal
 
+import msgspec
 import segno
 from itsdangerous import BadSignature, Signer
 from starlette.datastructures import FormData, UploadFile
@@ -47,8 +48,10 @@ from wall.ingest import clean_text
 from wall.media import MediaError
 from wall.ratelimit import RateLimit
 from wall.settings import SubmissionSettings
-from wall.web.errors import ApiError
+from wall.web.errors import ApiError, Refusal
+from wall.web.operations import ApiRoute, Operation
 from wall.web.pages import STATIC
+from wall.web.params import header_length
 from wall.web.security import own_origin
 
 DEVICE_COOKIE = "murmur_device"
@@ -63,6 +66,34 @@ DRAIN_SECONDS = 10.0
 ANONYMOUS = {"fr": "Anonyme", "en": "Anonymous"}
 _HASHTAG = re.compile(r"(?<![\w#])#(\w{1,100})")
 _HOST = re.compile(r"^(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::[0-9]{1,5})?$")
+
+
+class Retention(msgspec.Struct):
+    fr: str
+    en: str
+
+
+class FormSettings(msgspec.Struct, kw_only=True):
+    slug: str
+    # The page's absolute address (what the QR code holds); null for a suspicious Host.
+    url: str | None
+    title: str
+    hashtags: list[str]
+    language: Literal["fr", "en"] | None
+    moderation: Literal["pre", "post"]
+    enabled: bool
+    max_text: int
+    max_name: int
+    max_photo_bytes: int
+    # How long posts are kept, for the consent line.
+    retention: Retention
+
+
+class Submitted(msgspec.Struct, omit_defaults=True):
+    """The post was received: it waits, shows, or was refused (``reason`` says why)."""
+
+    status: Status
+    reason: str | None = None
 
 
 class SubmitDesk:
@@ -173,19 +204,21 @@ async def form_settings(request: Request) -> Response:
     slug, settings = _event(request)
     event = _hub(request).events[slug]
     return JSONResponse(
-        {
-            "slug": slug,
-            "url": submit_url(request, slug),
-            "title": event.title,
-            "hashtags": event.hashtags,
-            "language": event.language,
-            "moderation": event.moderation,
-            "enabled": settings.enabled,
-            "max_text": settings.max_text,
-            "max_name": MAX_NAME,
-            "max_photo_bytes": settings.max_photo_mb * 1024 * 1024,
-            "retention": {"fr": settings.retention_fr, "en": settings.retention_en},
-        },
+        msgspec.to_builtins(
+            FormSettings(
+                slug=slug,
+                url=submit_url(request, slug),
+                title=event.title,
+                hashtags=event.hashtags,
+                language=event.language,
+                moderation=event.moderation,
+                enabled=settings.enabled,
+                max_text=settings.max_text,
+                max_name=MAX_NAME,
+                max_photo_bytes=settings.max_photo_mb * 1024 * 1024,
+                retention=Retention(fr=settings.retention_fr, en=settings.retention_en),
+            )
+        ),
         headers={"Cache-Control": "no-cache"},
     )
 
@@ -285,9 +318,9 @@ async def _read_form(request: Request, settings: SubmissionSettings) -> FormData
         raise _refuse(415, "form", "Send the form as multipart/form-data.")
     photo_limit = settings.max_photo_mb * 1024 * 1024
     limit = photo_limit + FORM_OVERHEAD
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        if int(declared) <= DRAIN_FACTOR * limit:
+    declared = header_length(request)
+    if declared is not None and declared > limit:
+        if declared <= DRAIN_FACTOR * limit:
             await _discard(request.stream(), 0, limit)
         raise _too_large(photo_limit)
     parser = MultiPartParser(
@@ -424,10 +457,8 @@ async def submit(request: Request) -> Response:
     )
     view = await hub.ingest(slug, post)
     assert view is not None  # a fresh random network_id is never a duplicate
-    body: dict[str, Any] = {"status": view.status.value}
-    if view.status is Status.REJECTED:
-        body["reason"] = view.reason
-    return JSONResponse(body, status_code=201)
+    reason = view.reason if view.status is Status.REJECTED else None
+    return JSONResponse(msgspec.to_builtins(Submitted(view.status, reason)), 201)
 
 
 # ---------------------------------------------------------------- the QR code
@@ -469,11 +500,49 @@ async def qr_code(request: Request) -> Response:
     )
 
 
+class SubmissionForm(msgspec.Struct):
+    """The form's fields, as ``multipart/form-data``."""
+
+    text: str = ""
+    name: Annotated[str, msgspec.Meta(max_length=MAX_NAME)] = ""
+    # One picture: JPEG, PNG, WebP or GIF.
+    photo: Annotated[str, msgspec.Meta(extra_json_schema={"format": "binary"})] = ""
+    # The language of the anonymous name.
+    lang: Literal["fr", "en"] = "en"
+
+
+_SUBMISSIONS = "/api/events/{event}/submissions"
+
 routes = [
     Route("/submit/{event}", submit_page, methods=["GET"]),
     Route("/qr/{event}.svg", qr_code, methods=["GET"]),
-    Route("/api/events/{event}/submissions", form_settings, methods=["GET"]),
-    Route("/api/events/{event}/submissions", submit, methods=["POST"]),
+    ApiRoute(
+        _SUBMISSIONS,
+        form_settings,
+        "GET",
+        Operation(
+            "What the attendees' page needs: the event, the limits, the consent line",
+            ok=FormSettings,
+            login=False,
+            errors={404: Refusal},
+        ),
+    ),
+    ApiRoute(
+        _SUBMISSIONS,
+        submit,
+        "POST",
+        Operation(
+            "An attendee's post (from /submit/{event}; no login, no CSRF token)",
+            ok=Submitted,
+            status=201,
+            login=False,
+            raw_body={"multipart/form-data": SubmissionForm},
+            errors={status: Refusal for status in (400, 403, 404, 413, 415, 429)},
+            headers={429: {"Retry-After": "Seconds to wait before the next post"}},
+            description="Needs the device cookie set by /submit/{event} and a same-origin "
+            "request; rate-limited per device and per address.",
+        ),
+    ),
 ]
 
 __all__ = ["DEVICE_COOKIE", "MAX_NAME", "SubmitDesk", "routes", "short_id", "submit_url"]
