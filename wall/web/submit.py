@@ -23,21 +23,15 @@ Errors carry a ``code`` so the page can say it in the attendee's language.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
-import io
 import ipaddress
 import re
 import secrets
-from collections.abc import AsyncGenerator, AsyncIterator
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 import msgspec
-import segno
 from itsdangerous import BadSignature, Signer
-from starlette.datastructures import FormData, UploadFile
-from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
@@ -48,24 +42,20 @@ from wall.ingest import clean_text
 from wall.media import MediaError
 from wall.ratelimit import RateLimit
 from wall.settings import SubmissionSettings
-from wall.web.errors import ApiError, Refusal
+from wall.web import qr
+from wall.web.errors import Refusal
 from wall.web.operations import ApiRoute, Operation
 from wall.web.pages import STATIC
-from wall.web.params import header_length
+from wall.web.qr import submit_url
 from wall.web.security import own_origin
+from wall.web.submit_form import photo_of, read_form, refuse, text_field, text_too_long
 
 DEVICE_COOKIE = "murmur_device"
 DEVICE_DAYS = 30
 MAX_NAME = 60
-FORM_OVERHEAD = 64 * 1024  # the text fields and multipart framing around the photo
-MAX_FIELD = 16 * 1024  # one text field, in bytes, at least (500 characters of emoji fit)
 HOUR = 3600.0
-# A body up to this many times the limit is read to its end before the 413 (see _discard).
-DRAIN_FACTOR = 2
-DRAIN_SECONDS = 10.0
 ANONYMOUS = {"fr": "Anonyme", "en": "Anonymous"}
 _HASHTAG = re.compile(r"(?<![\w#])#(\w{1,100})")
-_HOST = re.compile(r"^(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::[0-9]{1,5})?$")
 
 
 class Retention(msgspec.Struct):
@@ -155,17 +145,11 @@ def _desk(request: Request) -> SubmitDesk:
     return desk
 
 
-def _refuse(status: int, code: str, message: str, **extra: Any) -> ApiError:
-    field = extra.pop("field", None)
-    headers = extra.pop("headers", None)
-    return ApiError(status, message, field=field, extra={"code": code, **extra}, headers=headers)
-
-
 def _event(request: Request) -> tuple[str, SubmissionSettings]:
     slug = str(request.path_params["event"])
     event = _hub(request).events.get(slug)
     if event is None:
-        raise _refuse(404, "unknown_event", f"There is no event “{slug[:60]}”.")
+        raise refuse(404, "unknown_event", f"There is no event “{slug[:60]}”.")
     return slug, event.submissions
 
 
@@ -236,7 +220,7 @@ def _check_origin(request: Request) -> None:
     if (site is not None and site != "same-origin") or (
         origin is not None and origin.lower().rstrip("/") not in allowed
     ):
-        raise _refuse(
+        raise refuse(
             403,
             "origin",
             "Posts are accepted from this event's own page only: open it from the wall's "
@@ -259,7 +243,7 @@ def _check_limits(request: Request, slug: str, settings: SubmissionSettings, dev
         if wait > 0:
             minutes = max(1, int(wait + 59) // 60)
             who = "from this phone" if code == "rate_device" else "from this network"
-            raise _refuse(
+            raise refuse(
                 429,
                 code,
                 f"Too many posts {who}: at most {limit.limit} an hour. "
@@ -272,113 +256,6 @@ def _check_limits(request: Request, slug: str, settings: SubmissionSettings, dev
     # through while the first ones are still being read.
     for _, limit, key in checks:
         limit.hit(key)
-
-
-def _too_large(limit: int) -> ApiError:
-    return _refuse(
-        413,
-        "photo_too_large",
-        f"The photo is too large: at most {limit // (1024 * 1024)} MB. "
-        "Choose a smaller one, or take a screenshot of it.",
-        limit=limit,
-        field="photo",
-    )
-
-
-async def _discard(chunks: AsyncIterator[bytes], received: int, limit: int) -> None:
-    """Read and drop the rest of a body that is a little too large, within bounds.
-
-    A client still sending when the server answers and closes gets a broken connection
-    instead of the answer (a phone would show "network error", not "too large"); reading
-    the rest first lets it read the 413. Bounded in bytes and time, so a bigger body is
-    cut off at once.
-    """
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + DRAIN_SECONDS
-    async for chunk in chunks:
-        received += len(chunk)
-        if received > DRAIN_FACTOR * limit or loop.time() > deadline:
-            return
-
-
-async def _bounded(request: Request, limit: int) -> AsyncGenerator[bytes, None]:
-    received = 0
-    chunks = request.stream()
-    async for chunk in chunks:
-        received += len(chunk)
-        if received > limit:
-            await _discard(chunks, received, limit)
-            raise _too_large(limit - FORM_OVERHEAD)
-        yield chunk
-
-
-async def _read_form(request: Request, settings: SubmissionSettings) -> FormData:
-    ctype = request.headers.get("content-type", "")
-    if ctype.split(";")[0].strip().lower() != "multipart/form-data":
-        raise _refuse(415, "form", "Send the form as multipart/form-data.")
-    photo_limit = settings.max_photo_mb * 1024 * 1024
-    limit = photo_limit + FORM_OVERHEAD
-    declared = header_length(request)
-    if declared is not None and declared > limit:
-        if declared <= DRAIN_FACTOR * limit:
-            await _discard(request.stream(), 0, limit)
-        raise _too_large(photo_limit)
-    parser = MultiPartParser(
-        request.headers,
-        _bounded(request, limit),
-        max_files=1,
-        max_fields=4,
-        max_part_size=max(MAX_FIELD, settings.max_text * 4 + 1024),  # UTF-8: 4 bytes a char
-    )
-    try:
-        return await parser.parse()
-    except MultiPartException as exc:
-        message = str(exc)
-        if "Too many files" in message:
-            raise _refuse(400, "one_photo", "Send one photo at most.", field="photo") from None
-        if "Part exceeded maximum size" in message:
-            raise _text_too_long(settings.max_text, None) from None
-        raise _refuse(
-            400, "form", "The form could not be read: reload the page and try again."
-        ) from None
-
-
-def _text_too_long(limit: int, length: int | None) -> ApiError:
-    told = f"{length} characters, at most {limit}" if length else f"at most {limit} characters"
-    return _refuse(
-        400,
-        "text_too_long",
-        f"The text is too long: {told}. Shorten it and send it again.",
-        limit=limit,
-        field="text",
-    )
-
-
-def _text_field(form: FormData, name: str) -> str:
-    value = form.get(name)
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise _refuse(400, "form", f"{name} must be text, not a file.", field=name)
-    return value.replace("\r\n", "\n").replace("\r", "\n")
-
-
-async def _photo(form: FormData, settings: SubmissionSettings) -> bytes | None:
-    value = form.get("photo")
-    if value is None or isinstance(value, str):
-        return None
-    assert isinstance(value, UploadFile)
-    if not value.filename and not value.size:
-        return None  # a form whose file input was left empty sends an empty part
-    limit = settings.max_photo_mb * 1024 * 1024
-    if value.size is not None and value.size > limit:
-        raise _too_large(limit)
-    data = await value.read(limit + 1)
-    if len(data) > limit:
-        raise _too_large(limit)
-    if not data:
-        raise _refuse(400, "photo_empty", "The photo is empty: choose it again.", field="photo")
-    return data
 
 
 _MEDIA_REFUSALS = {
@@ -399,23 +276,21 @@ _MEDIA_REFUSALS = {
 async def submit(request: Request) -> Response:
     slug, settings = _event(request)
     if not settings.enabled:
-        raise _refuse(403, "closed", "This event does not take posts from its page.")
+        raise refuse(403, "closed", "This event does not take posts from its page.")
     _check_origin(request)
     desk = _desk(request)
     device = desk.device_of(request)
     if device is None:
-        raise _refuse(
-            403, "device", "Your browser did not send the page's cookie: reload the page."
-        )
+        raise refuse(403, "device", "Your browser did not send the page's cookie: reload the page.")
     _check_limits(request, slug, settings, device)
 
-    form = await _read_form(request, settings)
+    form = await read_form(request, settings)
     try:
-        name = _text_field(form, "name").strip()
-        text = _text_field(form, "text").strip()
-        lang = _text_field(form, "lang")
+        name = text_field(form, "name").strip()
+        text = text_field(form, "text").strip()
+        lang = text_field(form, "lang")
         if len(name) > MAX_NAME:
-            raise _refuse(
+            raise refuse(
                 400,
                 "name_too_long",
                 f"The name is too long: at most {MAX_NAME} characters.",
@@ -423,14 +298,14 @@ async def submit(request: Request) -> Response:
                 field="name",
             )
         if len(text) > settings.max_text:
-            raise _text_too_long(settings.max_text, len(text))
-        photo = await _photo(form, settings)
+            raise text_too_long(settings.max_text, len(text))
+        photo = await photo_of(form, settings)
     finally:
         await form.close()
     text = clean_text(text, settings.max_text)
     name = clean_text(name, MAX_NAME)
     if not text and photo is None:
-        raise _refuse(400, "empty", "Write a text or add a photo, then send.", field="text")
+        raise refuse(400, "empty", "Write a text or add a photo, then send.", field="text")
 
     hub = _hub(request)
     media: tuple[Media, ...] = ()
@@ -439,7 +314,7 @@ async def submit(request: Request) -> Response:
             media = (await hub.media.put_image(photo),)
         except MediaError as exc:
             status, code, message = _MEDIA_REFUSALS[exc.code]
-            raise _refuse(
+            raise refuse(
                 status, code, message.format(why=str(exc).removeprefix("image too large: "))
             ) from None
 
@@ -461,45 +336,6 @@ async def submit(request: Request) -> Response:
     return JSONResponse(msgspec.to_builtins(Submitted(view.status, reason)), 201)
 
 
-# ---------------------------------------------------------------- the QR code
-
-
-def submit_url(request: Request, slug: str) -> str | None:
-    """The absolute address of ``slug``'s attendees' page, or None for a suspicious Host."""
-    public = _hub(request).settings.server.public_url
-    if public:
-        return f"{public.rstrip('/')}/submit/{slug}"
-    host = request.headers.get("host", "")
-    if not _HOST.fullmatch(host):
-        return None
-    return f"{request.url.scheme}://{host}/submit/{slug}"
-
-
-async def qr_code(request: Request) -> Response:
-    slug = str(request.path_params["event"])
-    if slug not in _hub(request).events:
-        return JSONResponse({"error": f"There is no event “{slug[:60]}”."}, status_code=404)
-    url = submit_url(request, slug)
-    if url is None:
-        return JSONResponse({"error": "The request's Host header is not valid."}, 400)
-    out = io.BytesIO()
-    segno.make(url, error="m", micro=False).save(
-        out,
-        kind="svg",
-        border=4,
-        xmldecl=False,
-        omitsize=True,
-        title=url,
-        dark="#000",
-        light="#fff",
-    )
-    return Response(
-        out.getvalue(),
-        media_type="image/svg+xml",
-        headers={"Cache-Control": "public, max-age=300", "Vary": "Host"},
-    )
-
-
 class SubmissionForm(msgspec.Struct):
     """The form's fields, as ``multipart/form-data``."""
 
@@ -515,7 +351,7 @@ _SUBMISSIONS = "/api/events/{event}/submissions"
 
 routes = [
     Route("/submit/{event}", submit_page, methods=["GET"]),
-    Route("/qr/{event}.svg", qr_code, methods=["GET"]),
+    Route("/qr/{event}.svg", qr.qr_code, methods=["GET"]),
     ApiRoute(
         _SUBMISSIONS,
         form_settings,
