@@ -11,7 +11,7 @@
 //   - `post.updated` is handled like `post.approved`: the card is rebuilt where it stands;
 //   - every card built from a post: decorate(card, post) (static/wall/cards.js).
 
-import { dt } from "/static/desk-strings.js";
+import { t } from "/static/i18n.js";
 
 const STYLESHEET = "/static/conversation.css";
 const LOCAL_MEDIA = /^\/media\/[\w.-]+$/;
@@ -47,7 +47,7 @@ export function renderReply(cardEl, reply) {
   cardEl.classList.toggle("card--answered", Boolean(text));
   if (!text) return;
   const section = element("section", "card-reply");
-  section.append(element("p", "card-reply-label", dt("wall.answer")));
+  section.append(element("p", "card-reply-label", t("conversation.answer")));
   const body = element("p", "card-reply-text", text);
   body.dir = "auto";
   section.append(body);
@@ -60,7 +60,7 @@ export function renderReply(cardEl, reply) {
 export function applyPinned(cardEl, pinned) {
   cardEl.dataset.pinned = pinned ? "true" : "false";
   for (const old of cardEl.querySelectorAll(":scope > .card-pin")) old.remove();
-  if (pinned) cardEl.prepend(element("span", "card-pin", dt("wall.pinned")));
+  if (pinned) cardEl.prepend(element("span", "card-pin", t("conversation.pinned")));
 }
 
 /** Take a hidden picture out of `cardEl` (when the card was built before the change). */
@@ -129,7 +129,7 @@ export function showSpotlight(post, until) {
   if (!post || typeof post !== "object" || !(end > Date.now())) return;
   const overlay = element("div", "spotlight");
   overlay.setAttribute("role", "region");
-  overlay.setAttribute("aria-label", dt("card.spotlight"));
+  overlay.setAttribute("aria-label", t("desk.card.spotlight"));
   overlay.append(spotlightCard(post));
   document.body.append(overlay);
   document.body.dataset.spotlight = String(post.id);

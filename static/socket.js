@@ -30,6 +30,9 @@ export function loginUrl() {
  * onMessage(message) gets each parsed message not applied before.
  * onStatus(state, info) gets "connecting", "online" or "offline"; info.code is the close
  * code when there is one (4404: unknown event).
+ * onUnauthorized(): the server closed with 4401 (the session ended). Without it, the page
+ * goes to the login page; with it, the socket waits until reconnect() (the desk logs in
+ * again in place, then reconnects).
  * params: extra query parameters for the URL (e.g. {screen: "hall-a"}).
  * hello: a function returning a message to send right after each connection opens and
  * every 20 seconds while it stays open (a screen's `hello`), or null.
@@ -39,7 +42,14 @@ export function loginUrl() {
  */
 export function connect(
   path,
-  { onMessage, onStatus = () => {}, since = null, params = {}, hello = null } = {},
+  {
+    onMessage,
+    onStatus = () => {},
+    onUnauthorized = null,
+    since = null,
+    params = {},
+    hello = null,
+  } = {},
 ) {
   let lastSeq = typeof since === "number" ? since : null;
   let attempt = 0;
@@ -50,6 +60,7 @@ export function connect(
   let connectTimer = 0;
   let helloTimer = 0;
   let stopped = false;
+  let halted = false; // closed with 4401, waiting for reconnect()
   let state = null;
 
   function report(next, info = {}) {
@@ -166,9 +177,14 @@ export function connect(
   function closed(code) {
     if (stopped) return;
     if (code === CLOSE_UNAUTHORIZED) {
-      stopped = true;
       report("offline", { code });
-      location.assign(loginUrl());
+      if (typeof onUnauthorized === "function") {
+        halted = true;
+        onUnauthorized();
+      } else {
+        stopped = true;
+        location.assign(loginUrl());
+      }
       return;
     }
     if (code === CLOSE_RESYNC && quickResyncs < MAX_QUICK_RESYNCS) {
@@ -199,7 +215,7 @@ export function connect(
 
   // When the machine comes back on the network, try at once instead of waiting.
   function onOnline() {
-    if (!stopped && socket === null) open();
+    if (!stopped && !halted && socket === null) open();
   }
   window.addEventListener("online", onOnline);
 
@@ -216,6 +232,8 @@ export function connect(
     /** Drop the current connection (if any) and connect again now, with since. */
     reconnect() {
       if (stopped) return;
+      halted = false;
+      attempt = 0;
       const ws = socket;
       socket = null;
       clearTimeout(stableTimer);

@@ -1,6 +1,7 @@
-// Swipe a card sideways with a finger or a pen: the card follows, a colour says what will
-// happen, and past a threshold letting go does it. Vertical moves stay the page's scroll
-// (cards carry `touch-action: pan-y`). A mouse never swipes: it has buttons and keys.
+// Swipe a card sideways with a finger or a pen: the card follows, a colour and a word
+// ("Approve", "Reject") say what will happen, and past a threshold letting go does it.
+// Vertical moves stay the page's scroll (cards carry `touch-action: pan-y`). A mouse never
+// swipes: it has buttons and keys.
 
 const START_PX = 12; // movement before a gesture counts as a swipe
 const MIN_THRESHOLD_PX = 80;
@@ -11,16 +12,44 @@ const MAX_THRESHOLD_PX = 160;
  *
  * actionsFor(card) returns {right, left}: the action each direction does (or null).
  * onSwipe(card, action) is called when a swipe is completed.
+ * labelFor(action), if given, returns the word shown on the card while it is dragged
+ * (a `.swipe-label` element with data-action, on the side the card moves away from, at
+ * the finger's height).
  */
-export function swipeable(container, { selector, actionsFor, onSwipe }) {
+export function swipeable(container, { selector, actionsFor, onSwipe, labelFor = null }) {
   let gesture = null;
   let swallowClickUntil = 0;
 
   function reset(card) {
     card.classList.remove("is-swiping");
     card.style.translate = "";
+    card.style.removeProperty("--swipe-progress");
     delete card.dataset.swipe;
     delete card.dataset.swipeReady;
+    for (const label of card.querySelectorAll(":scope > .swipe-label")) label.remove();
+  }
+
+  /** The word for what letting go would do, on the card, level with the finger. */
+  function showLabel(card, action, direction, y) {
+    let label = card.querySelector(":scope > .swipe-label");
+    if (!action || typeof labelFor !== "function") {
+      label?.remove();
+      return;
+    }
+    if (!label) {
+      label = document.createElement("span");
+      label.className = "swipe-label";
+      label.setAttribute("aria-hidden", "true"); // the buttons say the same to everyone
+      card.append(label);
+    }
+    if (label.dataset.action !== action) {
+      label.dataset.action = action;
+      label.textContent = labelFor(action);
+    }
+    label.dataset.side = direction === "right" ? "left" : "right";
+    const box = card.getBoundingClientRect();
+    const top = Math.max(8, Math.min(box.height - 40, y - box.top - 20));
+    label.style.setProperty("--swipe-y", `${Math.round(top)}px`);
   }
 
   container.addEventListener("pointerdown", (event) => {
@@ -69,6 +98,9 @@ export function swipeable(container, { selector, actionsFor, onSwipe }) {
     gesture.dx = allowed;
     gesture.card.style.translate = `${allowed}px 0`;
     gesture.card.dataset.swipe = direction;
+    const progress = Math.min(1, Math.abs(allowed) / gesture.threshold);
+    gesture.card.style.setProperty("--swipe-progress", progress.toFixed(2));
+    showLabel(gesture.card, gesture.actions[direction], direction, event.clientY);
     if (gesture.actions[direction] && Math.abs(allowed) >= gesture.threshold) {
       gesture.card.dataset.swipeReady = "true";
     } else {

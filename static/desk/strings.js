@@ -64,7 +64,6 @@ export const DESK_STRINGS = {
     "desk.online": "Online",
     "desk.you": "{name} (you)",
     "desk.claimed_by": "{who} is on this card",
-    "desk.claimed_by_you": "You have this card",
     "desk.pause": "Pause",
     "desk.resume": "Resume",
     "desk.paused": { one: "Paused — {count} new post waits below", other: "Paused — {count} new posts wait below" },
@@ -99,7 +98,6 @@ export const DESK_STRINGS = {
     "desk.done.undo": "Undone.",
 
     "desk.undo.button": "Undo",
-    "desk.undo.key": "Undo (u)",
 
     "desk.claim.act_anyway": "Act anyway",
 
@@ -107,7 +105,6 @@ export const DESK_STRINGS = {
     "desk.card.media_hidden": "Hidden from the screens",
     "desk.card.answer": "Our answer",
     "desk.card.answer_by": "Answer by {who}",
-    "desk.card.sensitive": "Sensitive media — tap to show",
     "desk.card.spotlight": "In the spotlight",
 
     "desk.reply.title": "Answer this post",
@@ -157,7 +154,7 @@ export const DESK_STRINGS = {
     "desk.lang.en": "English",
     "desk.lang.fr": "Français",
     "desk.claim.held": "{who} is working on this post.",
-    "desk.onscreen.held": { one: "{count} more on the screens: tap to show", other: "{count} more on the screens: tap to show" },
+    "desk.onscreen.held": { one: "Show {count} new", other: "Show {count} new" },
 
     "desk.session.title": "Your session has ended",
     "desk.session.body": "Log in again to carry on. Nothing was done in the meantime, and the desk stays where you left it.",
@@ -174,6 +171,7 @@ export const DESK_STRINGS = {
     "desk.status.failing": "{name}: {state}",
     "desk.status.short_sources": "Sources {live}/{count}",
     "desk.status.short_screens": "Screens {online}",
+    "desk.status.short_none_sources": "No source",
 
     "conversation.answer": "Our answer",
     "conversation.pinned": "Pinned",
@@ -236,7 +234,6 @@ export const DESK_STRINGS = {
     "desk.online": "En ligne",
     "desk.you": "{name} (vous)",
     "desk.claimed_by": "{who} traite cette carte",
-    "desk.claimed_by_you": "Vous traitez cette carte",
     "desk.pause": "Pause",
     "desk.resume": "Reprendre",
     "desk.paused": { one: "En pause — {count} nouveau message attend", other: "En pause — {count} nouveaux messages attendent" },
@@ -271,7 +268,6 @@ export const DESK_STRINGS = {
     "desk.done.undo": "Annulé.",
 
     "desk.undo.button": "Annuler",
-    "desk.undo.key": "Annuler (u)",
 
     "desk.claim.act_anyway": "Agir quand même",
 
@@ -279,7 +275,6 @@ export const DESK_STRINGS = {
     "desk.card.media_hidden": "Masquée sur les écrans",
     "desk.card.answer": "Notre réponse",
     "desk.card.answer_by": "Réponse de {who}",
-    "desk.card.sensitive": "Média sensible — toucher pour afficher",
     "desk.card.spotlight": "À la une",
 
     "desk.reply.title": "Répondre à ce message",
@@ -329,7 +324,7 @@ export const DESK_STRINGS = {
     "desk.lang.en": "English",
     "desk.lang.fr": "Français",
     "desk.claim.held": "{who} traite ce message.",
-    "desk.onscreen.held": { one: "{count} de plus à l’écran : toucher pour afficher", other: "{count} de plus à l’écran : toucher pour afficher" },
+    "desk.onscreen.held": { one: "Voir {count} nouveau", other: "Voir {count} nouveaux" },
 
     "desk.session.title": "Votre session a pris fin",
     "desk.session.body": "Reconnectez-vous pour continuer. Rien n’a été fait entre-temps, et le bureau reste où vous l’avez laissé.",
@@ -346,6 +341,7 @@ export const DESK_STRINGS = {
     "desk.status.failing": "{name} : {state}",
     "desk.status.short_sources": "Sources {live}/{count}",
     "desk.status.short_screens": "Écrans {online}",
+    "desk.status.short_none_sources": "Aucune source",
 
     "conversation.answer": "Notre réponse",
     "conversation.pinned": "Épinglé",

@@ -2,12 +2,11 @@
 // with links to download it whole (GET /api/events/{event}/audit, docs/protocol.md).
 // Post text in the log is hostile: textContent only.
 
-import { relativeTime } from "/static/i18n.js";
-import { dt } from "/static/desk-strings.js";
+import { relativeTime, t } from "/static/i18n.js";
+import { $ } from "/static/desk/dom.js";
 
 const ROWS = 300; // the most recent; the downloads hold everything
 
-const $ = (id) => document.getElementById(id);
 const dialog = $("audit-dialog");
 
 function cell(text, className = "") {
@@ -27,7 +26,7 @@ function row(entry) {
   at.append(time);
   tr.append(
     at,
-    cell(String(entry.actor ?? dt("audit.rules"))),
+    cell(String(entry.actor ?? t("desk.audit.rules"))),
     cell(String(entry.action ?? "")),
     cell(entry.text ? `${entry.author ?? ""}: ${entry.text}` : "", "audit-post"),
     cell(String(entry.reason ?? "")),
