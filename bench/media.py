@@ -16,6 +16,9 @@ runs each path in a fresh process of its own, so peak memory is each path's alon
 Each path runs ``--rounds`` times, interleaved; the best round is reported (the one least
 disturbed by anything else on the machine), and the median beside it.
 
+Then the peak memory of one picture of each kind (JPEG, PNG, animated GIF, WebP, and the
+security review's 6000×6000 PNG), Murmur beside bare Pillow: bench/media_memory.py.
+
 What runs and how to read the figures: bench/README.md.
 """
 
@@ -41,6 +44,7 @@ SELF = Path(__file__).resolve()
 ROOT = SELF.parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import media_memory  # noqa: E402
 from wall.media import MediaStore, default_workers  # noqa: E402
 
 WIDTH, HEIGHT = 4000, 3000
@@ -273,6 +277,7 @@ def main() -> int:
         for name, r in best.items()
         if name != "baseline"
     )
+    report["memory"] = media_memory.measure()
     if args.json:
         print(json.dumps(report, indent=2))
     else:
@@ -298,6 +303,8 @@ def main() -> int:
             f"in all; default workers here: {default_workers()}; "
             f"load average {report['load_average']:.1f} at the end"
         )
+        print()
+        media_memory.print_table(report["memory"])
     if not ok:
         print("bench/media.py: the pipeline did not store every photo in 3 sizes", file=sys.stderr)
         return 1

@@ -16,6 +16,7 @@ from PIL import Image
 
 from moderation import Status
 from tests.live import LiveServer
+from tests.test_decoder import solid_png
 from tests.uploads import RED, Attendee, encode, gif_bomb, multipart, noise, png_bomb
 
 
@@ -179,4 +180,22 @@ def test_a_compressed_body_is_not_inflated(live, phone):
         csrf=False,
     )
     assert reply.status == 400  # read as the bytes they are: not a form
+    nothing_kept(live)
+
+
+def test_a_small_png_that_would_take_too_much_memory_is_refused_saying_so(live, phone):
+    # The security review's file: 117 KB, 6000×6000 pixels (under the pixel cap), which
+    # Pillow holds as 144 MB. Refused from its header, before a pixel is decoded.
+    hostile = solid_png(6000, 6000)
+    assert len(hostile) < 150_000
+
+    reply = phone.send("look", photo=hostile, filename="wall.png", ctype="image/png")
+
+    assert reply.status == 413
+    body = reply.json()
+    assert body["code"] == "photo_pixels"
+    assert body["error"] == (
+        "The photo is too large: 6000×6000 pixels would take 193 MB of memory to decode, "
+        "more than the 160 MB limit. Choose a smaller one."
+    )
     nothing_kept(live)
