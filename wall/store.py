@@ -25,6 +25,7 @@ from moderation.flags import Flags, Reply
 from wall import accounts
 from wall.accounts import User
 from wall.changes import PostState, encode_state, message_types
+from wall.datadir import make_private, private_file
 from wall.migrations import MIGRATIONS
 from wall.settings import DisplaySettings
 from wall.views import (
@@ -101,6 +102,7 @@ _DONE = {
 
 
 def _connect(path: Path) -> sqlite3.Connection:
+    private_file(path)  # SQLite makes the -wal and -shm files with the database's mode
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
@@ -215,7 +217,7 @@ class Store:
 
     async def open(self) -> None:
         self._loop = asyncio.get_running_loop()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        make_private(self.path.parent)  # the data folder: 0700, files 0600
         await self._write(self._open_writer)
 
     def _open_writer(self) -> None:

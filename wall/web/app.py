@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import logging
-import os
-import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -16,8 +13,8 @@ from starlette.staticfiles import StaticFiles
 
 from wall.accounts import Accounts
 from wall.auth import PasswordChecks
-from wall.config import env_secret
 from wall.hub import Hub
+from wall.secret import session_secret
 from wall.sessions import Sessions
 from wall.settings import Settings
 from wall.themes import THEMES
@@ -28,27 +25,6 @@ from wall.web.security import CSRFMiddleware, SecurityHeaders
 from wall.web.session_cookies import SessionCookies
 
 log = logging.getLogger(__name__)
-
-
-def session_secret(settings: Settings) -> str:
-    """The secret that signs session cookies: from the environment, or kept in the data dir."""
-    if settings.server.secret_key_env:
-        value = env_secret(settings.server.secret_key_env)
-        if not value or len(value) < 32:
-            raise RuntimeError(
-                f"environment variable {settings.server.secret_key_env} must hold a secret of "
-                "at least 32 characters (server.secret_key_env)"
-            )
-        return value
-    path: Path = settings.data_dir / "secret.key"
-    if path.exists():
-        return path.read_text().strip()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    value = secrets.token_urlsafe(48)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as f:
-        f.write(value)
-    return value
 
 
 def create_app(settings: Settings) -> Starlette:
