@@ -20,13 +20,41 @@ CSP = (
     "connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'self'; "
     "frame-ancestors 'none'; object-src 'none'"
 )
+# Powerful browser features no Murmur page uses are denied to every page and to anything
+# a page might embed: an injected script could not ask for the camera, the microphone or
+# the location. The screens keep the one they use: the wake lock, so a wall's display
+# never sleeps (static/wall.js). The attendees' photo is a plain file input, which needs
+# no permission even when the phone offers its camera. Only names Chromium knows are
+# listed, as it logs an error for each unknown one.
+PERMISSIONS_POLICY = ", ".join(
+    [
+        *(
+            f"{feature}=()"
+            for feature in (
+                "accelerometer", "camera", "display-capture", "encrypted-media",
+                "geolocation", "gyroscope", "hid", "idle-detection", "magnetometer",
+                "microphone", "midi", "payment", "picture-in-picture",
+                "publickey-credentials-get", "serial", "usb", "xr-spatial-tracking",
+            )
+        ),
+        "fullscreen=(self)",
+        "screen-wake-lock=(self)",
+    ]
+)  # fmt: skip
 HEADERS = [
     (b"content-security-policy", CSP.encode()),
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),
     (b"x-frame-options", b"DENY"),
     (b"cross-origin-opener-policy", b"same-origin"),
+    (b"permissions-policy", PERMISSIONS_POLICY.encode()),
 ]
+# HTTPS only, ever: a browser that saw this over HTTPS refuses plain http to the host for
+# a year (RFC 6797). Sent only on responses to HTTPS requests, as the RFC requires (section
+# 7.2), so `murmur serve` tried out over plain http on a laptop never pins anything. Behind
+# a proxy, the scheme is the one the proxy reports, once wall.web.proxy's middleware (which
+# rewrites the scope) wraps this one.
+HSTS = (b"strict-transport-security", b"max-age=31536000")
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 CSRF_HEADER = "x-csrf-token"
 CSRF_EXEMPT = {"/api/login"}
@@ -36,7 +64,8 @@ MAX_JSON = 16 * 1024
 
 
 class SecurityHeaders:
-    """Adds the Content-Security-Policy and friends to every HTTP response."""
+    """Adds the Content-Security-Policy, the Permissions-Policy and friends to every HTTP
+    response, and Strict-Transport-Security to those that travel over HTTPS."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -45,11 +74,12 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        added = [*HEADERS, HSTS] if scope.get("scheme") == "https" else HEADERS
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], *HEADERS]
+                message["headers"] = [*message["headers"], *added]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
