@@ -84,6 +84,8 @@ class LiveServer:
             ws_per_message_deflate=False,
             ws_max_size=64 * 1024,
             lifespan="on",
+            # As murmur serve: forwarding headers are wall.web.proxy's, from trusted_proxies.
+            proxy_headers=False,
         )
         self._server = uvicorn.Server(config)
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)

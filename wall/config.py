@@ -381,6 +381,11 @@ INIT_TEMPLATE = """\
 # The address people reach Murmur at, for links that leave the server such as the QR code
 # to the attendees' page. Unset: the address each request came to.
 # public_url = "https://murmur.example.org"
+# Behind a reverse proxy: its addresses. Only they are believed about the client's
+# address and scheme (X-Forwarded-For/-Proto/-Host, Forwarded). See docs/deployment.md.
+# trusted_proxies = []   # behind nginx on this machine: ["127.0.0.1/32", "::1"]
+# Who may read GET /metrics (Prometheus); everyone else gets 404.
+# metrics_allow = ["127.0.0.1/32", "::1/128"]
 
 # One [[events]] block per event. Un bloc [[events]] par événement.
 # The slug names its pages: /wall/jpo (screens), /moderate/jpo (tablets), /submit/jpo.

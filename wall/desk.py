@@ -91,6 +91,8 @@ class Desk:
         self._blocks: dict[str, tuple[AuthorRule, ...]] = {}
         self._merged: dict[str, tuple[Rules, Rules]] = {}
         self._sweeper: asyncio.Task[None] | None = None
+        # Told of each approval with its event and when handling began (wall.metrics).
+        self.on_approved: Callable[[str, float], None] | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -204,9 +206,14 @@ class Desk:
         override: bool = False,
     ) -> tuple[int, PostView]:
         """Approve, reject, remove or restore; a removal is never held up by a claim."""
+        started = time.perf_counter()
         if action is not Action.REMOVE:
             self.check(slug, post_id, user, override=override)
         result = await self.store.act(slug, post_id, action, actor=user, reason=reason)
+        # The bus has handed the post to every screen's queue by now: publishing runs on
+        # the loop before this coroutine resumes (see Store._run).
+        if action is Action.APPROVE and self.on_approved is not None:
+            self.on_approved(slug, started)
         self._done(slug, post_id, user)
         return result
 

@@ -27,6 +27,7 @@ from wall.fetch import Guard, make_session
 from wall.ingest import judge
 from wall.language import Detector
 from wall.media import MediaStore
+from wall.metrics import Metrics
 from wall.screens import Fleet
 from wall.settings import DisplaySettings, EventSettings, Settings
 from wall.sources.context import Cursor, SourceContext
@@ -112,6 +113,8 @@ class Hub:
         )
         self.supervisor = Supervisor(self.ingest)
         self.fleet = Fleet()
+        self.metrics = Metrics(self)
+        self.desk.on_approved = self.metrics.approved
         self.guard = Guard(settings.server.fetch_allow)
         self.http: aiohttp.ClientSession | None = None
         self._started = False

@@ -6,6 +6,7 @@ Loading a TOML file into these values (with errors that name the key and the lin
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Literal
@@ -67,6 +68,22 @@ class ServerSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     # The address people reach Murmur at (scheme://host[:port]), for links that leave the
     # server, such as the QR code to the attendees' page. None: the request's own host.
     public_url: Origin | None = None
+    # Addresses or CIDR networks of the reverse proxies in front of Murmur. Only from them
+    # are Forwarded / X-Forwarded-For / -Proto / -Host believed (client address, scheme,
+    # host). Empty: Murmur is reached directly and believes no such header.
+    trusted_proxies: list[str] = []
+    # Addresses or CIDR networks allowed to read GET /metrics; everyone else gets 404.
+    metrics_allow: list[str] = msgspec.field(default_factory=lambda: ["127.0.0.1/32", "::1/128"])
+
+    def __post_init__(self) -> None:
+        for key in ("trusted_proxies", "metrics_allow"):
+            for value in getattr(self, key):
+                try:
+                    ipaddress.ip_network(value, strict=False)
+                except ValueError:
+                    raise ValueError(
+                        f"{key}: {value!r} is not an IP address or CIDR network"
+                    ) from None
 
 
 class MediaSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):

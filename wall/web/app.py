@@ -19,8 +19,9 @@ from wall.sessions import Sessions
 from wall.settings import Settings
 from wall.themes import THEMES
 from wall.throttle import DeviceTrust, LoginThrottle
-from wall.web import api, desk, login, organiser, pages, sockets, submit
+from wall.web import api, desk, login, metrics, organiser, pages, sockets, submit
 from wall.web.errors import ApiError, api_error_handler
+from wall.web.proxy import ProxyHeaders, parse_networks
 from wall.web.security import CSRFMiddleware, SecurityHeaders
 from wall.web.session_cookies import SessionCookies
 
@@ -57,11 +58,14 @@ def create_app(settings: Settings) -> Starlette:
             *organiser.routes,
             *sockets.routes,
             *submit.routes,
+            *metrics.routes,
             *api.fallback_routes,  # after every /api/ route: JSON 404, 405 + Allow, OPTIONS
             Mount("/static", app=StaticFiles(directory=pages.STATIC), name="static"),
             Mount("/themes", app=StaticFiles(directory=THEMES, check_dir=False), name="themes"),
         ],
         middleware=[
+            # First: every later check reads the client, scheme and host it settles on.
+            Middleware(ProxyHeaders, trusted=parse_networks(settings.server.trusted_proxies)),
             Middleware(SecurityHeaders),
             Middleware(
                 SessionCookies, sessions=sessions, secure_cookies=settings.server.secure_cookies
@@ -72,6 +76,8 @@ def create_app(settings: Settings) -> Starlette:
         lifespan=lifespan,
     )
     app.state.hub = hub
+    app.state.metrics = hub.metrics
+    app.state.metrics_allow = parse_networks(settings.server.metrics_allow)
     app.state.sessions = sessions
     app.state.login_throttle = LoginThrottle()
     app.state.device_trust = DeviceTrust(secret)

@@ -97,6 +97,7 @@ async def login(request: Request) -> Response:
         ) from None
     if not ok or user is None:
         throttle.failed(data.username, client)
+        request.app.state.hub.metrics.failed_logins.inc()
         raise ApiError(401, "Wrong user name or password.")
     throttle.succeeded(data.username, client)
 

@@ -84,7 +84,8 @@ async def _drain(ws: WebSocket, on_message: Callable[[dict[str, Any]], None] | N
 
 async def _serve(ws: WebSocket, audience: str) -> None:
     hub: Hub = ws.app.state.hub
-    if not origin_allowed(ws, hub.settings.server.allowed_origins):
+    server = hub.settings.server
+    if not origin_allowed(ws, [*server.allowed_origins, *filter(None, [server.public_url])]):
         await ws.close(POLICY)  # before accept: the handshake is refused with 403
         return
     slug = ws.path_params["event"]
