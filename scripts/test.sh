@@ -1,15 +1,27 @@
 #!/usr/bin/env bash
 # Sets up and runs Murmur's whole test suite on a fresh machine (Debian/Ubuntu, Python 3.11+).
-# Installs Debian's chromium for the browser tests, makes a virtual environment in .venv,
+# Installs Debian's chromium, nginx, caddy and systemd for the tests, makes a virtual environment in .venv,
 # then runs lint, types, the tests, and the benchmarks at small sizes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v chromium >/dev/null 2>&1; then
-  echo "== installing Debian's chromium for the browser tests"
+# Real servers the tests start: Chromium (pages), nginx and Caddy (the shipped proxy
+# configs, over TLS), systemd-analyze (the shipped service unit).
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || missing+=(nginx)
+command -v caddy >/dev/null 2>&1 || missing+=(caddy)
+command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "== installing Debian's ${missing[*]} for the tests"
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq \
+    "${missing[@]}" >/dev/null
+  # Debian starts the packaged services; the tests run their own on other ports.
+  $SUDO systemctl stop nginx caddy >/dev/null 2>&1 || true
+  $SUDO pkill -x nginx >/dev/null 2>&1 || true
+  $SUDO pkill -x caddy >/dev/null 2>&1 || true
 fi
 
 PYTHON="${PYTHON:-python3}"
