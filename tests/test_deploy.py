@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -41,3 +42,18 @@ def test_the_service_keeps_its_data_private_and_its_tokens_out_of_the_unit():
     settings = [line for line in unit.splitlines() if not line.startswith("#")]
     assert not any("TOKEN=" in line for line in settings)
 
+
+
+def test_the_deployment_guide_points_at_the_shipped_files_and_existing_commands():
+    docs = (ROOT / "docs" / "deployment.md").read_text()
+    for name in ("nginx.conf", "Caddyfile", "murmur.service"):
+        assert f"deploy/{name}" in docs, f"docs/deployment.md does not point at deploy/{name}"
+    from wall.cli import build_parser
+
+    parser = build_parser()
+    for line in docs.splitlines():
+        # Every `murmur ...` command the guide shows parses with today's command line.
+        for command in re.findall(r"/opt/murmur/bin/murmur ([^`|&]+)", line):
+            argv = re.sub(r"\$\([^)]*\)", "X", command).split()
+            if argv and argv[0] != "--version":
+                parser.parse_args(argv)

@@ -17,7 +17,7 @@ import pytest
 from wall.themes import THEMES, list_themes
 
 ROOT = Path(__file__).resolve().parent.parent
-WALL_CSS = ROOT / "static" / "wall.css"
+WALL_CSS = ROOT / "wall" / "static" / "wall.css"
 SHIPPED = sorted(p.name for p in THEMES.iterdir() if (p / "theme.toml").is_file())
 COMMENT = re.compile(r"/\*.*?\*/", re.S)
 PROPERTY = re.compile(r"(--[\w-]+)\s*:")
@@ -81,10 +81,10 @@ def test_the_institution_sample_has_a_logo_and_the_api_lists_it():
 
 
 def test_fonts_ship_with_murmur_and_their_licence_beside_them():
-    fonts = ROOT / "static" / "fonts"
+    fonts = ROOT / "wall" / "static" / "fonts"
     faces = re.findall(r'url\("([^"]+)"\)', (fonts / "fonts.css").read_text())
     assert faces
     for url in faces:
         assert url.startswith("/static/fonts/"), url
-        assert (ROOT / url.lstrip("/")).is_file(), url
+        assert (ROOT / "wall" / url.lstrip("/")).is_file(), url
     assert "SIL Open Font License" in (fonts / "inter" / "OFL.txt").read_text()

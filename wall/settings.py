@@ -241,7 +241,7 @@ ThemeName = Annotated[
     str,
     msgspec.Meta(
         pattern=r"^[a-z0-9][a-z0-9-]{0,39}$",
-        description="a theme name (a folder under themes/, such as dark)",
+        description="a theme name (a folder under wall/themes/, such as dark)",
     ),
 ]
 
@@ -254,7 +254,7 @@ class Announcement(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_o
 
 
 class DisplaySettings(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
-    # The screens' theme: a folder under themes/.
+    # The screens' theme: a folder under wall/themes/.
     theme: ThemeName = "dark"
     # grid | single | ticker | stage; a screen's ?layout= wins.
     layout: Literal["grid", "single", "ticker", "stage"] = "grid"

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import tomllib
+from importlib.resources import files
 from pathlib import Path
 
 import msgspec
 
-THEMES = Path(__file__).resolve().parent.parent / "themes"
+# Package data, so an installed wheel serves its themes like a checkout does.
+THEMES = Path(str(files("wall") / "themes"))
 
 
 class ThemeInfo(msgspec.Struct, frozen=True, kw_only=True):

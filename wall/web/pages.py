@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib.resources import files
 from pathlib import Path
 from urllib.parse import quote
 
@@ -11,7 +12,8 @@ from starlette.routing import Route
 
 from wall.hub import Hub
 
-STATIC = Path(__file__).resolve().parent.parent.parent / "static"
+# Package data, so an installed wheel serves its pages like a checkout does.
+STATIC = Path(str(files("wall") / "static"))
 
 
 def _page(name: str, status: int = 200) -> Response:
