@@ -458,3 +458,13 @@ def test_by_default_a_core_is_left_to_the_event_loop(tmp_path: Path) -> None:
     store = MediaStore(tmp_path)
 
     assert store.workers == default_workers() == max(1, min(4, (os.cpu_count() or 1) - 1))
+
+
+def test_the_decode_budget_comes_from_the_config(tmp_path):
+    from wall.config import load_settings
+    from wall.hub import Hub
+
+    path = tmp_path / "murmur.toml"
+    path.write_text("[media]\ndecode_mb = 64\n")
+    hub = Hub(load_settings(path, data_dir=tmp_path / "d"))
+    assert hub.media.decoder.budget.total == 64 * 1024 * 1024

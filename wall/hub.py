@@ -110,6 +110,7 @@ class Hub:
             settings.data_dir / "media",
             cache_bytes=settings.media.cache_mb * 1024 * 1024,
             workers=settings.media.workers,
+            decode_bytes=settings.media.decode_mb * 1024 * 1024,
         )
         self.supervisor = Supervisor(self.ingest)
         self.fleet = Fleet()

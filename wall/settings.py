@@ -94,6 +94,10 @@ class MediaSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     # 0: one less than the machine's cores (at least 1, at most 4), so the server's event
     # loop keeps a core for the screens while a burst of photos is processed.
     workers: Annotated[int, msgspec.Meta(ge=0, le=32)] = 0
+    # Memory that pictures being decoded may take together, in megabytes. A picture that
+    # would need more on its own (a small PNG declaring 6000×6000 pixels) is refused with
+    # a sentence; others wait for room. bench/media.py prints what each kind needs.
+    decode_mb: Annotated[int, msgspec.Meta(ge=32, le=16_384)] = 160
 
 
 LanguageCode = Annotated[
