@@ -188,10 +188,11 @@ def serve(args: argparse.Namespace) -> int:
     log_config = _logging(args.log_format)
     logging.config.dictConfig(log_config)
     app = create_app(settings)
+    base = settings.server.public_url or f"http://{host}:{port}"
     for slug in (e.slug for e in settings.events):
         print(
-            f"murmur: wall at http://{host}:{port}/wall/{slug}  "
-            f"moderation at http://{host}:{port}/moderate/{slug}",
+            f"murmur: wall at {base}/wall/{slug}  moderation at {base}/moderate/{slug}"
+            + (f"  (listening on {host}:{port})" if settings.server.public_url else ""),
             file=sys.stderr,
         )
     uvicorn.run(
