@@ -21,6 +21,7 @@ from moderation.rules import fold
 from wall import wordlists
 from wall.bus import Bus
 from wall.config import env_secret
+from wall.credentials import CredentialRefused, Vault, check_live_sources
 from wall.desk import Desk
 from wall.desk_store import DeskStore
 from wall.fetch import Guard, make_session
@@ -29,7 +30,7 @@ from wall.language import Detector
 from wall.media import MediaStore
 from wall.metrics import Metrics
 from wall.screens import Fleet
-from wall.settings import DisplaySettings, EventSettings, Settings
+from wall.settings import DisplaySettings, EventSettings, Settings, SourceSettings
 from wall.sources.context import Cursor, SourceContext
 from wall.sources.registry import build_source, source_name
 from wall.supervisor import Supervisor
@@ -117,6 +118,9 @@ class Hub:
         self.metrics = Metrics(self)
         self.desk.on_approved = self.metrics.approved
         self.guard = Guard(settings.server.fetch_allow)
+        # The file's events: the only place a credential and its hosts can come from.
+        self._file_events = {e.slug: e for e in settings.events}
+        self.vault = Vault(env_secret, secret_key_env=settings.server.secret_key_env)
         self.http: aiohttp.ClientSession | None = None
         self._started = False
 
@@ -143,8 +147,10 @@ class Hub:
                 )
             if overrides:
                 try:
-                    self._apply(merge_event(configured, overrides))
-                except msgspec.ValidationError as exc:
+                    merged = merge_event(configured, overrides)
+                    check_live_sources(configured.sources, merged.sources)
+                    self._apply(merged)
+                except (msgspec.ValidationError, CredentialRefused) as exc:
                     log.error(
                         "event %s: live settings no longer valid (%s); using the file's", slug, exc
                     )
@@ -164,12 +170,16 @@ class Hub:
                 guard=self.guard,
                 media=self.media,
                 cursor=Cursor(self.store, event.slug, name),
-                secret=env_secret,
+                secret=self.vault.reader(name, source, self._file_sources(event.slug)),
                 withdraw=functools.partial(self.store.withdraw, event.slug),
                 on_live=functools.partial(self.supervisor.mark_live, event.slug, name),
                 stored=functools.partial(self.store.recent_network_ids, event.slug),
             )
             self.supervisor.start(event.slug, build_source(source, ctx, name))
+
+    def _file_sources(self, slug: str) -> list[SourceSettings]:
+        file_event = self._file_events.get(slug)
+        return list(file_event.sources) if file_event is not None else []
 
     def _apply(self, event: EventSettings) -> None:
         self.events[event.slug] = event
@@ -195,6 +205,8 @@ class Hub:
         before = self.events[slug]
         overrides = {**(await self.store.get_overrides(slug) or {}), **changes}
         after = merge_event(before, changes)
+        # A live change may not add a credential nor send one to other hosts than the file.
+        check_live_sources(self._file_sources(slug), after.sources)
         info = EventInfo(
             slug=slug,
             title=after.title,

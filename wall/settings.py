@@ -47,6 +47,18 @@ EnvName = Annotated[
 ]
 
 
+# A source's token lives in a variable named like MASTODON_TOKEN (see wall.credentials):
+# never the session secret's variable, nor any other variable of the server's.
+TOKEN_PATTERN = r"^[A-Z][A-Z0-9_]{0,60}_TOKEN$"  # noqa: S105 (a pattern of names)
+TokenEnv = Annotated[
+    str,
+    msgspec.Meta(
+        pattern=TOKEN_PATTERN,
+        description="the name of an environment variable ending in _TOKEN, such as MASTODON_TOKEN",
+    ),
+]
+
+
 class ServerSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     host: str = "127.0.0.1"
     port: Annotated[int, msgspec.Meta(ge=0, le=65535)] = 8000
@@ -196,7 +208,7 @@ class MastodonSource(
     streaming: HttpUrl | WsUrl | None = None
     # Environment variable holding a user access token (scope read:statuses); streaming
     # needs one since Mastodon 4.2. Without it, the public tag timeline is polled.
-    token_env: EnvName | None = None
+    token_env: TokenEnv | None = None
     # Only posts from accounts on this server.
     local_only: bool = False
     # Seconds between polls of the tag timeline when not streaming (Mastodon allows
@@ -230,7 +242,7 @@ class XSource(msgspec.Struct, tag="x", tag_field="type", forbid_unknown_fields=T
     # The X API's base URL (the paths /2/... are added to it).
     api: HttpUrl = "https://api.x.com"
     # Environment variable holding the app's bearer token (app-only authentication).
-    token_env: EnvName = "X_BEARER_TOKEN"  # noqa: S105 (a variable's name, not a secret)
+    token_env: TokenEnv = "X_BEARER_TOKEN"  # noqa: S105 (a variable's name, not a secret)
     # Use recent search: to fill the gap after a restart, and instead of the stream when
     # the app may not stream. Each post read is billed by X.
     search_fallback: bool = True
@@ -327,6 +339,16 @@ class Settings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     # Not read from the file: set by the command line.
     data_dir: Path = Path("murmur-data")
     config_path: Path | None = None
+
+    def __post_init__(self) -> None:
+        secret = self.server.secret_key_env
+        for event in self.events:
+            for source in event.sources:
+                if secret is not None and getattr(source, "token_env", None) == secret:
+                    raise ValueError(
+                        f"event {event.slug}: token_env {secret} is the session secret's "
+                        "variable (server.secret_key_env); give the source its own"
+                    )
 
 
 DEMO_EVENT = EventSettings(

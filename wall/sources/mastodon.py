@@ -277,6 +277,17 @@ class MastodonFeed:
         scheme = {"http": "ws", "https": "wss"}.get(base.scheme, base.scheme)
         if scheme not in {"ws", "wss"} or not base.host:
             raise _StreamingRefused(f"{base} is not a streaming address")
+        host = base.host.lower()
+        own = self._host.lower()
+        if not self.settings.streaming and host != own and not host.endswith("." + own):
+            # The token goes only where the config file sends it (wall.credentials): a
+            # streaming host the server names, outside its own domain, gets no token.
+            raise _StreamingRefused(
+                f"{self._host} names {host} for streaming, outside its own domain: set "
+                "streaming in the config file to stream from it"
+            )
+        if scheme == "ws" and self._base.scheme == "https":
+            raise _StreamingRefused(f"{host} offers streaming without TLS: the token stays")
         return base.with_scheme(scheme).with_path(base.path.rstrip("/") + "/api/v1/streaming")
 
     async def _checked_address(self, url: URL) -> tuple[str, int]:

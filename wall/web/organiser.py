@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from wall.auth import Role
+from wall.credentials import CredentialRefused
 from wall.hub import EDITABLE
 from wall.media import MediaError
 from wall.web.api import JSON, current_user, event_of, hub_of
@@ -47,6 +48,8 @@ async def patch_settings(request: Request) -> Response:
         seq, event = await hub_of(request).reconfigure(slug, changes, actor=user)
     except msgspec.ValidationError as exc:
         raise ApiError(400, f"Invalid settings: {exc}.", field=field_of(str(exc))) from None
+    except CredentialRefused as exc:
+        raise ApiError(400, f"{exc}.", field=str(exc).split(":", 1)[0]) from None
     data = msgspec.to_builtins(event)
     return JSON({"seq": seq, "settings": {key: data[key] for key in sorted(EDITABLE | {"slug"})}})
 
