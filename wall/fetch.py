@@ -89,6 +89,29 @@ class Guard:
         if not self.permits(literal):
             raise FetchRefused(f"{literal} is not a public address")
 
+    async def socket_address(self, url: URL) -> tuple[str, int]:
+        """Where to open a websocket to ``url`` (ws or wss), after the same checks as HTTP.
+
+        Every address the name resolves to must be allowed, and the socket goes to one of
+        them (no second lookup that could be rebound). Raises ``FetchRefused`` before any
+        connection, so a refusal never tells whether something listens there.
+        """
+        http = {"ws": "http", "wss": "https"}.get(url.scheme)
+        if http is None:
+            raise FetchRefused(f"only ws and wss addresses are opened, not {url.scheme}:")
+        self.check_url(url.with_scheme(http))
+        port = url.port or (443 if url.scheme == "wss" else 80)
+        infos = await asyncio.get_running_loop().getaddrinfo(
+            url.host, port, type=socket.SOCK_STREAM
+        )
+        addresses = [str(info[4][0]) for info in infos]
+        for address in addresses:
+            ip = ipaddress.ip_address(address.split("%")[0])
+            if not self.permits(ip):
+                raise FetchRefused(f"{url.host} resolves to {ip}, which is not public")
+        # IPv4 first, as one address means no fallback between the two families.
+        return next((a for a in addresses if ":" not in a), addresses[0]), port
+
 
 class GuardedResolver(AbstractResolver):
     """Resolves names, then refuses the lot if any address is not permitted."""

@@ -20,6 +20,7 @@ from urllib.parse import urlencode
 import msgspec
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus, WebSocketException
+from yarl import URL
 
 from moderation.post import Media, Post
 from wall.fetch import FetchRefused, fetch_bytes
@@ -163,8 +164,16 @@ class BlueskyFeed:
         url = await self.subscribe_url()
         host = self.settings.jetstream
         try:
+            # Through the fetch guard like every connection Murmur makes: a Jetstream URL
+            # on a private or loopback address is refused before connecting.
+            address, port = await self.ctx.guard.socket_address(URL(url))
+        except FetchRefused as exc:
+            raise SourceFailure(f"{URL(url).host} may not be reached: {exc}") from exc
+        try:
             async with connect(
                 url,
+                host=address,
+                port=port,
                 compression=None,  # Jetstream's zstd needs a custom dictionary; plain JSON
                 max_size=self.max_frame_bytes,
                 open_timeout=self.open_timeout,

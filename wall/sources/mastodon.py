@@ -11,10 +11,8 @@ payloads are read by the pure ``wall.sources.mastodon_wire``.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import json
 import logging
-import socket
 import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Mapping
@@ -292,19 +290,7 @@ class MastodonFeed:
 
     async def _checked_address(self, url: URL) -> tuple[str, int]:
         """The address to open the socket to, after the SSRF guard's checks."""
-        guard, port = self.ctx.guard, url.port or (443 if url.scheme == "wss" else 80)
-        guard.check_url(url.with_scheme("https" if url.scheme == "wss" else "http"))
-        infos = await asyncio.get_running_loop().getaddrinfo(
-            url.host, port, type=socket.SOCK_STREAM
-        )
-        addresses = [str(info[4][0]) for info in infos]
-        for address in addresses:
-            ip = ipaddress.ip_address(address.split("%")[0])
-            if not guard.permits(ip):
-                raise FetchRefused(f"{url.host} resolves to {ip}, which is not public")
-        # The socket goes to an address checked here (no second lookup to rebind); IPv4
-        # first, as one address means no fallback between the two families.
-        return next((a for a in addresses if ":" not in a), addresses[0]), port
+        return await self.ctx.guard.socket_address(url)
 
     async def _fetched(self, parsed: ParsedStatus, *, edited: bool = False) -> Post | None:
         """The post with its pictures in Murmur's store; ``None`` if already yielded."""
