@@ -202,7 +202,10 @@ def test_pin_spotlight_hide_media_and_reply_reach_screens_and_moderators(live, a
             message = logged(ws)
             assert message["type"] == "post.updated"
             assert message["post"]["reply"]["text"] == "Rendez-vous à 14 h !"
-            assert message["post"]["reply"]["by"] == "alice"
+            if ws is desk:  # the moderators' view only: no name on the screens
+                assert message["post"]["reply"]["by"] == "alice"
+            else:
+                assert "by" not in message["post"]["reply"]
 
         shown = alice.post(path(post_id, "spotlight"), {"seconds": 20})
         assert shown.status == 200
@@ -239,9 +242,11 @@ def test_a_screen_resuming_with_since_replays_pins_replies_and_spotlights(live, 
     alice.request("PUT", path(post_id, "reply"), {"text": "Oui", "replaces": None})
     alice.post(path(post_id, "spotlight"))
     with wall_socket(live, since=seq) as ws:
-        missed = [recv(ws) for _ in range(3)]
-    assert [m["type"] for m in missed] == ["post.updated", "post.updated", "spotlight"]
-    assert missed[1]["post"]["pinned"] and missed[1]["post"]["reply"]["text"] == "Oui"
+        missed = [recv(ws) for _ in range(2)]
+    # The pin and the answer arrive as the post's latest state, once (superseded entries
+    # are not replayed to screens), then the spotlight.
+    assert [m["type"] for m in missed] == ["post.updated", "spotlight"]
+    assert missed[0]["post"]["pinned"] and missed[0]["post"]["reply"]["text"] == "Oui"
 
 
 def test_a_new_screen_starts_with_pinned_posts_first_and_the_current_spotlight(live, alice):

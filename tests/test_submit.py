@@ -100,7 +100,11 @@ def test_a_post_with_a_photo_waits_for_a_moderator_cleaned_and_upright(live, pho
     assert set(post.hashtags) == {"Physique", "JPO2026"}  # its own, and the event's
     (media,) = post.media
     assert media.url.startswith("/media/") and (media.width, media.height) == (300, 400)
-    served = Client(live.url).get(media.url)
+    assert Client(live.url).get(media.url).status == 404  # not shown yet: moderators only
+    live.add_user("mo", "correct horse battery")
+    moderator = Client(live.url)
+    assert moderator.login("mo", "correct horse battery").status == 200
+    served = moderator.get(media.url)
     assert served.status == 200 and served.headers["Content-Type"] == "image/webp"
     image = Image.open(io.BytesIO(served.body))
     assert image.size == (300, 400)  # the sideways photo is upright

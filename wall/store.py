@@ -10,6 +10,7 @@ ever carries what is committed.
 from __future__ import annotations
 
 import asyncio
+import re
 import sqlite3
 import threading
 from collections.abc import Callable, Sequence
@@ -42,7 +43,12 @@ from wall.views import (
     PostRemoved,
     PostUpdated,
     PostView,
+    ScreenPostRemoved,
+    ScreenSpotlight,
     encode,
+    encode_for_screens,
+    encode_screen,
+    screen_message,
 )
 
 T = TypeVar("T")
@@ -197,6 +203,49 @@ def _message(kind: str, view: PostView, actor: str | None) -> Callable[[int], Me
     return lambda seq: PostUpdated(seq=seq, post=view)
 
 
+def _replay_key(row: Sequence[Any]) -> tuple[Any, ...] | None:
+    """Entries with the same key supersede each other in a screen's replay."""
+    if row[5] == "spotlight":
+        return ("spotlight",)  # the latest spotlight says what is spotlit now
+    return ("post", row[4]) if row[4] is not None else None
+
+
+def _screen_replay(
+    conn: sqlite3.Connection, event: str, rows: Sequence[Sequence[Any]]
+) -> list[LogEntry]:
+    """What a screen replaying ``rows`` receives: each post's latest state only, so a post
+    taken down since is replayed as its absence, never as the content it had before."""
+    last = {key: i for i, row in enumerate(rows) if (key := _replay_key(row)) is not None}
+    ids = {row[4] for row in rows if row[4] is not None}
+    marks = ",".join("?" * len(ids))
+    shown = {
+        r[0]
+        for r in conn.execute(
+            f"SELECT id FROM posts WHERE event = ? AND status = ? AND id IN ({marks})",
+            (event, Status.APPROVED.value, *ids),
+        )
+    }
+    entries = []
+    for index, row in enumerate(rows):
+        seq, ev, audience, text, post_id, _ = row
+        key = _replay_key(row)
+        if key is not None and last[key] != index:
+            continue  # superseded by a later entry
+        screen = screen_message(text)
+        if screen is None:
+            continue
+        if post_id is not None and post_id not in shown:  # taken down since
+            screen = (
+                ScreenSpotlight(seq=seq, id=None, until=None, post=None)
+                if key == ("spotlight",)
+                else ScreenPostRemoved(seq=seq, id=post_id)
+            )
+        entries.append(
+            LogEntry(seq=seq, event=ev, audience=audience, text=text, screen=encode_screen(screen))
+        )
+    return entries
+
+
 class Store:
     """SQLite-backed store. Create it, ``await open()``, use it, ``await close()``."""
 
@@ -292,7 +341,10 @@ class Store:
         state before, for undo) and ``batch`` (one action over several posts) are for the
         audit and for undo; clients never see them."""
         seq = self._seq + 1
-        text = encode(build(seq))
+        message = build(seq)
+        text = encode(message)
+        # Screens get their own view, encoded once here (wall.views.for_screens).
+        screen = encode_for_screens(message) if audience == WALL else None
         conn.execute(
             "INSERT INTO log (seq, event, type, post_id, audience, actor, message, created_at,"
             " action, reason, prior, batch) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -312,7 +364,7 @@ class Store:
             ),
         )
         self._seq = seq
-        return LogEntry(seq=seq, event=event, audience=audience, text=text)
+        return LogEntry(seq=seq, event=event, audience=audience, text=text, screen=screen)
 
     def _transaction(self, work: Callable[[sqlite3.Connection], T]) -> T:
         conn = self.writer
@@ -752,12 +804,14 @@ class Store:
             audiences = (WALL,) if audience == WALL else (WALL, MODERATE)
             marks = ",".join("?" * len(audiences))
             rows = conn.execute(
-                f"SELECT seq, event, audience, message FROM log WHERE event = ? AND seq > ?"
-                f" AND audience IN ({marks}) ORDER BY seq LIMIT ?",
+                f"SELECT seq, event, audience, message, post_id, type FROM log WHERE event = ?"
+                f" AND seq > ? AND audience IN ({marks}) ORDER BY seq LIMIT ?",
                 (event, since, *audiences, REPLAY_LIMIT + 1),
             ).fetchall()
             if len(rows) > REPLAY_LIMIT:
                 return None
+            if audience == WALL:
+                return _screen_replay(conn, event, rows)
             return [LogEntry(seq=r[0], event=r[1], audience=r[2], text=r[3]) for r in rows]
 
         return await self._read(read)
@@ -866,6 +920,38 @@ class Store:
         return await self.query(lambda conn: accounts.get_user(conn, username))
 
     # -- for wall.accounts: one transaction, or one read, on the store's threads ----------
+
+    async def picture_shown(self, stem: str) -> bool:
+        """Whether anonymous clients may fetch the picture ``/media/{stem}[...].webp``.
+
+        False when it belongs to posts and none of them shows it now: its post is waiting,
+        rejected or removed, or a moderator hid its pictures. Pictures of no post (an
+        announcement's) and avatars and custom emoji of shown posts stay public.
+        """
+        if not re.fullmatch(r"[0-9a-f]{32}", stem):
+            return False
+        needle = f"/media/{stem}"
+
+        def read(conn: sqlite3.Connection) -> bool:
+            rows = conn.execute(
+                "SELECT status, media_hidden, data FROM posts WHERE instr(data, ?) > 0",
+                (needle,),
+            ).fetchall()
+            if not rows:
+                return True
+            for status, media_hidden, data in rows:
+                if status != Status.APPROVED.value:
+                    continue
+                post = _post_decoder.decode(data)
+                in_media = any(needle in m.url for m in post.media)
+                elsewhere = needle in (post.author.avatar_url or "") or any(
+                    needle in e.url for e in post.emoji
+                )
+                if elsewhere or (in_media and not media_hidden):
+                    return True
+            return False
+
+        return await self._read(read)
 
     async def transact(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``fn`` in one write transaction that logs nothing."""

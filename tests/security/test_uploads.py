@@ -15,6 +15,7 @@ import pytest
 from PIL import Image
 
 from moderation import Status
+from tests.client import Client
 from tests.live import LiveServer
 from tests.test_decoder import solid_png
 from tests.uploads import RED, Attendee, encode, gif_bomb, multipart, noise, png_bomb
@@ -120,7 +121,12 @@ def test_a_file_that_lies_about_a_real_picture_is_judged_by_its_bytes(live, phon
 
     assert reply.status == 201
     (post,) = live.call(lambda: live.hub.store.posts("jpo", Status.PENDING, limit=10))[1]
-    served = phone.get(post.media[0].url)
+    # The post waits for a moderator: only a moderator may see its picture yet.
+    assert phone.get(post.media[0].url).status == 404
+    live.add_user("mo", "correct horse battery")
+    moderator = Client(live.url)
+    assert moderator.login("mo", "correct horse battery").status == 200
+    served = moderator.get(post.media[0].url)
     assert served.headers["Content-Type"] == "image/webp"
     assert Image.open(io.BytesIO(served.body)).format == "WEBP"  # never the bytes we sent
     assert served.body != jpeg

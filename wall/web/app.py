@@ -77,6 +77,7 @@ def create_app(settings: Settings) -> Starlette:
     )
     app.state.hub = hub
     app.state.metrics = hub.metrics
+    app.state.shown_pictures = {}  # wall.web.pages: anonymous access to pictures
     app.state.metrics_allow = parse_networks(settings.server.metrics_allow)
     app.state.sessions = sessions
     app.state.login_throttle = LoginThrottle()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from importlib.resources import files
 from pathlib import Path
 from urllib.parse import quote
@@ -69,15 +71,44 @@ async def healthz(request: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
 
+SHOWN_FOR = 2.0  # seconds a picture's visibility is remembered: a hide takes effect by then
+
+
+async def _shown(request: Request, stem: str) -> bool:
+    """``store.picture_shown``, asked once per picture per ``SHOWN_FOR`` however many
+    screens ask at once (a new picture is fetched by every screen within a second)."""
+    cache: dict[str, tuple[float, asyncio.Future[bool]]] = request.app.state.shown_pictures
+    now = time.monotonic()
+    known = cache.get(stem)
+    if known is None or known[0] < now:
+        if len(cache) > 10_000:
+            cache.clear()
+        hub: Hub = request.app.state.hub
+        known = (now + SHOWN_FOR, asyncio.ensure_future(hub.store.picture_shown(stem)))
+        cache[stem] = known
+    return await asyncio.shield(known[1])
+
+
 async def media(request: Request) -> Response:
     hub: Hub = request.app.state.hub
-    path = hub.media.path_for(request.path_params["name"])
+    name = request.path_params["name"]
+    path = hub.media.path_for(name)
+    missing = JSONResponse({"error": "No such image."}, status_code=404)
     if path is None:
-        return JSONResponse({"error": "No such image."}, status_code=404)
+        return missing
+    if request.session.get("user"):  # moderators see what they moderate, hidden or not
+        return FileResponse(
+            path, media_type="image/webp", headers={"Cache-Control": "private, max-age=3600"}
+        )
+    # Anonymous clients get a picture only while a shown post (or an announcement) uses it:
+    # a hidden or removed picture is not reachable by its URL (DESIGN.md, promise 10).
+    if not await _shown(request, name[:32]):
+        return missing
     return FileResponse(
         path,
         media_type="image/webp",
-        headers={"Cache-Control": "public, max-age=31536000, immutable"},
+        # Short: a picture hidden later must stop being served from shared caches too.
+        headers={"Cache-Control": "public, max-age=300"},
     )
 
 

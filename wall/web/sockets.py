@@ -21,7 +21,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from wall.bus import Overflow, Subscription
 from wall.hub import Hub
 from wall.screens import screen_name
-from wall.views import EPHEMERAL, MODERATE, WALL, Snapshot, encode
+from wall.views import EPHEMERAL, MODERATE, WALL, Snapshot, encode, encode_for_screens
 from wall.web.security import origin_allowed
 
 RESYNC = 4000
@@ -30,11 +30,20 @@ UNKNOWN_EVENT = 4404
 POLICY = 1008
 
 
+MAX_SINCE = 2**62  # SQLite integers are 64-bit signed; nothing past this was ever logged
+
+
 def _since(ws: WebSocket) -> int | None:
+    """``?since=`` as a plain ASCII number, or None (the client gets a snapshot).
+
+    ``str.isdigit`` accepts ``²`` and other Unicode digits, which ``int()`` then refuses or
+    reads as a number SQLite cannot hold: only 0-9, at most 18 of them.
+    """
     raw = ws.query_params.get("since")
-    if raw is None or not raw.isdigit() or len(raw) > 18:
+    if raw is None or not raw.isascii() or not raw.isdigit() or len(raw) > 18:
         return None
-    return int(raw)
+    value = int(raw)
+    return value if value <= MAX_SINCE else None
 
 
 async def _send_start(ws: WebSocket, hub: Hub, slug: str, audience: str) -> int:
@@ -44,21 +53,25 @@ async def _send_start(ws: WebSocket, hub: Hub, slug: str, audience: str) -> int:
         entries = await hub.store.log_since(slug, since, audience)
         if entries is not None:
             for entry in entries:
-                await ws.send_text(entry.text)
+                await ws.send_text(entry.text_for(audience))
             return entries[-1].seq if entries else since
     seq, posts, display = await hub.store.snapshot(slug, audience)
     display = display or hub.events[slug].display
     spotlight = await hub.store.current_spotlight(slug)
-    await ws.send_text(encode(Snapshot(seq=seq, posts=posts, display=display, spotlight=spotlight)))
+    snapshot = Snapshot(seq=seq, posts=posts, display=display, spotlight=spotlight)
+    if audience == WALL:  # screens get the view made for them (wall.views.for_screens)
+        await ws.send_text(encode_for_screens(snapshot) or "")
+    else:
+        await ws.send_text(encode(snapshot))
     return seq
 
 
 async def _forward(ws: WebSocket, sub: Subscription, last: int) -> None:
     async for entry in sub:
         if entry.seq == EPHEMERAL:  # claims, presence: not logged, always current
-            await ws.send_text(entry.text)
+            await ws.send_text(entry.text_for(sub.audience))
         elif entry.seq > last:
-            await ws.send_text(entry.text)
+            await ws.send_text(entry.text_for(sub.audience))
             last = entry.seq
 
 
