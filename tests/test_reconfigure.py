@@ -130,3 +130,27 @@ def test_organisers_upload_announcement_pictures_cleaned_and_served_by_murmur(tw
     assert lying.status in {400, 415} and lying.json()["error"]
     no_csrf = olga.request("POST", "/api/events/jpo/media", raw=jpeg, headers=headers, csrf=False)
     assert no_csrf.status == 403
+
+
+def test_an_organiser_returns_an_event_to_the_files_settings(two_events):
+    olga = login(two_events, "olga")
+    changed = olga.request("PATCH", "/api/events/jpo/settings", {"hashtags": ["Live2026"]})
+    assert changed.status == 200
+    assert olga.request("PUT", "/api/events/jpo/display", {"theme": "default"}).status == 200
+    assert login(two_events, "mo").request("DELETE", "/api/events/jpo/settings").status == 403
+    with connect(f"{two_events.ws_url}/ws/wall/jpo") as ws:
+        ws.recv(timeout=10)  # snapshot
+        reset = olga.request("DELETE", "/api/events/jpo/settings")
+        assert reset.status == 200, reset.body
+        assert reset.json()["settings"]["hashtags"] == ["JPO2026"]
+        kinds = set()
+        while not {"event", "display"} <= kinds:
+            message = json.loads(ws.recv(timeout=10))
+            kinds.add(message["type"])
+            if message["type"] == "event":
+                assert message["event"]["hashtags"] == ["JPO2026"]
+    assert olga.get("/api/events/jpo/settings").json()["hashtags"] == ["JPO2026"]
+    assert olga.get("/api/events/jpo/display").json()["theme"] == "dark"  # the file's
+    # After a restart too: nothing live is left to win over the file.
+    two_events.restart()
+    assert two_events.hub.events["jpo"].hashtags == ["JPO2026"]

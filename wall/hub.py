@@ -223,6 +223,24 @@ class Hub:
             self._start_sources(after)
         return seq, after
 
+    async def reset(self, slug: str, *, actor: str) -> tuple[int, EventSettings]:
+        """Return an event to the config file's settings: live changes are forgotten, every
+        page is told, and the sources restart when hashtags or sources change back."""
+        before, configured = self.events[slug], self._file_events[slug]
+        info = EventInfo(
+            slug=slug,
+            title=configured.title,
+            hashtags=list(configured.hashtags),
+            moderation=configured.moderation,
+            language=configured.language,
+        )
+        seq = await self.store.drop_live_settings(slug, info, configured.display, actor=actor)
+        self._apply(configured)
+        if configured.hashtags != before.hashtags or configured.sources != before.sources:
+            await self.supervisor.stop_event(slug)
+            self._start_sources(configured)
+        return seq, configured
+
     async def stop(self) -> None:
         await self.supervisor.stop()
         if self.http is not None:

@@ -885,6 +885,30 @@ class Store:
 
         return await self._run(work)
 
+    async def drop_live_settings(
+        self, event: str, info: EventInfo, display: DisplaySettings, *, actor: str
+    ) -> int:
+        """Forget an event's live changes (settings and display), logged for every page."""
+
+        def work(conn: sqlite3.Connection) -> tuple[int, list[LogEntry]]:
+            for table in ("event_overrides", "event_display"):
+                conn.execute(f"DELETE FROM {table} WHERE event = ?", (event,))
+            changed = self._append(
+                conn, event, "event", None, WALL, actor, lambda s: EventChanged(seq=s, event=info)
+            )
+            shown = self._append(
+                conn,
+                event,
+                "display",
+                None,
+                WALL,
+                actor,
+                lambda s: DisplayChanged(seq=s, display=display),
+            )
+            return shown.seq, [changed, shown]
+
+        return await self._run(work)
+
     # -- source cursors ------------------------------------------------------------------
 
     async def get_cursor(self, event: str, source: str) -> str | None:

@@ -82,6 +82,15 @@ async def upload_media(request: Request) -> Response:
     return JSON(Picture(media.url, media.width, media.height), status_code=201)
 
 
+async def reset_settings(request: Request) -> Response:
+    """Forget the event's live changes: the config file's settings apply again."""
+    user = _organiser(request)
+    slug = event_of(request)
+    seq, event = await hub_of(request).reset(slug, actor=user)
+    data = msgspec.to_builtins(event)
+    return JSON({"seq": seq, "settings": {key: data[key] for key in sorted(EDITABLE | {"slug"})}})
+
+
 class SettingsReply(msgspec.Struct):
     seq: int
     # The settings in force, as GET answers them.
@@ -122,6 +131,18 @@ routes = [
             body=dict[str, Any],
             errors=_ORGANISERS,
             description=f"Whole values for any of: {_CHANGEABLE}.",
+        ),
+    ),
+    ApiRoute(
+        _SETTINGS,
+        reset_settings,
+        "DELETE",
+        Operation(
+            "Return the event to the config file's settings (organisers only)",
+            ok=SettingsReply,
+            errors=_ORGANISERS,
+            description="Live changes to settings and display are forgotten; every page "
+            "is told, and sources restart if hashtags or sources change back.",
         ),
     ),
     ApiRoute(
