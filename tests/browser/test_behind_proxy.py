@@ -144,6 +144,8 @@ def test_an_attendee_uploads_a_12_mb_phone_photo_through_the_proxy(stack, browse
     )
     phone.click("#send")
     expect(phone.locator("#done-title")).to_be_visible(timeout=60_000)
+    device = [c for c in phone.context.cookies() if c["httpOnly"]]
+    assert device and all(c["secure"] for c in device), "over HTTPS the device cookie is Secure"
     (post,) = live.call(lambda: live.hub.store.posts("jpo", Status.PENDING, limit=10))[1]
     assert post.text == "La vue depuis le balcon" and len(post.media) == 1
 

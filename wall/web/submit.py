@@ -48,6 +48,7 @@ from wall.web.operations import ApiRoute, Operation
 from wall.web.pages import STATIC
 from wall.web.qr import submit_url
 from wall.web.security import own_origin
+from wall.web.session_cookies import secure
 from wall.web.submit_form import photo_of, read_form, refuse, text_field, text_too_long
 
 DEVICE_COOKIE = "murmur_device"
@@ -169,7 +170,7 @@ def _device_cookie(request: Request, response: Response) -> None:
         path="/",
         httponly=True,
         samesite="strict",
-        secure=_hub(request).settings.server.secure_cookies,
+        secure=secure(request.scope, _hub(request).settings.server.secure_cookies),
     )
 
 
