@@ -57,8 +57,19 @@ def make_private(folder: Path) -> None:
 
 
 def private_file(path: Path) -> None:
-    """Create ``path`` empty with mode 0600 unless it exists (an existing file is kept)."""
-    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    """Create ``path`` empty with mode 0600 unless it exists (an existing file is kept).
+
+    An existing file is never opened: closing any descriptor of a file drops every POSIX
+    lock the process holds on it, and SQLite's locks on an open database are such locks
+    (https://www.sqlite.org/howtocorrupt.html, section 2.2). Opening and closing the
+    database here for each new reader connection gave other connections "disk I/O error".
+    """
+    if path.exists():
+        return
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        return  # created meanwhile by another process: keep it
 
 
 def _tree(folder: Path) -> list[tuple[Path, bool]]:

@@ -210,3 +210,34 @@ def test_a_secret_key_written_by_hand_with_a_final_newline_is_accepted(tmp_path:
     secret = "k7Hq2vXw9pLm4tRz8cYb1nJf6sDg3aEe"
     (data / "secret.key").write_text(secret + "\n")
     assert session_secret(Settings(data_dir=data)) == secret
+
+
+def test_making_an_open_database_private_keeps_the_locks_sqlite_holds_on_it(tmp_path):
+    """Closing any descriptor of a file drops the process's POSIX locks on it: checking an
+    open database's mode must not open it (it gave readers "disk I/O error")."""
+    import sqlite3
+    import subprocess
+    import sys
+
+    from wall.datadir import private_file
+
+    path = tmp_path / "murmur.sqlite3"
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("CREATE TABLE t (x)")
+    holder.execute("BEGIN IMMEDIATE")  # a write lock, held through fcntl
+    private_file(path)
+    other = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sqlite3, sys; c = sqlite3.connect(sys.argv[1], timeout=0,"
+            " isolation_level=None)\ntry:\n c.execute('BEGIN IMMEDIATE'); print('got it')\n"
+            "except sqlite3.OperationalError as e: print(e)",
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    holder.execute("ROLLBACK")
+    assert other.stdout.strip() == "database is locked", other.stdout + other.stderr
