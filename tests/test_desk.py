@@ -191,8 +191,11 @@ def test_pin_spotlight_hide_media_and_reply_reach_screens_and_moderators(live, a
         assert alice.post(path(post_id, "hide-media")).status == 200
         for ws in (wall, desk):
             message = logged(ws)
-            assert message["post"]["media_hidden"] is True
             assert message["post"]["text"] == "answer me"
+            if ws is desk:  # moderators see the picture, and that it is hidden
+                assert message["post"]["media_hidden"] is True and message["post"]["media"]
+            else:  # screens get no picture at all (wall.screen_view)
+                assert message["post"]["media"] == [] and "media_hidden" not in message["post"]
 
         reply = alice.request(
             "PUT", path(post_id, "reply"), {"text": "Rendez-vous à 14 h !", "replaces": None}
@@ -231,7 +234,7 @@ def test_changes_to_a_post_not_on_screen_reach_moderators_only(live, alice):
         # The screen's next message is the approval, answer and hidden media included.
         message = recv(wall)
         assert message["type"] == "post.approved"
-        assert message["post"]["reply"]["text"] == "Merci" and message["post"]["media_hidden"]
+        assert message["post"]["reply"]["text"] == "Merci" and message["post"]["media"] == []
 
 
 def test_a_screen_resuming_with_since_replays_pins_replies_and_spotlights(live, alice):

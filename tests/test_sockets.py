@@ -124,7 +124,7 @@ def test_a_screen_resuming_with_since_gets_exactly_what_it_missed(live, alice):
     alice.post(f"/api/events/jpo/posts/{ids[0]}/remove")
     with connect(f"{live.ws_url}/ws/wall/jpo?since={seen}") as ws:
         # Each post's latest state, in order: the removed post comes back as its removal
-        # only, never with the text it had (wall.store._screen_replay).
+        # only, never with the text it had (wall.screen_view.screen_replay).
         missed = [recv(ws) for _ in range(3)]
         assert [m["type"] for m in missed] == ["post.approved"] * 2 + ["post.removed"]
         assert [m.get("post", {}).get("id", m.get("id")) for m in missed] == [*ids[1:3], ids[0]]
@@ -136,6 +136,22 @@ def test_a_screen_resuming_with_since_gets_exactly_what_it_missed(live, alice):
 def test_a_since_ahead_of_the_server_gets_a_fresh_snapshot(live):
     with connect(f"{live.ws_url}/ws/wall/jpo?since=999999") as ws:
         assert recv(ws)["type"] == "snapshot"
+
+
+@pytest.mark.parametrize(
+    "since",
+    ["%C2%B2", "%D9%A3", "%EF%BC%91%EF%BC%92", "9" * 19, "9" * 30, "-1", "1e3", "", "%201", "0x1"],
+)
+def test_a_since_that_is_not_plain_ascii_digits_gets_a_snapshot_not_a_dropped_socket(
+    live, alice, since
+):
+    # ``²``, Arabic-Indic ``٣`` and full-width ``１２`` pass str.isdigit; a number past
+    # SQLite's 64 bits overflowed. Each one used to drop the socket (issue 9, finding 7).
+    post_id = live.ingest("jpo", make_post("then live"))
+    with connect(f"{live.ws_url}/ws/wall/jpo?since={since}") as ws:
+        assert recv(ws)["type"] == "snapshot"
+        alice.post(f"/api/events/jpo/posts/{post_id}/approve")
+        assert recv(ws)["post"]["id"] == post_id  # and the socket stays open, live
 
 
 def test_a_screen_that_cannot_keep_up_is_closed_with_resync_and_resumes(tmp_path):

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import msgspec
 import pytest
 
-from moderation import Action, Decision, Status, Verdict
+from moderation import Action, Decision, Media, Status, Verdict
+from moderation.flags import Change
 from tests.factories import make_post
+from wall.desk_store import DeskStore
 from wall.migrations import MIGRATIONS
 from wall.store import Conflict, NotFound, SchemaTooNew, Store
 from wall.views import MODERATE, WALL, LogEntry
@@ -132,6 +135,32 @@ async def test_log_since_replays_in_order_and_filters_by_audience(tmp_path):
     assert [e.seq for e in moderate] == [2, 3, 4]
     assert msgspec.json.decode(moderate[-1].text_for(MODERATE))["by"] == "alice"
     assert await store.log_since("jpo", 99, WALL) is None  # ahead of the server: snapshot
+    await store.close()
+
+
+async def test_a_screens_replay_shows_each_post_as_it_is_now_never_as_it_was(tmp_path):
+    # The spotlight began while the picture showed; the post was then edited on its
+    # network (still approved) and its picture hidden. Replayed, every entry shows the post
+    # as it is now: the spotlight too, so the hidden picture's URL is in no screen's text.
+    store = DeskStore(tmp_path / "m.db")
+    await store.open()
+    await store.save_event("jpo", "JPO", "{}")
+    picture = Media(url="/media/" + "cd" * 16 + ".webp", alt="a view", width=4, height=3)
+    shown = await store.ingest("jpo", make_post("shown", media=(picture,)), APPROVE)
+    gone = await store.ingest("jpo", make_post("taken down"), APPROVE)
+    assert shown and gone
+    until = datetime.now(UTC) + timedelta(minutes=5)
+    await store.spotlight("jpo", shown.id, actor="alice", until=until)
+    await store.change("jpo", shown.id, Change.HIDE_MEDIA, actor="alice")
+    await store.act("jpo", gone.id, Action.REMOVE, actor="alice")
+    replay = await store.log_since("jpo", 0, WALL)
+    assert replay is not None
+    texts = [e.text_for(WALL) or "" for e in replay]
+    assert all(picture.url not in t and "taken down" not in t for t in texts)
+    messages = [msgspec.json.decode(t) for t in texts]
+    assert [m["type"] for m in messages] == ["spotlight", "post.updated", "post.removed"]
+    assert messages[0]["post"]["media"] == [] and messages[0]["id"] == shown.id
+    assert all(picture.url in e.text for e in replay[:2])  # moderators' text is the log's
     await store.close()
 
 

@@ -28,6 +28,7 @@ from wall.accounts import User
 from wall.changes import PostState, encode_state, message_types
 from wall.datadir import make_private, private_file
 from wall.migrations import MIGRATIONS
+from wall.screen_view import Logged, encode_for_screens, encode_screen, screen_replay
 from wall.settings import DisplaySettings
 from wall.views import (
     MODERATE,
@@ -43,12 +44,7 @@ from wall.views import (
     PostRemoved,
     PostUpdated,
     PostView,
-    ScreenPostRemoved,
-    ScreenSpotlight,
     encode,
-    encode_for_screens,
-    encode_screen,
-    screen_message,
 )
 
 T = TypeVar("T")
@@ -203,47 +199,36 @@ def _message(kind: str, view: PostView, actor: str | None) -> Callable[[int], Me
     return lambda seq: PostUpdated(seq=seq, post=view)
 
 
-def _replay_key(row: Sequence[Any]) -> tuple[Any, ...] | None:
-    """Entries with the same key supersede each other in a screen's replay."""
-    if row[5] == "spotlight":
-        return ("spotlight",)  # the latest spotlight says what is spotlit now
-    return ("post", row[4]) if row[4] is not None else None
-
-
 def _screen_replay(
     conn: sqlite3.Connection, event: str, rows: Sequence[Sequence[Any]]
 ) -> list[LogEntry]:
-    """What a screen replaying ``rows`` receives: each post's latest state only, so a post
-    taken down since is replayed as its absence, never as the content it had before."""
-    last = {key: i for i, row in enumerate(rows) if (key := _replay_key(row)) is not None}
-    ids = {row[4] for row in rows if row[4] is not None}
-    marks = ",".join("?" * len(ids))
+    """A screen's replay of ``rows`` (see ``wall.screen_view.screen_replay``), built
+    from the current state of the posts they name, read in the same transaction."""
+    logged = [Logged(seq=r[0], kind=r[5], post_id=r[4], text=r[3]) for r in rows]
+    # A spotlight's entry names its post too: post_id is set on every post's entry.
+    ids = sorted({e.post_id for e in logged if e.post_id is not None})
     shown = {
-        r[0]
-        for r in conn.execute(
-            f"SELECT id FROM posts WHERE event = ? AND status = ? AND id IN ({marks})",
-            (event, Status.APPROVED.value, *ids),
+        view.id: view
+        for view in map(
+            _view,
+            conn.execute(
+                f"SELECT {_POST_COLUMNS} FROM posts WHERE event = ? AND status = ?"
+                " AND id IN (SELECT value FROM json_each(?))",
+                (event, Status.APPROVED.value, msgspec.json.encode(ids).decode()),
+            ),
         )
     }
-    entries = []
-    for index, row in enumerate(rows):
-        seq, ev, audience, text, post_id, _ = row
-        key = _replay_key(row)
-        if key is not None and last[key] != index:
-            continue  # superseded by a later entry
-        screen = screen_message(text)
-        if screen is None:
-            continue
-        if post_id is not None and post_id not in shown:  # taken down since
-            screen = (
-                ScreenSpotlight(seq=seq, id=None, until=None, post=None)
-                if key == ("spotlight",)
-                else ScreenPostRemoved(seq=seq, id=post_id)
-            )
-        entries.append(
-            LogEntry(seq=seq, event=ev, audience=audience, text=text, screen=encode_screen(screen))
+    by_seq = {r[0]: r for r in rows}
+    return [
+        LogEntry(
+            seq=seq,
+            event=event,
+            audience=WALL,
+            text=by_seq[seq][3],
+            screen=encode_screen(message),
         )
-    return entries
+        for seq, message in screen_replay(logged, shown)
+    ]
 
 
 class Store:
@@ -261,6 +246,7 @@ class Store:
         self._conn: sqlite3.Connection | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._seq = 0
+        self._committed = 0
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -283,6 +269,7 @@ class Store:
                 f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version={number};\nCOMMIT;"
             )
         self._seq = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM log").fetchone()[0]
+        self._committed = self._seq
         self._conn = conn
 
     async def close(self) -> None:
@@ -317,6 +304,12 @@ class Store:
             self._loop.call_soon_threadsafe(self._on_commit, entries)
 
     @property
+    def committed(self) -> int:
+        """The seq of the last change this process committed: when it moves, what anyone
+        may see may have changed (``wall.web.pages`` forgets which pictures are public)."""
+        return self._committed
+
+    @property
     def writer(self) -> sqlite3.Connection:
         if self._conn is None:
             raise StoreError("the store is not open")
@@ -343,7 +336,7 @@ class Store:
         seq = self._seq + 1
         message = build(seq)
         text = encode(message)
-        # Screens get their own view, encoded once here (wall.views.for_screens).
+        # Screens get their own view, encoded once here (wall.screen_view); None: nothing.
         screen = encode_for_screens(message) if audience == WALL else None
         conn.execute(
             "INSERT INTO log (seq, event, type, post_id, audience, actor, message, created_at,"
@@ -384,6 +377,7 @@ class Store:
 
         def run() -> T:
             result, entries = self._transaction(work)
+            self._committed = self._seq
             self._commit(entries)
             return result
 
@@ -814,7 +808,14 @@ class Store:
                 return _screen_replay(conn, event, rows)
             return [LogEntry(seq=r[0], event=r[1], audience=r[2], text=r[3]) for r in rows]
 
-        return await self._read(read)
+        def consistent(conn: sqlite3.Connection) -> list[LogEntry] | None:
+            conn.execute("BEGIN")  # the log and the posts' state as of one moment
+            try:
+                return read(conn)
+            finally:
+                conn.execute("COMMIT")
+
+        return await self._read(consistent)
 
     async def head(self) -> int:
         return await self._read(
@@ -946,11 +947,11 @@ class Store:
     # -- for wall.accounts: one transaction, or one read, on the store's threads ----------
 
     async def picture_shown(self, stem: str) -> bool:
-        """Whether anonymous clients may fetch the picture ``/media/{stem}[...].webp``.
+        """Whether a shown post uses the picture ``/media/{stem}[...].webp``: as one of its
+        pictures (unless a moderator hid them), its author's avatar or a custom emoji.
 
-        False when it belongs to posts and none of them shows it now: its post is waiting,
-        rejected or removed, or a moderator hid its pictures. Pictures of no post (an
-        announcement's) and avatars and custom emoji of shown posts stay public.
+        False for a picture only waiting, rejected or removed posts use, or no post at all
+        (an announcement's is public while a display uses it: ``wall.web.pages``).
         """
         if not re.fullmatch(r"[0-9a-f]{32}", stem):
             return False
@@ -958,14 +959,10 @@ class Store:
 
         def read(conn: sqlite3.Connection) -> bool:
             rows = conn.execute(
-                "SELECT status, media_hidden, data FROM posts WHERE instr(data, ?) > 0",
-                (needle,),
+                "SELECT data, media_hidden FROM posts WHERE status = ? AND instr(data, ?) > 0",
+                (Status.APPROVED.value, needle),
             ).fetchall()
-            if not rows:
-                return True
-            for status, media_hidden, data in rows:
-                if status != Status.APPROVED.value:
-                    continue
+            for data, media_hidden in rows:
                 post = _post_decoder.decode(data)
                 in_media = any(needle in m.url for m in post.media)
                 elsewhere = needle in (post.author.avatar_url or "") or any(

@@ -3,32 +3,59 @@
 Screens and every anonymous client receive what a screen shows and nothing more: no
 moderator's name or note, no rule, no removed or hidden content, not even when replaying
 history from ``?since=0``; a hidden or removed picture is not served to them. The tests
-search the raw JSON for secret strings, so a new leaky field fails them too.
+search the raw JSON for secret strings, so a new leaky field fails them too, and compare
+the keys of a screen's post with what the wall draws, so a new field is a decision.
 """
 
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
+from typing import Any
 
+import msgspec
 import pytest
 from websockets.sync.client import connect
 
-from moderation import Media
+from moderation import Author, Media
 from tests.client import Client
 from tests.factories import make_post
 from tests.live import LiveServer
-from tests.uploads import phone_photo
+from tests.uploads import Attendee, phone_photo
+from wall.screen_view import NOT_ACCEPTED
+from wall.views import WALL, LogEntry
 
 PASSWORD = "correct horse battery"
 MODERATOR = "zoe-the-moderator"
+ORGANISER = "olga-the-organiser"
 REASON = "private-note-about-this-author"
 REMOVED_TEXT = "removed-text-that-must-never-be-replayed"
+PROFILE = "https://social.example/@kept-author-profile"
+
+# What the wall draws of a post (wall/static/wall/cards.js, conversation.js): nothing more.
+SCREEN_POST = {
+    "id",
+    "network",
+    "author",
+    "text",
+    "media",
+    "language",
+    "content_warning",
+    "created_at",
+    "pinned",
+    "reply",
+    "emoji",
+}
+SCREEN_AUTHOR = {"name", "handle", "avatar_url"}
+SCREEN_REPLY = {"text"}
+MODERATION_KEYS = ('"reason"', '"decided_by"', '"decided_at"', '"rule"', '"by"', '"set_by"')
 
 
 @pytest.fixture
 def live(tmp_path):
     server = LiveServer(tmp_path / "data").start()
     server.add_user(MODERATOR, PASSWORD)
+    server.add_user(ORGANISER, PASSWORD, "organiser")
     yield server
     server.stop()
 
@@ -37,117 +64,212 @@ def _picture(live: LiveServer, size: tuple[int, int] = (400, 300)) -> Media:
     return live.call(lambda: live.hub.media.put_image(phone_photo(size), alt="a view"))
 
 
-def _frames(ws, count: int) -> list[str]:
-    return [ws.recv(timeout=10) for _ in range(count)]
+def _stem(media: Media) -> str:
+    """The picture's name without ``.webp``: matches its smaller copies too."""
+    return media.url.removesuffix(".webp")
 
 
-def _scene(live: LiveServer) -> dict[str, object]:
-    """A shown post answered by a named moderator with a private reason and a hidden
-    picture; another shown post with its own picture, then removed."""
+def _moderator(live: LiveServer) -> Client:
     mod = Client(live.url)
     assert mod.login(MODERATOR, PASSWORD).status == 200
+    return mod
+
+
+def _scene(live: LiveServer) -> dict[str, Any]:
+    """A shown post approved with a private reason by a named moderator, answered,
+    spotlit, then its picture hidden; another shown post with its own picture, removed."""
+    mod = _moderator(live)
     hidden_pic, removed_pic = _picture(live), _picture(live, (320, 240))
     assert hidden_pic.url != removed_pic.url
-    kept = live.ingest("jpo", make_post("kept on the wall #JPO2026", media=(hidden_pic,)))
+    author = Author(
+        name="Inès", handle="ines@campus.example", profile_url=PROFILE, bot=True,
+        created_at=datetime(2019, 5, 4, tzinfo=UTC),
+    )  # fmt: skip
+    kept_post = make_post("kept on the wall #JPO2026", media=(hidden_pic,))
+    kept = live.ingest("jpo", msgspec.structs.replace(kept_post, author=author))
     gone = live.ingest("jpo", make_post(REMOVED_TEXT, media=(removed_pic,)))
     base = "/api/events/jpo/posts"
     assert mod.post(f"{base}/{kept}/approve", {"reason": REASON}).status == 200
     assert mod.post(f"{base}/{gone}/approve", {"reason": REASON}).status == 200
     reply = mod.request("PUT", f"{base}/{kept}/reply", {"text": "Bienvenue !", "replaces": None})
     assert reply.status == 200
-    assert mod.post(f"{base}/{kept}/hide-media").status == 200
+    assert mod.post(f"{base}/{kept}/spotlight", {"seconds": 600, "reason": REASON}).status == 200
+    assert mod.post(f"{base}/{kept}/hide-media", {"reason": REASON}).status == 200
     assert mod.post(f"{base}/{gone}/remove", {"reason": REASON}).status == 200
-    return {"mod": mod, "hidden": hidden_pic.url, "removed": removed_pic.url}
+    return {"mod": mod, "kept": kept, "hidden": _stem(hidden_pic), "removed": _stem(removed_pic)}
 
 
-def _no_secrets(text: str, scene: dict[str, object], *, live: bool = False) -> None:
-    # Live, a post shown then removed was legitimately on screens in between.
-    shown_then = () if live else (REMOVED_TEXT, scene["hidden"], scene["removed"])
-    for secret in (MODERATOR, REASON, *shown_then):
-        assert str(secret) not in text, f"{secret!r} reached an anonymous client: {text}"
-    for key in ('"reason"', '"decided_by"', '"rule"', '"by"', '"decided_at"'):
+def _no_secrets(text: str, *also: str, keys: tuple[str, ...] = MODERATION_KEYS) -> None:
+    for secret in (MODERATOR, REASON, PROFILE, *also):
+        assert secret not in text, f"{secret!r} reached an anonymous client: {text}"
+    for key in keys:
         assert key not in text, f"{key} reached an anonymous client: {text}"
+
+
+def _taken_down(scene: dict[str, Any]) -> tuple[str, ...]:
+    return (REMOVED_TEXT, scene["hidden"], scene["removed"])
+
+
+def _assert_screen_post(post: dict[str, Any]) -> None:
+    assert set(post) == SCREEN_POST
+    assert set(post["author"]) == SCREEN_AUTHOR
+    assert post["reply"] is None or set(post["reply"]) == SCREEN_REPLY
+
+
+def _replay(live: LiveServer, path: str, **kw: Any) -> list[str]:
+    """Every frame of a socket opened with ``?since=0``, up to the server's head."""
+    head = live.call(live.hub.store.head)
+    frames = []
+    with connect(f"{live.ws_url}{path}?since=0", **kw) as ws:
+        while not frames or json.loads(frames[-1]).get("seq", 0) < head:
+            frames.append(ws.recv(timeout=10))
+    return frames
 
 
 def test_a_screens_snapshot_carries_no_moderation_data_nor_hidden_content(live):
     scene = _scene(live)
     with connect(f"{live.ws_url}/ws/wall/jpo") as ws:
         snapshot = ws.recv(timeout=10)
-    _no_secrets(snapshot, scene)
-    posts = json.loads(snapshot)["posts"]
+    _no_secrets(snapshot, *_taken_down(scene))
+    message = json.loads(snapshot)
+    posts = message["posts"]
     assert [p["text"] for p in posts] == ["kept on the wall #JPO2026"]
     assert posts[0]["reply"]["text"] == "Bienvenue !" and posts[0]["media"] == []
+    assert message["spotlight"]["id"] == scene["kept"]
+    assert message["spotlight"]["post"]["media"] == []
+    for post in (*posts, message["spotlight"]["post"]):
+        _assert_screen_post(post)
 
 
 def test_a_screen_replaying_from_zero_gets_the_absence_of_removed_content(live):
     scene = _scene(live)
-    with connect(f"{live.ws_url}/ws/wall/jpo?since=0") as ws:
-        frames = []
-        while True:
-            frames.append(ws.recv(timeout=10))
-            if json.loads(frames[-1])["seq"] >= live.call(live.hub.store.head):
-                break
-    replay = "\n".join(frames)
-    _no_secrets(replay, scene)
-    types = [json.loads(f)["type"] for f in frames]
-    assert "post.removed" in types
+    frames = _replay(live, "/ws/wall/jpo")
+    # The spotlight began before the picture was hidden: replayed, it shows the post as
+    # it is now, without the picture.
+    _no_secrets("\n".join(frames), *_taken_down(scene))
+    messages = [json.loads(f) for f in frames]
+    removed = [m["id"] for m in messages if m["type"] == "post.removed"]
+    shown = [m["post"]["id"] for m in messages if m["type"] in {"post.approved", "post.updated"}]
+    assert len(removed) == 1 and shown == [scene["kept"]]  # each post once, its latest state
+    for m in messages:
+        for post in (m.get("post"),):
+            if post:
+                _assert_screen_post(post)
 
 
 def test_live_updates_to_screens_carry_no_moderation_data(live):
     with connect(f"{live.ws_url}/ws/wall/jpo") as ws:
         ws.recv(timeout=10)
         scene = _scene(live)
-        frames = _frames(ws, 5)  # approve, approve, reply, hide, remove
-    _no_secrets("\n".join(frames), scene, live=True)
-    hidden = json.loads(frames[3])
-    assert hidden["post"]["media"] == [] and scene["hidden"] not in frames[3]
+        frames = [ws.recv(timeout=10) for _ in range(6)]
+    # approve, approve, reply, spotlight, hide, remove: the removed post and the picture
+    # were legitimately on the screens until taken down, never after.
+    _no_secrets("\n".join(frames))
+    _no_secrets("\n".join(frames[4:]), *_taken_down(scene))
+    assert [json.loads(f)["type"] for f in frames[3:]] == [
+        "spotlight",
+        "post.updated",
+        "post.removed",
+    ]
+    for frame in frames:
+        post = json.loads(frame).get("post")
+        if post:
+            _assert_screen_post(post)
 
 
 def test_moderators_still_get_their_full_view(live):
     scene = _scene(live)
     mod = scene["mod"]
-    assert isinstance(mod, Client)
-    from websockets.sync.client import connect as ws_connect
-
-    with ws_connect(
-        f"{live.ws_url}/ws/moderate/jpo?since=0",
+    frames = _replay(
+        live,
+        "/ws/moderate/jpo",
         additional_headers={"Cookie": mod.cookie_header()},
         origin=live.url,
-    ) as ws:
-        frames = []
-        while True:
-            frames.append(ws.recv(timeout=10))
-            if json.loads(frames[-1]).get("seq", 0) >= live.call(live.hub.store.head):
-                break
+    )
     text = "\n".join(frames)
-    assert REASON in text and MODERATOR in text and REMOVED_TEXT in text
+    for secret in (REASON, MODERATOR, REMOVED_TEXT, PROFILE, scene["hidden"], scene["removed"]):
+        assert secret in text
+
+
+def test_an_entry_without_a_screen_view_reaches_no_screen():
+    # Fail closed: a message written for everyone but with no screen view sends nothing.
+    entry = LogEntry(seq=1, event="jpo", audience=WALL, text='{"type":"x","by":"zoe"}')
+    assert entry.text_for(WALL) is None
+
+
+# ---------------------------------------------------------------- pictures
 
 
 def test_hidden_and_removed_pictures_are_not_served_to_anonymous_clients(live):
     scene = _scene(live)
+    anonymous, mod = Client(live.url), scene["mod"]
+    for stem in (scene["hidden"], scene["removed"]):
+        assert anonymous.get(f"{stem}.webp").status == 404
+        assert mod.get(f"{stem}.webp").status == 200  # the desk still shows what it moderates
+
+
+def test_a_picture_taken_down_is_refused_at_once_even_just_after_screens_fetched_it(live):
+    mod = _moderator(live)
     anonymous = Client(live.url)
-    for url in (scene["hidden"], scene["removed"]):
-        assert anonymous.get(str(url)).status == 404
-        mod = scene["mod"]
-        assert isinstance(mod, Client)
-        assert mod.get(str(url)).status == 200  # the desk still shows what it moderates
+    hidden, removed = _picture(live), _picture(live, (320, 240))
+    for picture, action in ((hidden, "hide-media"), (removed, "remove")):
+        post_id = live.ingest("jpo", make_post("with a view", media=(picture,)))
+        assert anonymous.get(picture.url).status == 404  # waiting: not shown yet
+        assert mod.post(f"/api/events/jpo/posts/{post_id}/approve").status == 200
+        assert anonymous.get(picture.url).status == 200  # shown: every screen fetches it
+        assert mod.post(f"/api/events/jpo/posts/{post_id}/{action}").status == 200
+        assert anonymous.get(picture.url).status == 404
+        assert mod.get(picture.url).status == 200
 
 
-def test_a_shown_picture_is_served_to_anonymous_clients(live):
-    mod = Client(live.url)
-    assert mod.login(MODERATOR, PASSWORD).status == 200
-    picture = _picture(live)
-    post_id = live.ingest("jpo", make_post("with a view", media=(picture,)))
+def test_an_announcements_picture_is_public_and_a_picture_of_nothing_is_not(live):
+    organiser = Client(live.url)
+    assert organiser.login(ORGANISER, PASSWORD).status == 200
+    upload = organiser.request(
+        "POST",
+        "/api/events/jpo/media",
+        raw=phone_photo((200, 100)),
+        headers={"Content-Type": "image/jpeg"},
+    )
+    assert upload.status == 201
+    url = upload.json()["url"]
     anonymous = Client(live.url)
-    assert anonymous.get(picture.url).status == 404  # waiting: not shown yet
-    assert mod.post(f"/api/events/jpo/posts/{post_id}/approve").status == 200
-    import time
+    assert anonymous.get(url).status == 404  # uploaded, not announced yet
+    slide = {"announcements": [{"text": "Next talk at 14:00", "image": url}]}
+    assert organiser.request("PUT", "/api/events/jpo/display", slide).status == 200
+    assert anonymous.get(url).status == 200
+    assert anonymous.get(_picture(live).url).status == 404  # no post, no slide uses it
 
-    time.sleep(2.1)  # the server remembers a picture's visibility for two seconds
-    assert anonymous.get(picture.url).status == 200
+
+# ---------------------------------------------------------------- other anonymous answers
 
 
-def test_a_since_made_of_unicode_digits_gets_a_snapshot_not_a_dropped_socket(live):
-    for since in ("²", "٣", "１２", "9" * 30, "-1", "1e3"):
-        with connect(f"{live.ws_url}/ws/wall/jpo?since={since}") as ws:
-            assert json.loads(ws.recv(timeout=10))["type"] == "snapshot"
+def test_the_anonymous_api_carries_no_moderation_data(live):
+    scene = _scene(live)
+    anonymous = Client(live.url)
+    for path in (
+        "/api/events",
+        "/api/events/jpo",
+        "/api/events/jpo/display",
+        "/api/events/jpo/submissions",
+    ):
+        reply = anonymous.get(path)
+        assert reply.status == 200, path
+        _no_secrets(reply.body.decode(), *_taken_down(scene))
+    for path in ("/api/events/jpo/posts?status=approved", "/api/events/jpo/audit"):
+        assert anonymous.get(path).status == 401, path
+
+
+def test_an_attendee_blocked_from_a_card_is_not_told_who_blocked_them_nor_why(live):
+    phone = Attendee(live.url)
+    assert phone.open_page().status == 200
+    assert phone.send("Premier message").status == 201
+    mod = _moderator(live)
+    queued = mod.get("/api/events/jpo/posts?status=pending").json()["posts"]
+    blocked = mod.post(f"/api/events/jpo/posts/{queued[0]['id']}/block-author", {"why": REASON})
+    assert blocked.status == 200
+    reply = phone.send("Deuxième message")
+    assert reply.status == 201
+    # Told it was turned down, in a sentence of its own: not by whom, nor their note.
+    assert reply.json() == {"status": "rejected", "reason": NOT_ACCEPTED}
+    _no_secrets(reply.body.decode(), keys=())

@@ -71,22 +71,39 @@ async def healthz(request: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
 
-SHOWN_FOR = 2.0  # seconds a picture's visibility is remembered: a hide takes effect by then
+PUBLIC_FOR = 2.0  # seconds an answer is kept while nothing is committed (a backstop)
 
 
-async def _shown(request: Request, stem: str) -> bool:
-    """``store.picture_shown``, asked once per picture per ``SHOWN_FOR`` however many
-    screens ask at once (a new picture is fetched by every screen within a second)."""
-    cache: dict[str, tuple[float, asyncio.Future[bool]]] = request.app.state.shown_pictures
-    now = time.monotonic()
+async def _announced(hub: Hub, needle: str) -> bool:
+    """Whether a slide of any event's display (live or from the config) shows the picture."""
+    for slug in hub.events:
+        display = await hub.display(slug)
+        if any(a.image and a.image.startswith(needle) for a in display.announcements):
+            return True
+    return False
+
+
+async def _public(hub: Hub, stem: str) -> bool:
+    return await hub.store.picture_shown(stem) or await _announced(hub, f"/media/{stem}")
+
+
+async def _is_public(request: Request, stem: str) -> bool:
+    """Whether anonymous clients may have the picture ``stem``, asked once however many
+    screens ask at once (a new picture is fetched by every screen within a second).
+
+    An answer holds until the store commits a change (a hide or a removal is refused to the
+    very next request), and at most ``PUBLIC_FOR`` seconds.
+    """
+    cache: dict[str, tuple[int, float, asyncio.Future[bool]]] = request.app.state.shown_pictures
+    hub: Hub = request.app.state.hub
+    committed, now = hub.store.committed, time.monotonic()
     known = cache.get(stem)
-    if known is None or known[0] < now:
+    if known is None or known[0] != committed or known[1] < now:
         if len(cache) > 10_000:
             cache.clear()
-        hub: Hub = request.app.state.hub
-        known = (now + SHOWN_FOR, asyncio.ensure_future(hub.store.picture_shown(stem)))
+        known = (committed, now + PUBLIC_FOR, asyncio.ensure_future(_public(hub, stem)))
         cache[stem] = known
-    return await asyncio.shield(known[1])
+    return await asyncio.shield(known[2])
 
 
 async def media(request: Request) -> Response:
@@ -100,15 +117,16 @@ async def media(request: Request) -> Response:
         return FileResponse(
             path, media_type="image/webp", headers={"Cache-Control": "private, max-age=3600"}
         )
-    # Anonymous clients get a picture only while a shown post (or an announcement) uses it:
-    # a hidden or removed picture is not reachable by its URL (DESIGN.md, promise 10).
-    if not await _shown(request, name[:32]):
+    # Anonymous clients get a picture only while a shown post or a slide uses it: a
+    # hidden, waiting or removed post's picture is not reachable by its URL (DESIGN.md,
+    # promise 10). Same answer as for a name that does not exist.
+    if not await _is_public(request, name[:32]):
         return missing
     return FileResponse(
         path,
         media_type="image/webp",
-        # Short: a picture hidden later must stop being served from shared caches too.
-        headers={"Cache-Control": "public, max-age=300"},
+        # Private: no shared cache keeps serving a picture after a moderator hides it.
+        headers={"Cache-Control": "private, max-age=300"},
     )
 
 

@@ -20,8 +20,9 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from wall.bus import Overflow, Subscription
 from wall.hub import Hub
+from wall.screen_view import encode_screen, for_screens
 from wall.screens import screen_name
-from wall.views import EPHEMERAL, MODERATE, WALL, Snapshot, encode, encode_for_screens
+from wall.views import EPHEMERAL, MODERATE, WALL, Snapshot, encode
 from wall.web.security import origin_allowed
 
 RESYNC = 4000
@@ -53,14 +54,18 @@ async def _send_start(ws: WebSocket, hub: Hub, slug: str, audience: str) -> int:
         entries = await hub.store.log_since(slug, since, audience)
         if entries is not None:
             for entry in entries:
-                await ws.send_text(entry.text_for(audience))
+                text = entry.text_for(audience)
+                if text is not None:
+                    await ws.send_text(text)
             return entries[-1].seq if entries else since
     seq, posts, display = await hub.store.snapshot(slug, audience)
     display = display or hub.events[slug].display
     spotlight = await hub.store.current_spotlight(slug)
     snapshot = Snapshot(seq=seq, posts=posts, display=display, spotlight=spotlight)
-    if audience == WALL:  # screens get the view made for them (wall.views.for_screens)
-        await ws.send_text(encode_for_screens(snapshot) or "")
+    if audience == WALL:  # screens get the view made for them (wall.screen_view)
+        screen = for_screens(snapshot)
+        assert screen is not None  # a snapshot always has a screen view
+        await ws.send_text(encode_screen(screen))
     else:
         await ws.send_text(encode(snapshot))
     return seq
@@ -68,10 +73,13 @@ async def _send_start(ws: WebSocket, hub: Hub, slug: str, audience: str) -> int:
 
 async def _forward(ws: WebSocket, sub: Subscription, last: int) -> None:
     async for entry in sub:
+        text = entry.text_for(sub.audience)  # None: nothing for this audience
         if entry.seq == EPHEMERAL:  # claims, presence: not logged, always current
-            await ws.send_text(entry.text_for(sub.audience))
+            if text is not None:
+                await ws.send_text(text)
         elif entry.seq > last:
-            await ws.send_text(entry.text_for(sub.audience))
+            if text is not None:
+                await ws.send_text(text)
             last = entry.seq
 
 

@@ -41,6 +41,7 @@ from wall.hub import Hub
 from wall.ingest import clean_text
 from wall.media import MediaError
 from wall.ratelimit import RateLimit
+from wall.screen_view import attendee_reason
 from wall.settings import SubmissionSettings
 from wall.web import qr
 from wall.web.errors import Refusal
@@ -333,7 +334,8 @@ async def submit(request: Request) -> Response:
     )
     view = await hub.ingest(slug, post)
     assert view is not None  # a fresh random network_id is never a duplicate
-    reason = view.reason if view.status is Status.REJECTED else None
+    # The attendee's own view: a rule's reason may name a moderator and their note.
+    reason = attendee_reason(view)
     return JSONResponse(msgspec.to_builtins(Submitted(view.status, reason)), 201)
 
 
