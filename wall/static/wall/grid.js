@@ -1,16 +1,19 @@
 // The grid layout: a wall of cards in columns, newest first (a masonry).
 //
 // The grid's own tracks (CSS decides how many fit) give the column width, and this module
-// stacks the cards in them. A card keeps its column for life, so a new post only pushes
-// down the cards of the one column it enters (the column whose top post is the oldest):
-// the rest of the wall stays still and readable. Cards are placed with the `translate`
-// property, so a transition slides them. A card that does not fit whole above the bottom
-// edge is hidden (`card--beyond`): the room never reads half a post.
+// stacks the cards in them. A new card enters the column whose cards end highest, at its
+// top; the cards below it move down, and one that no longer fits moves to a column with
+// room, else waits below the edge (`card--beyond`: the room never reads half a post).
+// Pinned posts are dealt first: they keep the top of their column whatever arrives.
+// The cards of each column then share out what is left down to the bottom edge, so the
+// wall is covered edge to edge. Cards are placed with the `translate` property, so a
+// transition slides them.
 //
 // Quiet moments: earlier posts no longer in view come back to the top, and the
 // organiser's announcements take a turn as cards.
 
 import { buildAnnouncement, buildCard } from "/static/wall/cards.js";
+import { cutToFit } from "/static/wall/fit.js";
 
 // Cards kept in the page; older ones are dropped so a wall can run for days.
 export const MAX_CARDS = 40;
@@ -36,12 +39,17 @@ export function createGrid({ root, playlist, isQuiet, reducedMotion }) {
   resizes.observe(root);
 
   function track(card) {
-    resizes.observe(card);
+    // A picture that loads may change the card's height (its box is fixed once placed).
+    for (const img of card.querySelectorAll("img")) {
+      img.addEventListener("load", () => {
+        delete card.dataset.fitted;
+        queueLayout();
+      }, { once: true });
+    }
     return card;
   }
 
   function drop(card) {
-    resizes.unobserve(card);
     card.remove();
   }
 
@@ -70,64 +78,141 @@ export function createGrid({ root, playlist, isQuiet, reducedMotion }) {
     return tracks.filter((width) => width > 0);
   }
 
-  /** The column a new card enters: an empty one, else the one whose top card is the oldest. */
+  /** The column a new card enters: the one whose cards (at their own height) end highest. */
   function columnForNewCard() {
     const count = Math.max(1, columnCount);
-    const topIndex = new Array(count).fill(-1);
-    cards().forEach((card, index) => {
+    const heights = new Array(count).fill(0);
+    for (const card of cards()) {
       const column = Number(card.dataset.column);
-      if (column < count && topIndex[column] === -1) topIndex[column] = index;
-    });
-    const empty = topIndex.indexOf(-1);
-    if (empty !== -1) return empty;
-    return topIndex.indexOf(Math.max(...topIndex));
+      if (column >= 0 && column < count && !card.classList.contains("card--beyond")) {
+        heights[column] += Number(card.dataset.natural) || card.offsetHeight;
+      }
+    }
+    return heights.indexOf(Math.min(...heights));
+  }
+
+  /**
+   * Keep a card within what the room can read: its text cut at a whole word after
+   * --text-lines lines, and the whole card (post and answer) no taller than the wall.
+   */
+  function fitCard(card, room) {
+    const text = card.querySelector(".card-text");
+    const reply = card.querySelector(".card-reply-text");
+    const lines = parseFloat(getComputedStyle(card).getPropertyValue("--text-lines")) || 9;
+    const within = () => card.offsetHeight <= room;
+    if (text) {
+      const line = parseFloat(getComputedStyle(text).lineHeight) || 30;
+      cutToFit(text, () => text.offsetHeight <= lines * line + 1 && within());
+    }
+    if (reply && !within()) cutToFit(reply, within);
+  }
+
+  /** The order cards are dealt in: pinned posts first (a featured place), then newest first. */
+  function dealOrder(all) {
+    const pinned = all.filter((card) => card.dataset.pinned === "true");
+    return [...pinned, ...all.filter((card) => card.dataset.pinned !== "true")];
   }
 
   /**
    * Place every card. `instant` skips the slide (a burst of posts, a replay); `reflow`
    * deals all cards out again, newest first, each to the shortest column (a snapshot, or
    * a screen whose number of columns changed).
+   *
+   * A card keeps its column while it fits there; one that no longer fits goes to another
+   * column with room (it fills a hole), else it waits below the edge. A column never stays
+   * empty while another holds two cards. Last, each column's cards share out what is left
+   * down to the bottom edge, so the wall is covered and has no ragged holes.
    */
   function layout({ instant = false, reflow = false } = {}) {
     layoutQueued = false;
     if (!root.isConnected) return;
     const style = getComputedStyle(root);
-    const gap = parseFloat(style.columnGap) || 0;
+    const gap = parseFloat(style.rowGap) || 0;
+    const colGap = parseFloat(style.columnGap) || 0;
     const left = parseFloat(style.paddingLeft) || 0;
     const top = parseFloat(style.paddingTop) || 0;
-    const bottom = root.clientHeight - (parseFloat(style.paddingBottom) || 0);
+    const room = root.clientHeight - top - (parseFloat(style.paddingBottom) || 0);
     const tracks = columnsOf();
     const count = Math.max(1, tracks.length);
     const width = tracks[0] ?? root.clientWidth - 2 * left;
     const all = cards();
     // Write every width, then read every height: one reflow, not one per card.
-    for (const card of all) card.style.width = `${width}px`;
-    const cardHeights = all.map((card) => card.offsetHeight);
+    for (const card of all) {
+      card.style.width = `${width}px`;
+      card.style.height = "";
+    }
+    for (const card of all) {
+      const key = `${Math.round(width)}x${Math.round(room)}`;
+      if (card.dataset.fitted !== key) {
+        fitCard(card, room);
+        card.dataset.fitted = key;
+      }
+    }
+    const natural = new Map(all.map((card) => [card, card.offsetHeight]));
 
     const dealt = reflow || count !== columnCount;
     columnCount = count;
-    const heights = new Array(count).fill(0);
-    const placed = [];
-    all.forEach((card, index) => {
-      let column = Number(card.dataset.column);
-      if (dealt || !(column >= 0 && column < count)) {
-        column = heights.indexOf(Math.min(...heights));
-        card.dataset.column = String(column);
+    const used = new Array(count).fill(0);
+    const columns = Array.from({ length: count }, () => []);
+    const beyond = [];
+    const byRoom = () => [...used.keys()].sort((a, b) => used[a] - used[b]);
+    const fitsIn = (column, h) => columns[column].length === 0 || used[column] + gap + h <= room;
+    const put = (card, column) => {
+      used[column] += (columns[column].length ? gap : 0) + natural.get(card);
+      columns[column].push(card);
+      card.dataset.column = String(column);
+    };
+    for (const card of dealOrder(all)) {
+      const h = natural.get(card);
+      const own = Number(card.dataset.column);
+      const keeps = !dealt && own >= 0 && own < count && card.dataset.column !== "";
+      const choices = keeps ? [own, ...byRoom().filter((c) => c !== own)] : byRoom();
+      const column = choices.find((c) => fitsIn(c, h));
+      if (column === undefined) beyond.push(card);
+      else put(card, column);
+    }
+    // No empty column: the newest waiting card, else the last card of a column of several.
+    for (let column = 0; column < count; column += 1) {
+      if (columns[column].length) continue;
+      let card = beyond.shift();
+      if (!card) {
+        const from = byRoom().reverse().find((c) => columns[c].length > 1);
+        if (from === undefined) continue;
+        card = columns[from].pop();
+        used[from] -= gap + natural.get(card);
       }
-      const x = left + column * (width + gap);
-      const y = top + heights[column];
-      // The first card of a column always shows; the others only when they fit whole.
-      const beyond = heights[column] > 0 && y + cardHeights[index] > bottom;
-      card.classList.toggle("card--beyond", beyond);
+      put(card, column);
+    }
+
+    const placed = [];
+    const show = (card, x, y, height) => {
+      card.classList.remove("card--beyond");
       if (instant || dealt || !card.dataset.placed) {
         // Appear in place: do not slide in from the corner or across the wall.
         card.classList.add("card--placing");
         placed.push(card);
         card.dataset.placed = "true";
       }
+      card.dataset.natural = String(natural.get(card));
+      card.style.height = `${height}px`;
       card.style.translate = `${x}px ${y}px`;
-      heights[column] += cardHeights[index] + gap;
+    };
+    columns.forEach((list, column) => {
+      const x = left + column * (width + colGap);
+      const total = list.reduce((sum, card) => sum + natural.get(card), 0);
+      const spare = Math.max(0, room - total - gap * Math.max(0, list.length - 1));
+      let y = top;
+      for (const card of list) {
+        // Each card grows in proportion to its own height: a short one stays short.
+        const height = natural.get(card) + (total ? (spare * natural.get(card)) / total : 0);
+        show(card, x, y, height);
+        y += height + gap;
+      }
     });
+    for (const card of beyond) {
+      card.classList.add("card--beyond");
+      card.dataset.natural = String(natural.get(card));
+    }
     if (placed.length) {
       void root.offsetHeight; // commit the positions before transitions come back
       for (const card of placed) card.classList.remove("card--placing");
@@ -184,7 +269,6 @@ export function createGrid({ root, playlist, isQuiet, reducedMotion }) {
       fresh.dataset.placed = existing.dataset.placed ?? "";
       fresh.style.translate = existing.style.translate;
       existing.replaceWith(fresh);
-      resizes.unobserve(existing);
       layout();
       return;
     }
@@ -256,7 +340,11 @@ export function createGrid({ root, playlist, isQuiet, reducedMotion }) {
     remove,
     beat,
     refresh,
-    relayout: () => layout({ reflow: true }),
+    relayout() {
+      // Fonts or theme changed: every text measures anew.
+      for (const card of cards()) delete card.dataset.fitted;
+      layout({ reflow: true });
+    },
     isEmpty: () => root.children.length === 0,
     destroy() {
       resizes.disconnect();
