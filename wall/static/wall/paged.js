@@ -6,7 +6,7 @@
 // posts come back with the organiser's announcements between them.
 
 import { buildAnnouncement, buildCard } from "/static/wall/cards.js";
-import { fitText, vmin } from "/static/wall/fit.js";
+import { fitTogether, vmin } from "/static/wall/fit.js";
 
 export const PACE_MS = 8_000;
 // How long the outgoing item may take to leave (its animation), at most.
@@ -32,13 +32,25 @@ export function createPaged({ root, playlist, isQuiet, reducedMotion, variant })
   const resizes = new ResizeObserver(() => fit());
   resizes.observe(root);
 
+  /**
+   * The post's text and the institution's answer are sized together: both as large as the
+   * card allows, neither below the floor; what is still too long is cut at a word. The
+   * card itself never overflows (nothing spills past its edge or off the screen).
+   */
   function fit() {
     if (!current) return;
-    const text = current.card.querySelector(".card-text");
-    const box = current.card.querySelector(".card-body");
+    const card = current.card;
+    const text = card.querySelector(".card-text");
+    const box = card.querySelector(".card-body");
     if (!text || !box) return;
     const unit = vmin();
-    fitText(text, box, { min: sizes.min * unit, max: sizes.max * unit });
+    const reply = card.querySelector(".card-reply");
+    const fits = () =>
+      text.offsetHeight <= box.clientHeight + 1 &&
+      text.scrollWidth <= text.clientWidth + 1 &&
+      card.scrollHeight <= card.clientHeight + 1 &&
+      (!reply || reply.scrollHeight <= reply.clientHeight + 1);
+    fitTogether(card, { min: sizes.min * unit, max: sizes.max * unit, fits });
   }
 
   function finishLeaving() {
