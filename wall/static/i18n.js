@@ -36,6 +36,8 @@ const STRINGS = {
     "wall.join_no_tags": "Scan to send yours",
     "wall.join_qr_alt": "QR code: the page to send a post to this wall",
     "wall.logo_alt": "Logo",
+    "wall.visitor": "A visitor",
+    "wall.on_site": "On site",
 
     "login.title": "Sign in — Murmur",
     "login.heading": "Sign in to Murmur",
@@ -216,6 +218,8 @@ const STRINGS = {
     "wall.join_no_tags": "Scannez pour envoyer le vôtre",
     "wall.join_qr_alt": "Code QR : la page pour envoyer un message sur ce mur",
     "wall.logo_alt": "Logo",
+    "wall.visitor": "Un·e participant·e",
+    "wall.on_site": "Sur place",
 
     "login.title": "Connexion — Murmur",
     "login.heading": "Connexion à Murmur",

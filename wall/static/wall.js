@@ -268,7 +268,14 @@ function renderJoin() {
   }
   const text = hashtags.length ? t("wall.join", { tags: tagList() }) : t("wall.join_no_tags");
   joinText.replaceChildren(...highlighted(text));
-  joinUrl.textContent = `${location.host}/submit/${encodeURIComponent(slug)}`;
+  // Breaks after a slash only: "/submit/" then the event's name, kept whole.
+  joinUrl.replaceChildren(
+    element("span", "join-host", location.host),
+    document.createElement("wbr"),
+    "/submit/",
+    document.createElement("wbr"),
+    element("span", "join-slug", encodeURIComponent(slug)),
+  );
 }
 
 function renderStatus() {

@@ -151,8 +151,25 @@ export function mediaFigure(media, className = "card-media") {
   return figure;
 }
 
-function authorOf(post) {
-  return post.author && typeof post.author === "object" ? post.author : {};
+// What the attendees' form (network "submit") puts when no name was given.
+const UNNAMED = new Set(["anonymous", "anonyme"]);
+
+/**
+ * The author as the wall shows it. An attendee who posted from the phone page is shown
+ * by the name they gave, else as "A visitor": never by their device's short id.
+ */
+export function authorOf(post) {
+  const author = post.author && typeof post.author === "object" ? post.author : {};
+  if (post.network !== "submit") return author;
+  const given = String(author.name ?? "").trim();
+  const name = given && !UNNAMED.has(given.toLowerCase()) ? given : t("wall.visitor");
+  return { name, handle: "", avatar_url: author.avatar_url };
+}
+
+/** Where the post comes from, in words: the network's name, or "On site" for attendees. */
+export function networkLabel(post) {
+  if (!post.network) return "";
+  return post.network === "submit" ? t("wall.on_site") : String(post.network);
 }
 
 export function authorLine(post, className = "card-author") {
@@ -179,7 +196,8 @@ export function metaLine(post) {
   if (post.created_at) time.setAttribute("datetime", String(post.created_at));
   time.textContent = relativeTime(post.created_at);
   meta.append(time);
-  if (post.network) meta.append(element("span", "card-network", String(post.network)));
+  const network = networkLabel(post);
+  if (network) meta.append(element("span", "card-network", network));
   return meta;
 }
 

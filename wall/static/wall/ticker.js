@@ -7,7 +7,7 @@
 // With prefers-reduced-motion, nothing scrolls: the strip shows one item at a time and
 // turns to the next every PACE_MS.
 
-import { avatar, element, isLocalMedia, textBlock } from "/static/wall/cards.js";
+import { authorOf, avatar, element, isLocalMedia, textBlock } from "/static/wall/cards.js";
 import { t } from "/static/i18n.js";
 
 const PACE_MS = 8_000;
@@ -38,7 +38,7 @@ export function createTicker({ root, playlist, reducedMotion }) {
     const tick = element("div", "tick");
     if (item.kind === "post") {
       const post = item.post;
-      const author = post.author && typeof post.author === "object" ? post.author : {};
+      const author = authorOf(post);
       tick.dataset.id = String(post.id);
       tick.append(avatar(author, 64));
       const name = element("span", "tick-name", String(author.name || author.handle || ""));
