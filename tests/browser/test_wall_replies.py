@@ -5,6 +5,7 @@ readability floor, and on `stage` the question sits above the answer inside the 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,6 +26,8 @@ from tests.browser.wall_helpers import (
 )
 
 pytestmark = pytest.mark.browser
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screens"
 
 # 26 px on a 1080p screen, scaled with the screen's smaller side (52 px in 4K).
 FLOOR_1080 = 26
@@ -88,6 +91,8 @@ def test_a_pinned_answered_post_fits_the_screen_on_every_layout(
     expect(page.locator(selector)).to_be_visible()
     settle(page)
     m = measure(page, selector)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"reply-{layout}-{size}.png"))
     floor = FLOOR_1080 * min(viewport["width"], viewport["height"]) / 1080
     card = m["card"]
     assert card["top"] >= -0.5 and card["bottom"] <= viewport["height"] + 0.5, m
