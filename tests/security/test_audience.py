@@ -15,6 +15,7 @@ from typing import Any
 
 import msgspec
 import pytest
+from starlette.routing import Route
 from websockets.sync.client import connect
 
 from moderation import Author, Media
@@ -177,18 +178,21 @@ def test_live_updates_to_screens_carry_no_moderation_data(live):
             _assert_screen_post(post)
 
 
-def test_moderators_still_get_their_full_view(live):
-    scene = _scene(live)
-    mod = scene["mod"]
-    frames = _replay(
-        live,
-        "/ws/moderate/jpo",
-        additional_headers={"Cookie": mod.cookie_header()},
-        origin=live.url,
-    )
-    text = "\n".join(frames)
-    for secret in (REASON, MODERATOR, REMOVED_TEXT, PROFILE, scene["hidden"], scene["removed"]):
-        assert secret in text
+def test_moderators_still_get_their_full_view_live_and_replayed(live):
+    mod = _moderator(live)
+    desk = {"additional_headers": {"Cookie": mod.cookie_header()}, "origin": live.url}
+    with connect(f"{live.ws_url}/ws/moderate/jpo", **desk) as ws:
+        ws.recv(timeout=10)  # the snapshot
+        scene = _scene(live)
+        head = live.call(live.hub.store.head)
+        live_frames: list[str] = []
+        while not live_frames or json.loads(live_frames[-1]).get("seq", 0) < head:
+            live_frames.append(ws.recv(timeout=10))
+    replayed = _replay(live, "/ws/moderate/jpo", **desk)
+    for frames in (live_frames, replayed):
+        text = "\n".join(frames)
+        for secret in (REASON, MODERATOR, REMOVED_TEXT, PROFILE, *_taken_down(scene)[1:]):
+            assert secret in text
 
 
 def test_an_entry_without_a_screen_view_reaches_no_screen():
@@ -258,6 +262,35 @@ def test_the_anonymous_api_carries_no_moderation_data(live):
         _no_secrets(reply.body.decode(), *_taken_down(scene))
     for path in ("/api/events/jpo/posts?status=approved", "/api/events/jpo/audit"):
         assert anonymous.get(path).status == 401, path
+
+
+def _get_routes(app: Any) -> list[str]:
+    """Every GET route of the app, its path parameters filled in (mounted static files
+    are the package's own pages, scripts and themes)."""
+    return sorted(
+        {r.path for r in app.routes if isinstance(r, Route) and "GET" in (r.methods or ())}
+    )
+
+
+def test_no_anonymous_get_route_answers_with_moderation_data_or_taken_down_content(live):
+    # Every route, not a list: a route added later is searched too.
+    scene = _scene(live)
+    anonymous = Client(live.url)
+    picture = scene["hidden"].rsplit("/", 1)[-1]
+    fill = {"{event}": "jpo", "{id}": str(scene["kept"]), "{name}": f"{picture}.webp"}
+    paths = []
+    for route in _get_routes(live.app):
+        path = route.replace("{rest:path}", "posts/1")
+        for name, value in fill.items():
+            path = path.replace(name, value)
+        assert "{" not in path, f"a path parameter this test does not fill: {route}"
+        paths.append(path)
+        reply = anonymous.get(path)
+        assert reply.status < 500, path
+        _no_secrets(reply.body.decode(errors="replace"), *_taken_down(scene), keys=())
+        if path.startswith("/media/"):
+            assert reply.status == 404
+    assert {"/api/events/jpo", "/api/events/jpo/posts", "/qr/jpo.svg"} <= set(paths)
 
 
 def test_an_attendee_blocked_from_a_card_is_not_told_who_blocked_them_nor_why(live):

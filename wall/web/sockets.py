@@ -23,6 +23,7 @@ from wall.hub import Hub
 from wall.screen_view import encode_screen, for_screens
 from wall.screens import screen_name
 from wall.views import EPHEMERAL, MODERATE, WALL, Snapshot, encode
+from wall.web.params import whole_number
 from wall.web.security import origin_allowed
 
 RESYNC = 4000
@@ -31,20 +32,16 @@ UNKNOWN_EVENT = 4404
 POLICY = 1008
 
 
-MAX_SINCE = 2**62  # SQLite integers are 64-bit signed; nothing past this was ever logged
-
-
 def _since(ws: WebSocket) -> int | None:
     """``?since=`` as a plain ASCII number, or None (the client gets a snapshot).
 
     ``str.isdigit`` accepts ``²`` and other Unicode digits, which ``int()`` then refuses or
-    reads as a number SQLite cannot hold: only 0-9, at most 18 of them.
+    reads as a number SQLite cannot hold; ``wall.web.params`` reads it like every number
+    from outside (0-9 only, at most a signed 64-bit integer). A bad value is not worth
+    closing the socket: a snapshot is always a correct start.
     """
     raw = ws.query_params.get("since")
-    if raw is None or not raw.isascii() or not raw.isdigit() or len(raw) > 18:
-        return None
-    value = int(raw)
-    return value if value <= MAX_SINCE else None
+    return None if raw is None else whole_number(raw)
 
 
 async def _send_start(ws: WebSocket, hub: Hub, slug: str, audience: str) -> int:
