@@ -61,7 +61,7 @@ def live(tmp_path):
     server.stop()
 
 
-def _picture(live: LiveServer, size: tuple[int, int] = (400, 300)) -> Media:
+def _picture(live: LiveServer, size: tuple[int, int] = (800, 600)) -> Media:
     return live.call(lambda: live.hub.media.put_image(phone_photo(size), alt="a view"))
 
 
@@ -80,7 +80,7 @@ def _scene(live: LiveServer) -> dict[str, Any]:
     """A shown post approved with a private reason by a named moderator, answered,
     spotlit, then its picture hidden; another shown post with its own picture, removed."""
     mod = _moderator(live)
-    hidden_pic, removed_pic = _picture(live), _picture(live, (320, 240))
+    hidden_pic, removed_pic = _picture(live), _picture(live, (640, 480))
     assert hidden_pic.url != removed_pic.url
     author = Author(
         name="Inès", handle="ines@campus.example", profile_url=PROFILE, bot=True,
@@ -208,8 +208,9 @@ def test_hidden_and_removed_pictures_are_not_served_to_anonymous_clients(live):
     scene = _scene(live)
     anonymous, mod = Client(live.url), scene["mod"]
     for stem in (scene["hidden"], scene["removed"]):
-        assert anonymous.get(f"{stem}.webp").status == 404
-        assert mod.get(f"{stem}.webp").status == 200  # the desk still shows what it moderates
+        for rendition in (f"{stem}.webp", f"{stem}-480.webp"):  # the smaller copy too
+            assert anonymous.get(rendition).status == 404
+            assert mod.get(rendition).status == 200  # the desk still shows what it moderates
 
 
 def test_a_picture_taken_down_is_refused_at_once_even_just_after_screens_fetched_it(live):
