@@ -18,7 +18,7 @@ import pytest
 from starlette.routing import Route
 from websockets.sync.client import connect
 
-from moderation import Author, Media
+from moderation import Author, Emoji, Media
 from tests.client import Client
 from tests.factories import make_post
 from tests.live import LiveServer
@@ -225,6 +225,30 @@ def test_a_picture_taken_down_is_refused_at_once_even_just_after_screens_fetched
         assert mod.post(f"/api/events/jpo/posts/{post_id}/{action}").status == 200
         assert anonymous.get(picture.url).status == 404
         assert mod.get(picture.url).status == 200
+
+
+def test_a_shown_posts_avatar_and_emoji_stay_public_when_its_pictures_are_hidden(live):
+    # Refusing too much would blank the wall: only the hidden pictures go.
+    mod, anonymous = _moderator(live), Client(live.url)
+    face, blobcat, photo = _picture(live, (96, 96)), _picture(live, (64, 64)), _picture(live)
+    post = msgspec.structs.replace(
+        make_post("hello :blobcat:", media=(photo,)),
+        author=Author(name="Inès", handle="ines@campus.example", avatar_url=face.url),
+        emoji=(Emoji(shortcode="blobcat", url=blobcat.url),),
+    )
+    post_id = live.ingest("jpo", post)
+    base = f"/api/events/jpo/posts/{post_id}"
+
+    def public() -> list[int]:
+        return [anonymous.get(p.url).status for p in (face, blobcat, photo)]
+
+    assert public() == [404, 404, 404]  # waiting: nothing of it is public yet
+    assert mod.post(f"{base}/approve").status == 200
+    assert public() == [200, 200, 200]
+    assert mod.post(f"{base}/hide-media").status == 200
+    assert public() == [200, 200, 404]
+    assert mod.post(f"{base}/remove").status == 200
+    assert public() == [404, 404, 404]
 
 
 def test_an_announcements_picture_is_public_and_a_picture_of_nothing_is_not(live):
