@@ -16,6 +16,7 @@ import { element, highlighted, refreshTimes } from "/static/wall/cards.js";
 import { createDrift } from "/static/wall/drift.js";
 import { createGrid } from "/static/wall/grid.js";
 import { createPaged } from "/static/wall/paged.js";
+import { fitSpotlights } from "/static/wall/spotlight.js";
 import { Playlist } from "/static/wall/playlist.js";
 import { createTicker } from "/static/wall/ticker.js";
 
@@ -65,6 +66,8 @@ const bandMark = $("band-mark");
 const bandLogo = $("band-logo");
 
 const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
+// Before the first message: a spotlight in the snapshot is fitted as it appears.
+const spotlights = fitSpotlights();
 const playlist = new Playlist();
 const drift = createDrift(root);
 
@@ -399,8 +402,14 @@ window.addEventListener("resize", () => {
 });
 // Once a font has loaded (the theme's, or a weight first used), text measures differently:
 // fit and place again.
-document.fonts?.addEventListener("loadingdone", () => layout.relayout());
-document.fonts?.ready.then(() => layout.relayout());
+document.fonts?.addEventListener("loadingdone", () => {
+  layout.relayout();
+  spotlights.refit();
+});
+document.fonts?.ready.then(() => {
+  layout.relayout();
+  spotlights.refit();
+});
 
 loadEvent();
 
