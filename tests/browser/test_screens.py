@@ -42,8 +42,8 @@ SIZES = {
 LAYOUTS = ["grid", "single", "ticker", "stage"]
 THEMES = ["default", "dark", "high-contrast", "univ-sample"]
 # The smallest post text allowed, in CSS pixels on a 1080p screen (scaled with the
-# screen's smaller side): readable from about 10 m on a 65-inch panel.
-MIN_TEXT_1080 = 24
+# screen's smaller side: 52 px in 4K): readable from about 10 m on a 65-inch panel.
+MIN_TEXT_1080 = 26
 ANNOUNCEMENT = "Prochaine conférence à 14 h, amphi A — next talk at 2 pm"
 
 
@@ -118,6 +118,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     live.add_user("bob", PASSWORD, "moderator")
     for post in sample_posts(live):
         live.ingest("show", post)
+    answer_and_pin(live)
     try:
         yield live
     finally:
@@ -176,8 +177,25 @@ def online(page: Any) -> Any:
     return page
 
 
+QUESTION = "Où a lieu la présentation des licences de sciences cet après-midi ? #JPO2026"
+ANSWER = "À l’amphi A, bâtiment Sciences 1, à 14 h. Bonne visite sur le campus !"
+
+
+def answer_and_pin(live: LiveServer) -> None:
+    """The wall's signature: an attendee's question, answered by the institution, pinned."""
+    post_id = live.ingest("show", make_post(QUESTION, name="Camille"))
+    bob = Client(live.url)
+    assert bob.login("bob", PASSWORD).status == 200
+    reply = bob.request(
+        "PUT", f"/api/events/show/posts/{post_id}/reply", {"text": ANSWER, "replaces": None}
+    )
+    assert reply.status == 200, reply.body
+    assert bob.post(f"/api/events/show/posts/{post_id}/pin").status == 200
+
+
 def sample_posts(live: LiveServer) -> list[Post]:
-    """What a real wall gets: short and long, emoji, Arabic, Japanese, a long word, a photo."""
+    """What a real wall gets: short and long, emoji, Arabic, Japanese, a long word, a photo,
+    an attendee who gave no name."""
     png = io.BytesIO()
     Image.linear_gradient("L").resize((1280, 853)).convert("RGB").save(png, "PNG")
     photo = live.call(lambda: live.hub.media.put_image(png.getvalue(), alt="Le stand de chimie"))
@@ -195,6 +213,9 @@ def sample_posts(live: LiveServer) -> list[Post]:
         ),
         make_post("Short!", name="Sam"),
         make_post(
+            "Super journée, merci ! 🙌", network="submit", name="Anonymous", handle="d87ddd0c"
+        ),
+        make_post(
             "La bibliothèque universitaire est ouverte jusqu’à 22 h ce soir pendant les "
             "journées portes ouvertes : venez découvrir les nouvelles salles de travail en "
             "groupe au deuxième étage, et le fablab au sous-sol. #JPO2026",
@@ -211,14 +232,17 @@ def text_boxes(page: Any, selector: str) -> list[dict[str, Any]]:
         selector,
         """els => els.map(e => {
             const r = e.getBoundingClientRect();
-            const box = e.closest('.card-body') ?? e;
+            const box = e.closest('.card-body, .card-reply') ?? e;
             const b = box.getBoundingClientRect();
+            const card = e.closest('.card, .tick') ?? e;
             return {
                 text: e.textContent.slice(0, 40),
                 left: r.left, right: r.right, top: r.top, bottom: r.bottom,
                 boxBottom: b.bottom,
                 size: parseFloat(getComputedStyle(e).fontSize),
                 overflowX: e.scrollWidth - e.clientWidth,
+                overflowY: e.scrollHeight - e.clientHeight,
+                cardOverflowY: card.scrollHeight - card.clientHeight,
             };
         })""",
     )
@@ -228,12 +252,13 @@ def text_boxes(page: Any, selector: str) -> list[dict[str, Any]]:
 def assert_fits(page: Any, layout: str, viewport: dict[str, int]) -> None:
     width, height = viewport["width"], viewport["height"]
     floor = MIN_TEXT_1080 * min(width, height) / 1080
+    texts = ".card-text, .card-reply-text"
     if layout == "grid":
-        selector = "#posts > article.card:not(.card--beyond) .card-text"
+        selector = f"#posts > article.card:not(.card--beyond) :is({texts})"
     elif layout == "ticker":
         selector = "#posts .tick-text"
     else:
-        selector = "#posts > article.card:not(.card--leaving) .card-text"
+        selector = f"#posts > article.card:not(.card--leaving) :is({texts})"
     boxes = text_boxes(page, selector)
     assert len(boxes) >= (3 if layout == "grid" else 1), boxes
     for box in boxes:
@@ -242,9 +267,28 @@ def assert_fits(page: Any, layout: str, viewport: dict[str, int]) -> None:
         if layout != "ticker":  # a ticker's items scroll through the sides by design
             assert box["left"] >= 0 and box["right"] <= width + 0.5, box
             assert box["overflowX"] <= 1, box
+            # No text runs past its own box, nor past its card's edge.
+            assert box["overflowY"] <= 1 and box["cardOverflowY"] <= 1, box
         if layout in ("single", "stage"):
             assert box["bottom"] <= box["boxBottom"] + 1, f"text overflows its box: {box}"
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    if layout == "grid":
+        # A card given more room than its words need sets them larger (up to 1.6 times)
+        # rather than float them in an empty box: at most a quarter of a card is void.
+        for card in page.eval_on_selector_all("#posts > article.card:not(.card--beyond)", HOLLOW):
+            assert card["void"] <= 0.25 or card["grow"] >= 1.55, card
+
+
+# The share of a grid card's height its body leaves empty around its text, and its growth.
+HOLLOW = """cards => cards.map((card) => {
+    const body = card.querySelector(":scope > .card-body");
+    const text = body?.querySelector(".card-text");
+    return {
+        text: card.textContent.slice(0, 40),
+        void: body ? (body.clientHeight - (text?.offsetHeight ?? 0)) / card.clientHeight : 0,
+        grow: parseFloat(card.style.getPropertyValue("--grow")) || 1,
+    };
+})"""
 
 
 @pytest.mark.parametrize("size", list(SIZES))

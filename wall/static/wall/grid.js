@@ -14,6 +14,7 @@
 
 import { buildAnnouncement, buildCard } from "/static/wall/cards.js";
 import { cutToFit } from "/static/wall/fit.js";
+import { grow, shrink } from "/static/wall/grow.js";
 
 // Cards kept in the page; older ones are dropped so a wall can run for days.
 export const MAX_CARDS = 40;
@@ -140,6 +141,7 @@ export function createGrid({ root, playlist, isQuiet, reducedMotion }) {
     for (const card of all) {
       card.style.width = `${width}px`;
       card.style.height = "";
+      shrink(card);
     }
     for (const card of all) {
       const key = `${Math.round(width)}x${Math.round(room)}`;
@@ -209,6 +211,9 @@ export function createGrid({ root, playlist, isQuiet, reducedMotion }) {
         y += height + gap;
       }
     });
+    // Words into the room each card was given (after every card has its height: one
+    // reflow per guess, not one per card written).
+    for (const list of columns) for (const card of list) grow(card);
     for (const card of beyond) {
       card.classList.add("card--beyond");
       card.dataset.natural = String(natural.get(card));
