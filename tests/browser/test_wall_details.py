@@ -1,4 +1,3 @@
-# ruff: noqa: F401, F811  (the fixtures are imported from wall_helpers and named as arguments)
 """Small things people read on the wall: attendees by their name (or "A visitor"), the QR
 panel's address whole, a long post cut after a whole word."""
 
@@ -11,15 +10,10 @@ import pytest
 from tests.browser.wall_helpers import (
     SIZES,
     approved,
-    bob,
-    browser,
     calm,
     expect,
-    olga,
     open_wall,
-    server,
     settle,
-    tabs,
 )
 
 pytestmark = pytest.mark.browser

@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (the fixtures are imported from wall_helpers and named as arguments)
 """The grid layout packs its columns: cards, not holes, cover the wall; no column goes
 blank while posts arrive; a pinned post keeps its place whatever comes after it."""
 
@@ -8,23 +7,18 @@ from typing import Any
 
 import pytest
 
-from tests.browser.wall_helpers import (  # noqa: F401  (fixtures)
+from tests.browser.wall_helpers import (
     COVERAGE,
     SIZES,
     START_SAMPLING,
     STOP_SAMPLING,
     TEXTS,
     approved,
-    bob,
-    browser,
     calm,
     expect,
-    olga,
     open_wall,
     photo,
-    server,
     settle,
-    tabs,
 )
 
 pytestmark = pytest.mark.browser

@@ -1,4 +1,3 @@
-# ruff: noqa: F401, F811  (the fixtures are imported from wall_helpers and named as arguments)
 """The reply card (a post and the institution's answer) always fits: on every layout and
 screen size its box stays on screen, no text overflows its box, both texts stay above the
 readability floor, and on `stage` the question sits above the answer inside the card."""
@@ -14,15 +13,10 @@ from tests.browser.wall_helpers import (
     OVERFLOWING,
     SIZES,
     approved,
-    bob,
-    browser,
     calm,
     expect,
-    olga,
     open_wall,
-    server,
     settle,
-    tabs,
 )
 
 pytestmark = pytest.mark.browser

@@ -1,4 +1,3 @@
-# ruff: noqa: F401, F811  (the fixtures are imported from wall_helpers and named as arguments)
 """`single` shows one large text at a time: the outgoing post fades out before the next
 one comes in, so two large texts never cross-fade over each other. Measured in the page
 (each card's computed opacity, sampled through the change), not looked at."""
@@ -13,15 +12,10 @@ import pytest
 from tests.browser.wall_helpers import (
     SIZES,
     approved,
-    bob,
-    browser,
     calm,
     expect,
-    olga,
     open_wall,
-    server,
     settle,
-    tabs,
 )
 
 pytestmark = pytest.mark.browser

@@ -1,4 +1,3 @@
-# ruff: noqa: F401, F811  (the fixtures are imported from wall_helpers and named as arguments)
 """The spotlight (one post full-screen for a moment) is composed for what it holds: a
 picture as large as the screen allows, whole and in its own shape, never a small picture
 beside a large empty area; the words and the answer inside the card, none cut off."""
@@ -11,19 +10,13 @@ from typing import Any
 import pytest
 
 from tests.browser.wall_helpers import (
-    OVERFLOWING,
     SIZES,
     approved,
-    bob,
-    browser,
     calm,
     expect,
-    olga,
     open_wall,
     photo,
-    server,
     settle,
-    tabs,
 )
 
 pytestmark = pytest.mark.browser

@@ -4,18 +4,16 @@ measured in the page (coverage, columns, overflow)."""
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from typing import Any
 
 import playwright.sync_api as playwright_api
-import pytest
 from PIL import Image
 
 from moderation import Media
-from tests.chromium import Tabs, launch
+from tests.chromium import Tabs
 from tests.client import Client
 from tests.factories import make_post
-from tests.live import LiveServer, test_event
+from tests.live import LiveServer
 
 expect = playwright_api.expect
 
@@ -43,47 +41,6 @@ TEXTS = [
     "On cherche la cafétéria, quelqu’un sait ?",
     "Superbe visite des labos, merci aux doctorants pour leurs explications !",
 ]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with launch() as browser:
-        yield browser
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    live = LiveServer(
-        tmp_path_factory.mktemp("wall") / "data", events=[test_event("jpo"), test_event("two")]
-    ).start()
-    live.add_user("olga", PASSWORD, "organiser")
-    live.add_user("bob", PASSWORD, "moderator")
-    try:
-        yield live
-    finally:
-        live.stop()
-
-
-@pytest.fixture
-def tabs(browser: Any, server: LiveServer) -> Iterator[Tabs]:
-    opened = Tabs(browser, server)
-    yield opened
-    opened.close()
-    assert opened.problems == []
-
-
-@pytest.fixture(scope="module")
-def olga(server: LiveServer) -> Client:
-    client = Client(server.url)
-    assert client.login("olga", PASSWORD).status == 200
-    return client
-
-
-@pytest.fixture(scope="module")
-def bob(server: LiveServer) -> Client:
-    client = Client(server.url)
-    assert client.login("bob", PASSWORD).status == 200
-    return client
 
 
 def calm(olga: Client, slug: str, **changes: Any) -> None:
