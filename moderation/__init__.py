@@ -10,7 +10,7 @@ from moderation.post import Author, Emoji, Media, Post
 from moderation.rules import Mode, Rules, decide
 from moderation.spam import History
 from moderation.status import Action, InvalidTransition, Status, transition
-from moderation.verdict import Decision, Verdict
+from moderation.verdict import Decision, Verdict, Why
 from moderation.wordlists import builtin_terms
 from moderation.words import Term, WordMatcher
 
@@ -30,6 +30,7 @@ __all__ = [
     "Status",
     "Term",
     "Verdict",
+    "Why",
     "WordMatcher",
     "builtin_terms",
     "decide",

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 import msgspec
 
@@ -65,6 +66,19 @@ class AuthorRule(msgspec.Struct, frozen=True, kw_only=True):
             until = f"until {_day(self.expires_at)} {_clock(self.expires_at)}"
             said = f"{said}; {until}" if said else until
         return f"author {self.author} {verb}" + (f" ({said})" if said else "")
+
+    def facts(self) -> dict[str, Any]:
+        """What ``describe`` says, as facts for the pages to word (see ``Why``)."""
+        facts: dict[str, Any] = {"author": self.author}
+        if self.set_by:
+            facts["by"] = self.set_by
+        if self.set_at is not None:
+            facts["on"] = _aware(self.set_at).isoformat()
+        if self.why:
+            facts["note"] = self.why
+        if self.expires_at is not None:
+            facts["until"] = _aware(self.expires_at).isoformat()
+        return facts
 
 
 def _aware(moment: datetime) -> datetime:

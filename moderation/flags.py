@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 import msgspec
 
@@ -49,13 +50,25 @@ class Change(StrEnum):
 
 
 class InvalidChange(ValueError):
-    """A change that the post's current state does not allow."""
+    """A change that the post's current state does not allow.
+
+    ``code`` and ``params`` name the refusal for pages that word it in their reader's
+    language (``error.<code>`` in the catalogues); the message is the English sentence.
+    """
+
+    def __init__(self, message: str, code: str, **params: Any) -> None:
+        super().__init__(message)
+        self.code = code
+        self.params = params
 
 
 def _on_screen(status: Status, what: str) -> None:
     if status is not Status.APPROVED:
         raise InvalidChange(
-            f"Cannot {what} this post: it is {status.value}, not on the screens; approve it first."
+            f"Cannot {what} this post: it is {status.value}, not on the screens; approve it first.",
+            "not_on_screen",
+            action=what,
+            status=status.value,
         )
 
 
@@ -76,40 +89,48 @@ def change(
     if what is Change.PIN:
         _on_screen(status, "pin")
         if flags.pinned:
-            raise InvalidChange("This post is already pinned.")
+            raise InvalidChange("This post is already pinned.", "already_pinned")
         return msgspec.structs.replace(flags, pinned=True)
     if what is Change.UNPIN:
         if not flags.pinned:
-            raise InvalidChange("This post is not pinned.")
+            raise InvalidChange("This post is not pinned.", "not_pinned")
         return msgspec.structs.replace(flags, pinned=False)
     if what is Change.SPOTLIGHT:
         _on_screen(status, "spotlight")
         return flags
     if what is Change.HIDE_MEDIA:
         if not has_media:
-            raise InvalidChange("This post has no picture to hide.")
+            raise InvalidChange("This post has no picture to hide.", "no_picture")
         if flags.media_hidden:
-            raise InvalidChange("This post's pictures are already hidden.")
+            raise InvalidChange("This post's pictures are already hidden.", "already_hidden")
         return msgspec.structs.replace(flags, media_hidden=True)
     if what is Change.SHOW_MEDIA:
         if not flags.media_hidden:
-            raise InvalidChange("This post's pictures are not hidden.")
+            raise InvalidChange("This post's pictures are not hidden.", "not_hidden")
         return msgspec.structs.replace(flags, media_hidden=False)
     current = flags.reply.at if flags.reply else None
     if current != replaces:
+        if flags.reply:
+            raise InvalidChange(
+                "Someone else changed the answer to this post meanwhile: read it, then try again.",
+                "reply_changed",
+            )
         raise InvalidChange(
-            "Someone else changed the answer to this post meanwhile: read it, then try again."
-            if flags.reply
-            else "The answer you edited was withdrawn meanwhile: read the post, then try again."
+            "The answer you edited was withdrawn meanwhile: read the post, then try again.",
+            "reply_withdrawn",
         )
     if what is Change.WITHDRAW_REPLY:
         if flags.reply is None:
-            raise InvalidChange("This post has no answer to withdraw.")
+            raise InvalidChange("This post has no answer to withdraw.", "no_reply")
         return msgspec.structs.replace(flags, reply=None)
     if reply is None or not reply.text.strip():
-        raise InvalidChange("Write the answer first: it is empty.")
+        raise InvalidChange("Write the answer first: it is empty.", "reply_empty")
     if len(reply.text) > MAX_REPLY:
-        raise InvalidChange(f"The answer is too long: at most {MAX_REPLY} characters.")
+        raise InvalidChange(
+            f"The answer is too long: at most {MAX_REPLY} characters.",
+            "reply_too_long",
+            limit=MAX_REPLY,
+        )
     return msgspec.structs.replace(flags, reply=reply)
 
 

@@ -6,12 +6,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from moderation import language
 from moderation.authors import AuthorAction, AuthorIndex, AuthorRule
 from moderation.post import Post
 from moderation.spam import History, ago
-from moderation.verdict import Decision, Verdict
+from moderation.verdict import Decision, Verdict, Why
 from moderation.words import Hit, Term, WordMatcher, fold
 
 
@@ -132,8 +133,10 @@ def _scanned(post: Post) -> str:
     return _FIELD_BREAK.join(parts)
 
 
-def _verdict(decision: Decision, reason: str, rule: str) -> Verdict:
-    return Verdict(decision=decision, reason=reason, rule=rule)
+def _verdict(decision: Decision, reason: str, rule: str, code: str, **params: Any) -> Verdict:
+    """``reason`` in English, and the same as ``code`` and ``params`` for the pages."""
+    why = Why(code=code, params={k: v for k, v in params.items() if v not in (None, "")})
+    return Verdict(decision=decision, reason=reason, rule=rule, why=why)
 
 
 def decide(
@@ -167,36 +170,66 @@ def decide(
 
     author = rules._authors.find(post, now)
     if author is not None and author.action is AuthorAction.BLOCK:
-        return _verdict(Decision.REJECT, author.describe(), "blocked_authors")
+        return _verdict(
+            Decision.REJECT,
+            author.describe(),
+            "blocked_authors",
+            "author_blocked",
+            **author.facts(),
+        )
     hit = rules._words.find(_scanned(post), language=lang)
     if hit is not None and hit.decision is Decision.REJECT:
-        return _verdict(Decision.REJECT, hit.reason(), hit.term.rule)
+        return Verdict(
+            decision=Decision.REJECT, reason=hit.reason(), rule=hit.term.rule, why=hit.why()
+        )
     if rules._required and not {_tag(t) for t in post.hashtags} & rules._required:
         wanted = ", ".join(f"#{t.lstrip('#')}" for t in rules.required_hashtags)
         return _verdict(
             Decision.REJECT,
             f"carries none of the event's hashtags ({wanted})",
             "required_hashtags",
+            "required_hashtags",
+            tags=wanted,
         )
     if author is not None and author.action is AuthorAction.HOLD:
-        return _verdict(Decision.HOLD, f"{author.describe()}: a human decides", "held_authors")
+        return _verdict(
+            Decision.HOLD,
+            f"{author.describe()}: a human decides",
+            "held_authors",
+            "author_held",
+            **author.facts(),
+        )
     if post.content_warning or post.sensitive:
         what = (
             f"content warning “{post.content_warning}”"
             if post.content_warning
             else "marked sensitive"
         )
-        return _verdict(Decision.HOLD, f"{what}: a human decides", "sensitive")
+        return _verdict(
+            Decision.HOLD,
+            f"{what}: a human decides",
+            "sensitive",
+            "sensitive",
+            warning=post.content_warning,
+        )
     if author is not None:  # the only action left is ALLOW
-        return _verdict(Decision.APPROVE, author.describe(), "trusted_authors")
+        return _verdict(
+            Decision.APPROVE,
+            author.describe(),
+            "trusted_authors",
+            "author_trusted",
+            **author.facts(),
+        )
     verdict = _held(post, rules, hit, declared, lang, now)
     if verdict is None and history is not None:
         verdict = _spam(post, rules, history, now)
     if verdict is not None:
         return verdict
     if rules.mode is Mode.POST:
-        return _verdict(Decision.APPROVE, "post-moderation: shown unless a rule holds it", "mode")
-    return _verdict(Decision.HOLD, "pre-moderation: waiting for a moderator", "mode")
+        return _verdict(
+            Decision.APPROVE, "post-moderation: shown unless a rule holds it", "mode", "mode_post"
+        )
+    return _verdict(Decision.HOLD, "pre-moderation: waiting for a moderator", "mode", "mode_pre")
 
 
 def _held(
@@ -205,7 +238,9 @@ def _held(
 ) -> Verdict | None:  # fmt: skip
     """Rules 7 to 10: what a human should look at before the screens show it."""
     if hit is not None:
-        return _verdict(Decision.HOLD, hit.reason(), hit.term.rule)
+        return Verdict(
+            decision=Decision.HOLD, reason=hit.reason(), rule=hit.term.rule, why=hit.why()
+        )
     if rules._languages and lang and lang not in rules._languages:
         how = "written in" if declared else "looks like"
         said = lang if declared else f"{lang}, detected: the network did not say"
@@ -214,6 +249,10 @@ def _held(
             Decision.HOLD,
             f"{how} {language.name(lang)} ({said}); this event shows {shown}: a human decides",
             "languages",
+            "language",
+            lang=lang,
+            declared=bool(declared),
+            shown=",".join(sorted(rules._languages)),
         )
     who = post.author
     if rules.hold_bots and who.bot:
@@ -221,6 +260,8 @@ def _held(
             Decision.HOLD,
             f"the network marks {who.handle} as a bot account: a human decides",
             "bots",
+            "bot",
+            handle=who.handle,
         )
     if rules.min_account_age_days > 0 and who.created_at is not None:
         created = who.created_at if who.created_at.tzinfo else who.created_at.replace(tzinfo=UTC)
@@ -232,6 +273,9 @@ def _held(
                 f"account created {ago(age)} (this event holds accounts younger than "
                 f"{days} day{'s' if days != 1 else ''}): a human decides",
                 "account_age",
+                "account_age",
+                seconds=int(age.total_seconds()),
+                days=days,
             )
     if rules._others:
         for tag in post.hashtags:
@@ -242,6 +286,9 @@ def _held(
                     Decision.HOLD,
                     f"carries #{shown}, a hashtag of another event{of}: a human decides",
                     "other_events",
+                    "other_event",
+                    tag=shown,
+                    event=whose,
                 )
     return None
 
@@ -253,17 +300,26 @@ def _spam(post: Post, rules: Rules, history: History, now: datetime) -> Verdict 
         repeat = history.repeat_of(post, since=since, threshold=rules.duplicate_similarity)
         if repeat is not None:
             when = ago(now - repeat.seen.at)
-            alike = "word for word" if repeat.similarity >= 1 else f"{repeat.similarity:.0%} alike"
+            # Whole percents, rounded half up as the pages round them; 100: word for word.
+            percent = 100 if repeat.similarity >= 1 else min(99, int(repeat.similarity * 100 + 0.5))
+            alike = "word for word" if percent == 100 else f"{percent}% alike"
             if repeat.same_author:
                 return _verdict(
                     Decision.REJECT,
                     f"repeats a post by the same author from {when} ({alike})",
                     "duplicates",
+                    "repeat_same",
+                    seconds=int((now - repeat.seen.at).total_seconds()),
+                    percent=percent,
                 )
             return _verdict(
                 Decision.HOLD,
                 f"repeats a post by {repeat.seen.handle} from {when} ({alike}): a human decides",
                 "duplicates",
+                "repeat_other",
+                handle=repeat.seen.handle,
+                seconds=int((now - repeat.seen.at).total_seconds()),
+                percent=percent,
             )
     if rules.flood_posts > 0:
         since = now - timedelta(minutes=rules.flood_minutes)
@@ -275,6 +331,11 @@ def _spam(post: Post, rules: Rules, history: History, now: datetime) -> Verdict 
                 f"{_minutes(rules.flood_minutes)} (the limit is {rules.flood_posts}): "
                 "a human decides",
                 "flood",
+                "flood",
+                number=earlier + 1,
+                handle=post.author.handle,
+                minutes=rules.flood_minutes,
+                limit=rules.flood_posts,
             )
     return None
 

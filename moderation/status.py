@@ -45,6 +45,8 @@ class InvalidTransition(ValueError):
         super().__init__(f"Cannot {action.value} this post: it is {_WORDS[current]}; {hint}.")
         self.current = current
         self.action = action
+        self.code = "transition"
+        self.params = {"action": action.value, "status": current.value}
 
 
 def transition(current: Status, action: Action) -> Status:

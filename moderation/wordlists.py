@@ -115,6 +115,7 @@ def builtin_terms(language: str, words: Iterable[str]) -> tuple[Term, ...]:
                 Decision.HOLD if innocent else Decision.REJECT,
                 RULE,
                 list_title=curation.title,
+                list_language=language,
                 innocent=innocent,
                 ordinary_in=curation.ordinary_in.get(key, frozenset()),
             )

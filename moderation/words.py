@@ -33,10 +33,11 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from moderation.invisible import visible
 from moderation.language import names as language_names
-from moderation.verdict import Decision
+from moderation.verdict import Decision, Why
 
 
 def fold(text: str) -> str:
@@ -62,6 +63,8 @@ class Term:
     decision: Decision | None
     rule: str
     list_title: str = ""
+    # The built-in list's language (``fr``), for pages that name the list in their own.
+    list_language: str = ""
     innocent: bool = False
     ordinary_in: frozenset[str] = field(default_factory=frozenset)
 
@@ -91,6 +94,20 @@ class Hit:
         elif term.innocent:
             where += ", but it has innocent uses too"
         return f"contains “{written}” ({where}){human}"
+
+    def why(self) -> Why:
+        """What ``reason`` says, as a code and facts for the pages to word (see ``Why``)."""
+        term, held = self.term, self.decision is Decision.HOLD
+        facts: dict[str, Any] = {"written": self.written, "word": term.word, "held": held}
+        if not term.list_title:
+            return Why(code="word", params={**facts, "phrase": " " in term.word.strip()})
+        facts["list"] = term.list_language
+        facts["read_as"] = self.written.translate(_FAST_FOLD) != term.word.translate(_FAST_FOLD)
+        if self.language_unknown:
+            facts["ordinary_in"] = ",".join(sorted(term.ordinary_in))
+        elif term.innocent:
+            facts["innocent"] = True
+        return Why(code="word_list", params=facts)
 
 
 _SEVERITY = {Decision.HOLD: 1, Decision.REJECT: 2}

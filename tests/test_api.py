@@ -40,7 +40,11 @@ def test_a_wrong_password_or_user_gets_the_same_401(live):
     wrong_pw = Client(live.url).login("alice", "wrong password")
     no_user = Client(live.url).login("mallory", "wrong password")
     assert wrong_pw.status == no_user.status == 401
-    assert wrong_pw.json() == no_user.json() == {"error": "Wrong user name or password."}
+    assert (
+        wrong_pw.json()
+        == no_user.json()
+        == {"error": "Wrong user name or password.", "code": "wrong_login"}
+    )
 
 
 def test_repeated_failed_logins_are_slowed_then_refused(live):

@@ -43,7 +43,6 @@ def test_the_service_keeps_its_data_private_and_its_tokens_out_of_the_unit():
     assert not any("TOKEN=" in line for line in settings)
 
 
-
 def test_the_deployment_guide_points_at_the_shipped_files_and_existing_commands():
     docs = (ROOT / "docs" / "deployment.md").read_text()
     for name in ("nginx.conf", "Caddyfile", "murmur.service"):

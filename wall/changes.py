@@ -22,7 +22,7 @@ from datetime import datetime
 
 import msgspec
 
-from moderation import Status
+from moderation import Status, Why
 from moderation.flags import Flags
 
 
@@ -35,6 +35,8 @@ class PostState(msgspec.Struct, frozen=True, kw_only=True):
     decided_by: str | None
     decided_at: datetime | None
     flags: Flags = Flags()
+    # ``reason`` as a code and facts, for pages that word it (None: older entries).
+    why: Why | None = None
 
 
 _state_encoder = msgspec.json.Encoder()

@@ -16,6 +16,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import msgspec
 
@@ -306,15 +307,37 @@ class Desk:
                     slug, post_id, action, user=user, reason=reason, override=override
                 )
             except NotFound:
-                results.append(BulkResult(id=post_id, status=404, error="There is no such post."))
+                results.append(
+                    BulkResult(
+                        id=post_id,
+                        status=404,
+                        error="There is no such post.",
+                        code="no_post",
+                        params={"id": post_id},
+                    )
+                )
             except Conflict as exc:
                 who = f" (by {exc.by})" if exc.by else ""
                 results.append(
-                    BulkResult(id=post_id, status=409, error=f"{exc}{who}", post=exc.post)
+                    BulkResult(
+                        id=post_id,
+                        status=409,
+                        error=f"{exc}{who}",
+                        code=exc.code,
+                        params={**exc.params, **({"by": exc.by} if exc.by else {})},
+                        post=exc.post,
+                    )
                 )
             except ClaimHeld as exc:
                 results.append(
-                    BulkResult(id=post_id, status=409, error=str(exc), claim=claim_view(exc.claim))
+                    BulkResult(
+                        id=post_id,
+                        status=409,
+                        error=str(exc),
+                        code="claim_held",
+                        params={"who": exc.claim.by},
+                        claim=claim_view(exc.claim),
+                    )
                 )
             else:
                 results.append(BulkResult(id=post_id, status=200, seq=seq, post=view))
@@ -329,4 +352,7 @@ class BulkResult(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     seq: int | None = None
     post: PostView | None = None
     error: str | None = None
+    # ``error`` as a code and facts, as in any API refusal (wall/web/errors.py).
+    code: str | None = None
+    params: dict[str, Any] | None = None
     claim: ClaimInfo | None = None

@@ -12,7 +12,7 @@ from datetime import datetime
 
 import msgspec
 
-from moderation import Status
+from moderation import Status, Why
 from moderation.flags import Change, InvalidChange, Reply
 from moderation.flags import change as change_flags
 from wall.changes import decode_state
@@ -26,6 +26,7 @@ from wall.store import (
     _post_decoder,
     _state,
     _view,
+    _why,
 )
 from wall.views import (
     MODERATE,
@@ -57,6 +58,8 @@ class AuditEntry(msgspec.Struct, frozen=True, kw_only=True):
     network: str | None
     author: str | None
     text: str | None
+    # ``reason`` as a code and facts (rules, networks, undo), for the desk to word.
+    why: Why | None = None
 
 
 # What an entry logged without a moderator's action means, in the audit.
@@ -161,7 +164,7 @@ class DeskStore(Store):
                     replaces=replaces,
                 )
             except InvalidChange as exc:
-                raise Conflict(str(exc), view, by=_last_actor(conn, post_id)) from None
+                raise Conflict.of(exc, view, by=_last_actor(conn, post_id)) from None
             after = msgspec.structs.replace(before, flags=flags)
             view, entries = self._apply(
                 conn, row, after, actor=actor, action=what.value, reason=reason
@@ -181,7 +184,7 @@ class DeskStore(Store):
             try:
                 change_flags(view.status, _flags(row), Change.SPOTLIGHT)
             except InvalidChange as exc:
-                raise Conflict(str(exc), view, by=view.decided_by) from None
+                raise Conflict.of(exc, view, by=view.decided_by) from None
             entry = self._append(
                 conn,
                 event,
@@ -217,6 +220,7 @@ class DeskStore(Store):
         action: str,
         post_id: int | None = None,
         reason: str | None = None,
+        why: Why | None = None,
     ) -> LogEntry:
         return self._append(
             conn,
@@ -228,6 +232,7 @@ class DeskStore(Store):
             lambda s: Spotlight(seq=s, id=None, until=None, post=None, by=actor),
             action=action,
             reason=reason,
+            why=why,
         )
 
     async def current_spotlight(self, event: str) -> SpotlightNow | None:
@@ -261,18 +266,24 @@ class DeskStore(Store):
                 (event, post_id),
             ).fetchone()
             if last is None or last[2] == "undo":
-                raise Conflict("There is nothing to undo on this post.", _view(row))
+                raise Conflict(
+                    "There is nothing to undo on this post.", _view(row), code="nothing_to_undo"
+                )
             if last[1] != actor:
                 raise Conflict(
                     f"Cannot undo: {last[1]} acted on this post after you.",
                     _view(row),
                     by=last[1],
+                    code="undo_after_you",
+                    params={"who": last[1]},
                 )
             age = (_now() - datetime.fromisoformat(last[6])).total_seconds()
             if age > window:
                 raise Conflict(
                     f"Too late to undo: an action can be undone for {window:g} seconds.",
                     _view(row),
+                    code="undo_too_late",
+                    params={"seconds": window},
                 )
             targets = (
                 conn.execute(
@@ -288,18 +299,29 @@ class DeskStore(Store):
             lifted: BlockedAuthor | None = None
             for seq, action, kind, prior, target_id, message in targets:
                 why = f"undo of {action}"
+                coded = Why(code="undo", params={"action": action})
                 if kind == "spotlight":
                     current = _spotlight(conn, event)
                     if current is None or current[0] != seq:
-                        raise Conflict("This spotlight is already over.", _view(row))
+                        raise Conflict(
+                            "This spotlight is already over.", _view(row), code="spotlight_over"
+                        )
                     entries.append(
                         self._end_spotlight(
-                            conn, event, actor, action="undo", post_id=target_id, reason=why
+                            conn,
+                            event,
+                            actor,
+                            action="undo",
+                            post_id=target_id,
+                            reason=why,
+                            why=coded,
                         )
                     )
                 elif kind == "author.blocked":
                     rule = _blocked_decoder.decode(message).rule
-                    done = self._lift(conn, event, rule.id, actor, action="undo", reason=why)
+                    done = self._lift(
+                        conn, event, rule.id, actor, action="undo", reason=why, why=coded
+                    )
                     if done is not None:
                         lifted = done[0]
                         entries.append(done[1])
@@ -312,6 +334,7 @@ class DeskStore(Store):
                             "Cannot undo: this post changed since your action.",
                             _view(target),
                             by=_last_actor(conn, post_id),
+                            code="undo_changed",
                         )
                     view, logged = self._apply(
                         conn,
@@ -321,11 +344,16 @@ class DeskStore(Store):
                         action="undo",
                         reason=why,
                         undoable=False,
+                        why=coded,
                     )
                     views.append(view)
                     entries.extend(logged)
             if not entries:
-                raise Conflict("There is nothing left to undo on this post.", _view(row))
+                raise Conflict(
+                    "There is nothing left to undo on this post.",
+                    _view(row),
+                    code="nothing_left_to_undo",
+                )
             return (entries[-1].seq, views, lifted), entries
 
         return await self._run(work)
@@ -354,7 +382,7 @@ class DeskStore(Store):
             card = _view(row)
             handle = author_key(card.author.handle)
             if not handle:
-                raise Conflict("This post's author has no handle to block.", card)
+                raise Conflict("This post's author has no handle to block.", card, code="no_handle")
             now = _now()
             for active in _blocks(conn, event, now):
                 if active.network == card.network and active.handle == handle:
@@ -362,6 +390,8 @@ class DeskStore(Store):
                         f"This author is already blocked (by {active.set_by}).",
                         card,
                         by=active.set_by,
+                        code="already_blocked",
+                        params={"by": active.set_by},
                     )
             cur = conn.execute(
                 "INSERT INTO author_rules (event, network, handle, action, why, set_by, set_at,"
@@ -417,6 +447,10 @@ class DeskStore(Store):
                     before,
                     status=(Status.REJECTED if before.status is Status.PENDING else Status.REMOVED),
                     reason=f"author blocked by {actor}" + (f": {why}" if why else ""),
+                    why=Why(
+                        code="author_blocked_by",
+                        params={"by": actor, **({"note": why} if why else {})},
+                    ),
                     rule="moderator",
                     decided_by=actor,
                     decided_at=now,
@@ -453,6 +487,7 @@ class DeskStore(Store):
         *,
         action: str,
         reason: str | None = None,
+        why: Why | None = None,
     ) -> tuple[BlockedAuthor, LogEntry] | None:
         """Lift an active block and log it; ``None`` when it is not active."""
         rule = next((r for r in _blocks(conn, event, _now()) if r.id == rule_id), None)
@@ -472,6 +507,7 @@ class DeskStore(Store):
             lambda s: AuthorUnblocked(seq=s, rule=rule, by=actor),
             action=action,
             reason=reason,
+            why=why,
         )
         return rule, entry
 
@@ -489,14 +525,14 @@ class DeskStore(Store):
         def read(conn: sqlite3.Connection) -> list[AuditEntry]:
             rows = conn.execute(
                 "SELECT log.seq, log.created_at, log.actor, log.action, log.type, log.post_id,"
-                " log.reason, posts.network, posts.data FROM log"
+                " log.reason, posts.network, posts.data, log.why FROM log"
                 " LEFT JOIN posts ON posts.id = log.post_id"
                 " WHERE log.event = ? AND (log.action IS NOT NULL OR log.actor IS NULL"
                 " OR log.type NOT LIKE 'post.%') ORDER BY log.seq",
                 (event,),
             ).fetchall()
             entries = []
-            for seq, at, actor, action, kind, post_id, reason, network, data in rows:
+            for seq, at, actor, action, kind, post_id, reason, network, data, why in rows:
                 post = _post_decoder.decode(data) if data else None
                 entries.append(
                     AuditEntry(
@@ -510,6 +546,7 @@ class DeskStore(Store):
                         network=network,
                         author=post.author.handle if post else None,
                         text=post.text[:280] if post else None,
+                        why=_why(why),
                     )
                 )
             return entries

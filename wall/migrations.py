@@ -150,3 +150,14 @@ MIGRATIONS = (
     CREATE INDEX sessions_by_user ON sessions (username);
     """,
 )
+
+MIGRATIONS = (
+    *MIGRATIONS,
+    # 7: a post's reason as a code and its facts (JSON, see moderation.Why), so pages word
+    # it in their reader's language; ``reason`` keeps the English sentence. The same for
+    # the reason of a log entry, for the audit.
+    """
+    ALTER TABLE posts ADD COLUMN why TEXT;
+    ALTER TABLE log ADD COLUMN why TEXT;
+    """,
+)

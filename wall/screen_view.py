@@ -19,7 +19,7 @@ from typing import NamedTuple
 
 import msgspec
 
-from moderation import Emoji, Media, Status
+from moderation import Emoji, Media, Status, Why
 from wall.settings import DisplaySettings
 from wall.views import (
     DisplayChanged,
@@ -256,6 +256,7 @@ def screen_replay(
 # Other reasons may carry a moderator's name and note (an author blocked from a card).
 _TOLD_RULES = frozenset({"blocked_words", "builtin_lists"})
 NOT_ACCEPTED = "This post cannot be shown at this event."
+_NOT_ACCEPTED = Why(code="not_accepted")
 
 
 def attendee_reason(post: PostView) -> str | None:
@@ -263,3 +264,10 @@ def attendee_reason(post: PostView) -> str | None:
     if post.status is not Status.REJECTED:
         return None
     return post.reason if post.rule in _TOLD_RULES else NOT_ACCEPTED
+
+
+def attendee_why(post: PostView) -> Why | None:
+    """``attendee_reason`` as a code and facts, for the phone to word in its language."""
+    if post.status is not Status.REJECTED:
+        return None
+    return post.why if post.rule in _TOLD_RULES and post.why else _NOT_ACCEPTED

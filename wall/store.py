@@ -21,8 +21,17 @@ from typing import Any, TypeVar
 
 import msgspec
 
-from moderation import Action, Decision, InvalidTransition, Post, Status, Verdict, transition
-from moderation.flags import Flags, Reply
+from moderation import (
+    Action,
+    Decision,
+    InvalidTransition,
+    Post,
+    Status,
+    Verdict,
+    Why,
+    transition,
+)
+from moderation.flags import Flags, InvalidChange, Reply
 from wall import accounts
 from wall.accounts import User
 from wall.changes import PostState, encode_state, message_types
@@ -68,10 +77,28 @@ class Conflict(StoreError):
     ``by`` is who brought it there, when the store knows.
     """
 
-    def __init__(self, message: str, post: PostView, *, by: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        post: PostView,
+        *,
+        by: str | None = None,
+        code: str = "conflict",
+        params: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(message)
         self.post = post
         self.by = by
+        # Names the refusal for pages that word it (``error.<code>``; see ApiError).
+        self.code = code
+        self.params = params or {}
+
+    @classmethod
+    def of(
+        cls, exc: InvalidChange | InvalidTransition, post: PostView, *, by: str | None
+    ) -> Conflict:
+        """A refusal of the pure core, with the post's current state."""
+        return cls(str(exc), post, by=by, code=exc.code, params=exc.params)
 
 
 class SchemaTooNew(StoreError):
@@ -115,10 +142,19 @@ def _connect(path: Path) -> sqlite3.Connection:
 
 _POST_COLUMNS = (
     "id, event, status, data, reason, rule, decided_by, decided_at, received_at, updated_seq,"
-    " pinned, media_hidden, reply"
+    " pinned, media_hidden, reply, why"
 )
 _reply_decoder = msgspec.json.Decoder(Reply)
 _reply_encoder = msgspec.json.Encoder()
+_why_decoder = msgspec.json.Decoder(Why)
+
+
+def _why(raw: str | None) -> Why | None:
+    return _why_decoder.decode(raw) if raw else None
+
+
+def encode_why(why: Why | None) -> str | None:
+    return _reply_encoder.encode(why).decode() if why is not None else None
 
 
 def _flags(row: Sequence[Any]) -> Flags:
@@ -138,6 +174,7 @@ def _state(row: Sequence[Any]) -> PostState:
         decided_by=row[6],
         decided_at=datetime.fromisoformat(row[7]) if row[7] else None,
         flags=_flags(row),
+        why=_why(row[13]),
     )
 
 
@@ -170,6 +207,7 @@ def _view(row: Sequence[Any]) -> PostView:
         pinned=flags.pinned,
         media_hidden=flags.media_hidden,
         reply=flags.reply,
+        why=_why(row[13]),
     )
 
 
@@ -329,6 +367,7 @@ class Store:
         reason: str | None = None,
         prior: str | None = None,
         batch: int | None = None,
+        why: Why | None = None,
     ) -> LogEntry:
         """Log one message. ``action`` (a moderator's), ``reason``, ``prior`` (the post's
         state before, for undo) and ``batch`` (one action over several posts) are for the
@@ -340,7 +379,7 @@ class Store:
         screen = encode_for_screens(message) if audience == WALL else None
         conn.execute(
             "INSERT INTO log (seq, event, type, post_id, audience, actor, message, created_at,"
-            " action, reason, prior, batch) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " action, reason, prior, batch, why) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 seq,
                 event,
@@ -354,6 +393,7 @@ class Store:
                 reason,
                 prior,
                 batch,
+                encode_why(why),
             ),
         )
         self._seq = seq
@@ -402,6 +442,7 @@ class Store:
         reason: str = "",
         batch: int | None = None,
         undoable: bool = True,
+        why: Why | None = None,
     ) -> tuple[PostView, list[LogEntry]]:
         """Write ``after`` over the post as read in ``row``, and log it (see wall.changes).
 
@@ -414,7 +455,7 @@ class Store:
         flags = after.flags
         cur = conn.execute(
             "UPDATE posts SET status = ?, reason = ?, rule = ?, decided_by = ?, decided_at = ?,"
-            " pinned = ?, media_hidden = ?, reply = ?, updated_seq = ?"
+            " pinned = ?, media_hidden = ?, reply = ?, why = ?, updated_seq = ?"
             " WHERE id = ? AND updated_seq = ?",
             (
                 after.status.value,
@@ -425,6 +466,7 @@ class Store:
                 int(flags.pinned),
                 int(flags.media_hidden),
                 _reply_encoder.encode(flags.reply).decode() if flags.reply else None,
+                encode_why(after.why),
                 self._seq + len(types),
                 post_id,
                 read_seq,
@@ -454,6 +496,7 @@ class Store:
                     reason=(reason or None) if last else None,
                     prior=encode_state(before) if last and undoable else None,
                     batch=batch,
+                    why=why if last else None,
                 )
             )
         return view, entries
@@ -490,8 +533,8 @@ class Store:
             decided_at = None if status is Status.PENDING else now
             cur = conn.execute(
                 "INSERT INTO posts (event, network, network_id, status, data, reason, rule,"
-                " decided_by, decided_at, received_at, updated_seq)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)"
+                " decided_by, decided_at, received_at, updated_seq, why)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?)"
                 " ON CONFLICT (event, network, network_id) DO NOTHING",
                 (
                     event,
@@ -504,6 +547,7 @@ class Store:
                     decided_at,
                     now,
                     self._seq + 1,
+                    encode_why(verdict.why),
                 ),
             )
             if cur.rowcount == 0:
@@ -524,6 +568,7 @@ class Store:
                     None,
                     lambda seq: PostApproved(seq=seq, post=view),
                     reason=verdict.reason,
+                    why=verdict.why,
                 )
             elif status is Status.PENDING:
                 entry = self._append(
@@ -535,6 +580,7 @@ class Store:
                     None,
                     lambda seq: PostQueued(seq=seq, post=view),
                     reason=verdict.reason,
+                    why=verdict.why,
                 )
             else:
                 entry = self._append(
@@ -546,6 +592,7 @@ class Store:
                     None,
                     lambda seq: PostRejected(seq=seq, post=view),
                     reason=verdict.reason,
+                    why=verdict.why,
                 )
             return view, [entry]
 
@@ -582,9 +629,11 @@ class Store:
         if current is Status.APPROVED and new is not Status.APPROVED:
             types = ["post.removed", *types]
         reason = f"edited by its author: {verdict.reason}"
+        then = msgspec.to_builtins(verdict.why) if verdict.why else None
+        why = Why(code="edited", params={"then": then} if then else {})
         conn.execute(
             "UPDATE posts SET data = ?, status = ?, reason = ?, rule = ?, decided_by = NULL,"
-            " decided_at = ?, updated_seq = ? WHERE id = ?",
+            " decided_at = ?, updated_seq = ?, why = ? WHERE id = ?",
             (
                 data,
                 new.value,
@@ -592,6 +641,7 @@ class Store:
                 verdict.rule,
                 None if new is Status.PENDING else _now().isoformat(),
                 self._seq + len(types),
+                encode_why(why),
                 post_id,
             ),
         )
@@ -608,6 +658,7 @@ class Store:
                 None,
                 _message(kind, view, None),
                 reason=reason if index == len(types) - 1 else None,
+                why=why if index == len(types) - 1 else None,
             )
             for index, kind in enumerate(types)
         ]
@@ -629,12 +680,17 @@ class Store:
                 new = transition(before.status, action)
             except InvalidTransition as exc:
                 view = _view(row)
-                raise Conflict(str(exc), view, by=view.decided_by) from None
+                raise Conflict.of(exc, view, by=view.decided_by) from None
             why = reason or f"{_DONE[action]} by {actor}"
             after = msgspec.structs.replace(
                 before,
                 status=new,
                 reason=why,
+                why=(
+                    Why(code="note", params={"text": reason})
+                    if reason
+                    else Why(code="decided", params={"action": action.value, "by": actor})
+                ),
                 rule="moderator",
                 decided_by=actor,
                 decided_at=_now(),
@@ -653,6 +709,7 @@ class Store:
         decision); a post already rejected or removed, or never seen, is left alone.
         """
         reason = f"deleted by its author on {network}"
+        why = Why(code="deleted_on_network", params={"network": network})
 
         def work(conn: sqlite3.Connection) -> tuple[PostView | None, list[LogEntry]]:
             row = conn.execute(
@@ -670,8 +727,16 @@ class Store:
             post_id = row[0]
             conn.execute(
                 "UPDATE posts SET status = ?, reason = ?, rule = 'network', decided_by = NULL,"
-                " decided_at = ?, updated_seq = ? WHERE id = ? AND status = ?",
-                (new.value, reason, _now().isoformat(), self._seq + 1, post_id, current.value),
+                " decided_at = ?, updated_seq = ?, why = ? WHERE id = ? AND status = ?",
+                (
+                    new.value,
+                    reason,
+                    _now().isoformat(),
+                    self._seq + 1,
+                    encode_why(why),
+                    post_id,
+                    current.value,
+                ),
             )
             view = _view(
                 conn.execute(
@@ -688,6 +753,7 @@ class Store:
                     None,
                     lambda s: PostRemoved(seq=s, id=post_id, by=None),
                     reason=reason,
+                    why=why,
                 )
             else:
                 entry = self._append(
@@ -699,6 +765,7 @@ class Store:
                     None,
                     lambda s: PostRejected(seq=s, post=view),
                     reason=reason,
+                    why=why,
                 )
             return view, [entry]
 
@@ -714,6 +781,23 @@ class Store:
                 (event, network, limit),
             ).fetchall()
             return [str(r[0]) for r in rows]
+
+        return await self._read(read)
+
+    async def posts_by_id_prefix(
+        self, event: str, network: str, prefix: str, *, limit: int
+    ) -> list[PostView]:
+        """An event's posts from ``network`` whose network id starts with ``prefix``, newest
+        first (an attendee's device signs its posts' ids so: see wall.web.attendee)."""
+
+        def read(conn: sqlite3.Connection) -> list[PostView]:
+            # A range on the (event, network, network_id) index, not a LIKE scan.
+            rows = conn.execute(
+                f"SELECT {_POST_COLUMNS} FROM posts WHERE event = ? AND network = ?"
+                " AND network_id >= ? AND network_id < ? ORDER BY id DESC LIMIT ?",
+                (event, network, prefix, prefix + "\U0010ffff", limit),
+            ).fetchall()
+            return [_view(r) for r in rows]
 
         return await self._read(read)
 

@@ -12,7 +12,7 @@ from datetime import datetime
 
 import msgspec
 
-from moderation import Author, Emoji, Media, Status
+from moderation import Author, Emoji, Media, Status, Why
 from moderation.flags import Reply
 from wall.settings import DisplaySettings
 
@@ -47,6 +47,9 @@ class PostView(msgspec.Struct, frozen=True, kw_only=True):
     reply: Reply | None = None
     # Custom emoji in ``text``: pages show each ``:shortcode:`` as its picture.
     emoji: tuple[Emoji, ...] = ()
+    # ``reason`` as a code and its facts, for pages to word in their reader's language
+    # (``reason.<code>`` in the catalogues); absent on posts decided before codes existed.
+    why: Why | None = None
 
 
 class Snapshot(msgspec.Struct, kw_only=True, tag="snapshot", tag_field="type"):

@@ -19,6 +19,7 @@ import playwright.sync_api as playwright_api
 import pytest
 from PIL import Image, ImageDraw
 
+from tests.browser.language import english_left
 from tests.browser.test_desk import client
 from tests.browser.test_pages import PASSWORD, TABLET, Pages, card
 from tests.chromium import launch
@@ -236,36 +237,6 @@ def test_a_card_says_why_in_one_line_and_shows_each_hashtag_once(live, pages):
 
 
 # ---------------------------------------------------------------- language
-
-
-def english_left(page: Any) -> list[str]:
-    """Catalogue English that the page shows (text, labels, titles) in place of French.
-
-    Post content and the server's own reasons are left out: they are the post's words,
-    not the desk's. A string that is the same in both languages ("Pause") proves nothing.
-    """
-    found: list[str] = page.evaluate(
-        """async () => {
-            const { DESK_STRINGS } = await import("/static/desk/strings.js");
-            const flat = (table) => Object.values(table).flatMap(
-                (v) => (typeof v === "string" ? [v] : Object.values(v)));
-            const french = flat(DESK_STRINGS.fr).join("\\n");
-            const pieces = flat(DESK_STRINGS.en)
-                .flatMap((s) => s.split(/\\{\\w+\\}/))
-                .map((s) => s.trim())
-                .filter((s) => s.length >= 4 && /\\p{L}{3}/u.test(s) && !french.includes(s));
-            const copy = document.documentElement.cloneNode(true);
-            const postWords = ".card-text, .card-name, .card-handle, .card-network, "
-                + ".card-main > .card-reason, .card-decision .card-reason, .card-alt, "
-                + ".card-reply-text, .sheet-post, #event-title";
-            for (const el of copy.querySelectorAll(postWords)) el.remove();
-            const attributes = [...copy.querySelectorAll("*")].flatMap((el) =>
-                ["aria-label", "title", "placeholder", "alt"].map((a) => el.getAttribute(a) ?? ""));
-            const shown = [copy.textContent, ...attributes].join("\\n");
-            return [...new Set(pieces.filter((p) => shown.includes(p)))];
-        }"""
-    )
-    return found
 
 
 def test_the_language_switch_turns_the_whole_desk_french_and_is_remembered(live, pages):

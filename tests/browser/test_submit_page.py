@@ -179,3 +179,77 @@ def test_the_page_fits_a_phone_with_large_targets(live, tabs):
     font = page.locator("#text").evaluate("el => parseFloat(getComputedStyle(el).fontSize)")
     assert font >= 16  # or the phone zooms in on focus
     assert PHONE["width"] >= 360
+
+
+# ---------------------------------------------------------------- the post, followed
+
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+@pytest.mark.parametrize("locale", ["en-GB", "fr-FR"])
+def test_the_phone_sees_its_post_go_on_the_wall_and_get_an_answer(live, tabs, locale):
+    french = locale == "fr-FR"
+    page = ready(tabs, locale=locale)
+    page.fill("#text", "Où se trouve l’amphi B ?")
+    page.set_input_files("#photo", file("IMG_0002.jpg", phone_photo()))
+    page.click("#send")
+    item = page.locator("#mine-list .mine-item").first
+    # What was sent, at once: the words and the photo, still on this phone.
+    expect(item.locator(".sent-text")).to_have_text("Où se trouve l’amphi B ?")
+    assert item.locator(".mine-photo").get_attribute("src").startswith("blob:")
+    expect(item.locator(".mine-where")).to_have_text(
+        "En attente de modération…" if french else "Waiting for a moderator…"
+    )
+    (post,) = live.call(lambda: live.hub.store.posts("jpo", Status.PENDING, limit=10))[1]
+
+    live.add_user("alice", PASSWORD)
+    moderator = Client(live.url)
+    assert moderator.login("alice", PASSWORD).status == 200
+    assert moderator.post(f"/api/events/jpo/posts/{post.id}/approve").status == 200
+    # No reload: the page asks while its post waits.
+    expect(item.locator(".mine-where")).to_have_text(
+        "Sur le mur en ce moment" if french else "On the wall now"
+    )
+    on_the_wall = (
+        "Merci ! Votre message est sur le mur."
+        if french
+        else "Thank you! Your post is on the wall."
+    )
+    expect(page.locator("#done-title")).to_have_text(on_the_wall)
+    answer = {"text": "Au bout du couloir, à gauche !", "replaces": None}
+    reply = moderator.request("PUT", f"/api/events/jpo/posts/{post.id}/reply", answer)
+    assert reply.status == 200
+    page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")  # back on the page
+    expect(item.locator(".mine-answer .reply-text")).to_have_text("Au bout du couloir, à gauche !")
+    expect(item.locator(".mine-photo")).to_have_attribute("src", post.media[0].url)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"phone-followed-{locale[:2]}.png"), full_page=True)
+
+    # Taken down later: the phone says so too.
+    assert moderator.post(f"/api/events/jpo/posts/{post.id}/remove").status == 200
+    page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+    expect(item.locator(".mine-where")).to_have_text(
+        "Retiré du mur" if french else "Taken off the wall"
+    )
+    expect(item.locator(".mine-answer")).to_have_count(0)
+
+
+def test_a_declined_post_is_said_without_the_moderators_words(live, tabs):
+    page = ready(tabs, locale="fr-FR")
+    page.fill("#text", "Un message")
+    page.click("#send")
+    expect(page.locator("#mine-list .mine-item")).to_have_count(1)
+    (post,) = live.call(lambda: live.hub.store.posts("jpo", Status.PENDING, limit=10))[1]
+    live.add_user("alice", PASSWORD)
+    moderator = Client(live.url)
+    assert moderator.login("alice", PASSWORD).status == 200
+    reply = moderator.post(f"/api/events/jpo/posts/{post.id}/reject", {"reason": "hors sujet"})
+    assert reply.status == 200
+    item = page.locator("#mine-list .mine-item").first
+    expect(item.locator(".mine-where")).to_have_text("Pas affiché à cet événement")
+    expect(item.locator(".mine-note")).to_have_text(
+        "Ce message ne peut pas être affiché à cet événement."
+    )
+    expect(page.locator("#done-title")).to_have_text("Votre message ne sera pas affiché.")
+    assert "hors sujet" not in page.content() and "alice" not in page.content()

@@ -329,5 +329,9 @@ def test_an_attendee_blocked_from_a_card_is_not_told_who_blocked_them_nor_why(li
     reply = phone.send("Deuxième message")
     assert reply.status == 201
     # Told it was turned down, in a sentence of its own: not by whom, nor their note.
-    assert reply.json() == {"status": "rejected", "reason": NOT_ACCEPTED}
+    assert reply.json() == {
+        "status": "rejected",
+        "reason": NOT_ACCEPTED,
+        "why": {"code": "not_accepted"},
+    }
     _no_secrets(reply.body.decode(), keys=())

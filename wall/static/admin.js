@@ -4,7 +4,8 @@
 //
 // Screen names, errors and announcement texts are shown with textContent only.
 
-import { applyI18n, relativeTime, setLanguage, t } from "/static/i18n.js";
+import { applyI18n, lang, relativeTime, setLanguage, t } from "/static/i18n.js";
+import { errorText } from "/static/reasons.js";
 import { loginUrl } from "/static/socket.js";
 
 const REFRESH_MS = 5_000;
@@ -194,9 +195,23 @@ async function refresh() {
 
 // ---------------------------------------------------------------- display form
 
+/** A theme's label and description in the page's language (the theme file's `[fr]`). */
+function themeWords(theme) {
+  const own = theme?.words?.[lang()];
+  return own?.label ? own : { label: theme?.label ?? "", description: theme?.description ?? "" };
+}
+
 function renderThemeHelp() {
   const theme = themes.find((th) => th.name === form.theme.value);
-  $("theme-help").textContent = theme?.description ?? "";
+  $("theme-help").textContent = theme ? themeWords(theme).description : "";
+}
+
+function renderThemeOptions() {
+  const chosen = form.theme.value;
+  form.theme.replaceChildren(
+    ...themes.map((th) => new Option(String(themeWords(th).label), String(th.name))),
+  );
+  if (chosen) form.theme.value = chosen;
 }
 
 function renderLayoutHelp() {
@@ -268,6 +283,15 @@ function markInvalid(field, message) {
   if (field) invalid(form.elements.namedItem(field));
 }
 
+/** The label a person reads for the setting at `path` ("quiet_seconds"), or "". */
+function fieldLabel(path) {
+  const name = String(path ?? "").split(/[.[]/)[0];
+  if (!name) return "";
+  const el = form.elements.namedItem(name);
+  const label = el?.labels?.[0] ?? el?.closest?.("fieldset")?.querySelector("legend");
+  return label ? label.textContent.trim().replace(/\s*:$/, "") : name;
+}
+
 function setStatus(text, kind = "info") {
   $("save-status").textContent = text;
   $("save-status").dataset.kind = kind;
@@ -281,7 +305,7 @@ async function loadDisplay() {
 async function loadThemes() {
   const response = await api("/api/themes");
   themes = response.ok ? ((await response.json()).themes ?? []) : [];
-  form.theme.replaceChildren(...themes.map((th) => new Option(String(th.label), String(th.name))));
+  renderThemeOptions();
 }
 
 async function save(event) {
@@ -315,7 +339,8 @@ async function save(event) {
       setStatus(t("admin.saved"), "ok");
     } else if (response.status === 400) {
       markInvalid(reply.field, reply.error);
-      setStatus(String(reply.error ?? t("admin.save_failed", { status: 400 })), "error");
+      const said = errorText(reply, fieldLabel(reply.params?.path ?? reply.field));
+      setStatus(said || t("admin.save_failed", { status: 400 }), "error");
     } else if (response.status === 403) {
       setStatus(t("admin.forbidden"), "error");
     } else {
@@ -348,6 +373,7 @@ function renderNewScreenLink() {
 function relabel() {
   applyI18n();
   for (const row of announcementsEl.children) applyI18n(row);
+  renderThemeOptions();
   renderThemeHelp();
   renderLayoutHelp();
   renderScreens(lastScreens);
@@ -413,7 +439,7 @@ announcementsEl.addEventListener("change", async (event) => {
     });
     const body = await response.json().catch(() => ({}));
     if (!response.ok) {
-      status.textContent = String(body.error ?? t("admin.upload_failed"));
+      status.textContent = errorText(body) || t("admin.upload_failed");
       status.dataset.state = "error";
       return;
     }

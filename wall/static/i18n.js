@@ -8,6 +8,7 @@
 // catalogue, one t().
 
 import { DESK_STRINGS } from "/static/desk/strings.js";
+import { REASON_STRINGS } from "/static/reason-strings.js";
 
 const STRINGS = {
   en: {
@@ -160,6 +161,15 @@ const STRINGS = {
     "submit.done_approved_more": "Look up at the screens.",
     "submit.done_rejected": "Your post will not be shown.",
     "submit.done_rejected_more": "It does not follow the event’s rules ({reason}).",
+    "submit.done_removed": "Your post was taken off the wall.",
+    "submit.done_removed_more": "The organisers decided not to show it any more.",
+    "submit.mine_title": "Your posts",
+    "submit.where.waiting": "Waiting for a moderator…",
+    "submit.where.shown": "On the wall now",
+    "submit.where.declined": "Not shown at this event",
+    "submit.where.removed": "Taken off the wall",
+    "submit.answer": "The organisers answered:",
+    "submit.photo_sent": "A photo",
     "submit.again": "Post something else",
     "submit.closed": "This event does not take posts from this page.",
     "submit.unknown_event": "There is no event called “{slug}”.",
@@ -342,7 +352,16 @@ const STRINGS = {
     "submit.done_approved": "Merci ! Votre message est sur le mur.",
     "submit.done_approved_more": "Levez les yeux vers les écrans.",
     "submit.done_rejected": "Votre message ne sera pas affiché.",
-    "submit.done_rejected_more": "Il ne respecte pas les règles de l’événement.",
+    "submit.done_rejected_more": "Il ne respecte pas les règles de l’événement ({reason}).",
+    "submit.done_removed": "Votre message a été retiré du mur.",
+    "submit.done_removed_more": "Les organisateurs ont décidé de ne plus l’afficher.",
+    "submit.mine_title": "Vos messages",
+    "submit.where.waiting": "En attente de modération…",
+    "submit.where.shown": "Sur le mur en ce moment",
+    "submit.where.declined": "Pas affiché à cet événement",
+    "submit.where.removed": "Retiré du mur",
+    "submit.answer": "Réponse des organisateurs :",
+    "submit.photo_sent": "Une photo",
     "submit.again": "Publier autre chose",
     "submit.closed": "Cet événement ne reçoit pas de messages depuis cette page.",
     "submit.unknown_event": "Il n’existe pas d’événement « {slug} ».",
@@ -378,12 +397,17 @@ const STRINGS = {
   },
 };
 
-for (const [code, strings] of Object.entries(DESK_STRINGS)) {
-  for (const key of Object.keys(strings)) {
-    if (key in STRINGS[code]) console.warn(`murmur i18n: ${key} is defined twice`);
+for (const part of [DESK_STRINGS, REASON_STRINGS]) {
+  for (const [code, strings] of Object.entries(part)) {
+    for (const key of Object.keys(strings)) {
+      if (key in STRINGS[code]) console.warn(`murmur i18n: ${key} is defined twice`);
+    }
+    Object.assign(STRINGS[code], strings);
   }
-  Object.assign(STRINGS[code], strings);
 }
+
+/** Every string, by language: for the tests that check both languages say everything. */
+export const CATALOGUE = STRINGS;
 
 export const LANGUAGES = Object.freeze(Object.keys(STRINGS));
 

@@ -2,6 +2,7 @@
 // the user was going; the desk uses logIn() for its inline login when a session ends.
 
 import { applyI18n, t } from "/static/i18n.js";
+import { errorText } from "/static/reasons.js";
 
 /**
  * Log in; returns {ok, status, body}: body holds username, role and csrf_token when ok,
@@ -26,8 +27,8 @@ export async function logIn(username, password) {
 /** The words for a refused login: wrong password, throttled, or the server's error. */
 export function loginError(status, body) {
   if (status === 401) return t("login.wrong");
-  if (status === 429 && body?.error) return String(body.error);
-  return body?.error ? String(body.error) : t("login.error", { status });
+  if (status === 429 && body?.error) return errorText(body);
+  return body?.error ? errorText(body) : t("login.error", { status });
 }
 
 /** Where to go after signing in: `next` when it is a path on this site, else "/". */

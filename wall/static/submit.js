@@ -6,6 +6,8 @@
 // Event data goes into the page with textContent only.
 
 import { applyI18n, lang, setLanguage, t } from "/static/i18n.js";
+import { reasonText } from "/static/reasons.js";
+import * as mine from "/static/submit-mine.js";
 
 const slug = eventSlug();
 const $ = (id) => document.getElementById(id);
@@ -28,6 +30,7 @@ const closed = $("closed");
 let settings = null;
 let previewUrl = null;
 let busy = false;
+let lastSent = null; // the id of the post the done panel speaks of
 
 function eventSlug() {
   const parts = location.pathname.split("/").filter(Boolean);
@@ -201,19 +204,36 @@ async function submit(event) {
   }
   setBusy(false);
   if (response.ok && body && typeof body.status === "string") {
+    lastSent = Number.isInteger(body.id) ? body.id : null;
+    // The sent photo stays on this phone, in "Your posts", until the wall shows it.
+    mine.sent(lastSent, previewUrl);
+    previewUrl = null;
     showDone(body);
     return;
   }
   showError(refusal(response.status, body));
 }
 
-function showDone(body) {
-  const status = ["pending", "approved", "rejected"].includes(body.status) ? body.status : "pending";
+const STATUS_OF = { waiting: "pending", shown: "approved", declined: "rejected", removed: "removed" };
+
+/** The done panel follows the post it speaks of: waiting, then on the wall (or not). */
+function followed(posts) {
+  if (done.hidden || lastSent === null) return;
+  const post = posts.find((p) => p.id === lastSent);
+  if (post) renderDone(STATUS_OF[post.where], post);
+}
+
+function renderDone(status, body) {
   $("done-title").textContent = t(`submit.done_${status}`);
   $("done-text").textContent = t(`submit.done_${status}_more`, {
-    reason: String(body.reason ?? ""),
+    reason: reasonText(body),
   });
   done.dataset.status = status;
+}
+
+function showDone(body) {
+  const status = ["pending", "approved", "rejected"].includes(body.status) ? body.status : "pending";
+  renderDone(status, body);
   document.body.dataset.state = "done";
   form.hidden = true;
   done.hidden = false;
@@ -251,6 +271,9 @@ function renderEvent() {
 
 function relabel() {
   applyI18n();
+  mine.relabel();
+  const post = lastSent === null ? null : mine.postById(lastSent);
+  if (!done.hidden && post) renderDone(STATUS_OF[post.where], post);
   renderEvent();
   renderConsent();
   renderCounter();
@@ -289,6 +312,7 @@ async function load() {
   }
   form.hidden = false;
   document.body.dataset.state = "ready";
+  mine.follow(slug, followed);
 }
 
 form.addEventListener("submit", submit);

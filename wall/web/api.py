@@ -27,7 +27,7 @@ from wall.web.errors import fallback_routes as fallback_routes  # for the app, l
 from wall.web.login import current_user as current_user  # re-exported for desk.py
 from wall.web.operations import ApiRoute, Operation
 from wall.web.params import header_length, path_id, query
-from wall.web.security import field_of, read_json
+from wall.web.security import invalid, read_json
 
 T = TypeVar("T")
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
@@ -119,7 +119,9 @@ def hub_of(request: Request) -> Hub:
 def event_of(request: Request) -> str:
     slug = request.path_params["event"]
     if slug not in hub_of(request).events:
-        raise ApiError(404, f"There is no event “{slug[:60]}”.")
+        raise ApiError(
+            404, f"There is no event “{slug[:60]}”.", code="no_event", params={"slug": slug[:60]}
+        )
     return str(slug)
 
 
@@ -138,16 +140,31 @@ async def _held(request: Request, slug: str, post_id: int, exc: ClaimHeld) -> Ap
     extra: dict[str, Any] = {"claim": msgspec.to_builtins(claim_view(exc.claim))}
     if post is not None:
         extra["post"] = msgspec.to_builtins(post)
-    return ApiError(409, str(exc), extra=extra)
+    return ApiError(
+        409,
+        str(exc),
+        code="claim_held",
+        params={"who": exc.claim.by},
+        extra=extra,
+    )
 
 
 def conflict(exc: Conflict) -> ApiError:
     who = f" (by {exc.by})" if exc.by else ""
-    return ApiError(409, f"{exc}{who}", extra={"post": msgspec.to_builtins(exc.post)})
+    params = {**exc.params, **({"by": exc.by} if exc.by else {})}
+    return ApiError(
+        409,
+        f"{exc}{who}",
+        code=exc.code,
+        params=params,
+        extra={"post": msgspec.to_builtins(exc.post)},
+    )
 
 
 def missing(post_id: int) -> ApiError:
-    return ApiError(404, f"There is no post {post_id} in this event.")
+    return ApiError(
+        404, f"There is no post {post_id} in this event.", code="no_post", params={"id": post_id}
+    )
 
 
 @contextlib.asynccontextmanager
@@ -236,20 +253,32 @@ async def get_display(request: Request) -> Response:
 async def put_display(request: Request) -> Response:
     user, role = current_user(request)
     if role != Role.ORGANISER:
-        raise ApiError(403, "Only organisers change what the screens show.")
+        raise ApiError(403, "Only organisers change what the screens show.", code="organisers_only")
     slug = event_of(request)
     hub = hub_of(request)
     changes = await read_json(request, dict[str, Any])
     current = msgspec.to_builtins(await hub.display(slug))
     unknown = sorted(set(changes) - set(current))
     if unknown:
-        raise ApiError(400, f"Unknown display key: {unknown[0][:60]}.", field=unknown[0][:60])
+        raise ApiError(
+            400,
+            f"Unknown display key: {unknown[0][:60]}.",
+            code="unknown_field",
+            params={"name": unknown[0][:60], "path": unknown[0][:60]},
+            field=unknown[0][:60],
+        )
     try:
         display = msgspec.convert({**current, **changes}, DisplaySettings)
     except msgspec.ValidationError as exc:
-        raise ApiError(400, f"Invalid display: {exc}.", field=field_of(str(exc))) from None
+        raise invalid(exc, "Invalid display") from None
     if display.theme not in {t.name for t in list_themes()}:
-        raise ApiError(400, f"There is no theme “{display.theme[:40]}”.", field="theme")
+        raise ApiError(
+            400,
+            f"There is no theme “{display.theme[:40]}”.",
+            code="no_theme",
+            params={"theme": display.theme[:40], "path": "theme"},
+            field="theme",
+        )
     seq = await hub.set_display(slug, display, actor=user)
     return JSON(DisplayReply(seq, display))
 

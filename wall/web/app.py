@@ -19,7 +19,7 @@ from wall.sessions import Sessions
 from wall.settings import Settings
 from wall.themes import THEMES
 from wall.throttle import DeviceTrust, LoginThrottle
-from wall.web import api, desk, login, metrics, organiser, pages, sockets, submit
+from wall.web import api, attendee, desk, login, metrics, organiser, pages, sockets, submit
 from wall.web.errors import ApiError, api_error_handler
 from wall.web.proxy import ProxyHeaders, parse_networks
 from wall.web.security import CSRFMiddleware, SecurityHeaders
@@ -58,6 +58,7 @@ def create_app(settings: Settings) -> Starlette:
             *organiser.routes,
             *sockets.routes,
             *submit.routes,
+            *attendee.routes,
             *metrics.routes,
             *api.fallback_routes,  # after every /api/ route: JSON 404, 405 + Allow, OPTIONS
             Mount("/static", app=StaticFiles(directory=pages.STATIC), name="static"),

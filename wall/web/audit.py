@@ -54,7 +54,7 @@ def _cell(value: Any) -> str:
 async def audit(request: Request) -> Response:
     _, role = current_user(request)
     if role != Role.ORGANISER:
-        raise ApiError(403, "Only organisers read the audit log.")
+        raise ApiError(403, "Only organisers read the audit log.", code="organisers_only")
     slug = event_of(request)
     fmt = query(request, AuditQuery).format
     entries = await hub_of(request).store.audit(slug)

@@ -78,11 +78,16 @@ async def list_blocks(request: Request) -> Response:
 async def lift_block(request: Request) -> Response:
     user, _ = current_user(request)
     slug = event_of(request)
-    rule_id = path_id(request, "There is no active author block {id}.")
+    rule_id = path_id(request, "There is no active author block {id}.", "no_block")
     try:
         seq, rule = await hub_of(request).desk.lift_block(slug, rule_id, user=user)
     except NotFound:
-        raise ApiError(404, f"There is no active author block {rule_id}.") from None
+        raise ApiError(
+            404,
+            f"There is no active author block {rule_id}.",
+            code="no_block",
+            params={"id": rule_id},
+        ) from None
     return JSON(Lifted(seq, rule))
 
 

@@ -192,7 +192,7 @@ async def end_spotlight(request: Request) -> Response:
     slug = event_of(request)
     seq = await hub_of(request).store.end_spotlight(slug, actor=user)
     if seq is None:
-        raise ApiError(409, "No post is in the spotlight.")
+        raise ApiError(409, "No post is in the spotlight.", code="no_spotlight")
     return JSON(Sequenced(seq))
 
 
@@ -203,10 +203,16 @@ async def write_reply(request: Request) -> Response:
     data = await read_json(request, ReplyInput)
     text = clean_text(data.text, 4 * MAX_REPLY)
     if not text:
-        raise ApiError(400, "Write the answer first: it is empty.", field="text")
+        raise ApiError(
+            400, "Write the answer first: it is empty.", code="reply_empty", field="text"
+        )
     if len(text) > MAX_REPLY:
         raise ApiError(
-            400, f"The answer is too long: at most {MAX_REPLY} characters.", field="text"
+            400,
+            f"The answer is too long: at most {MAX_REPLY} characters.",
+            code="reply_too_long",
+            params={"limit": MAX_REPLY},
+            field="text",
         )
     return await _reply(request, slug, post_id, user, Change.REPLY, data, text)
 

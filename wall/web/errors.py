@@ -1,4 +1,8 @@
-"""API errors: one exception, rendered as ``{"error": ..., "field": ...}`` JSON.
+"""API errors: one exception, rendered as ``{"error", "code", "params", "field"}`` JSON.
+
+``error`` is an English sentence saying what to do; ``code`` and ``params`` name the same
+refusal for pages, which word it in their reader's language (``error.<code>`` in the
+catalogues, wall/static/reason-strings.js). Every refusal has a code.
 
 Every answer under ``/api/`` that is not a success is JSON, including an unknown path
 (404) and a method the path does not take (405, with ``Allow``); ``OPTIONS`` answers
@@ -24,6 +28,8 @@ class ApiError(Exception):
         status: int,
         message: str,
         *,
+        code: str,
+        params: dict[str, Any] | None = None,
         field: str | None = None,
         extra: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
@@ -31,6 +37,8 @@ class ApiError(Exception):
         super().__init__(message)
         self.status = status
         self.message = message
+        self.code = code
+        self.params = params or {}
         self.field = field
         self.extra = extra or {}
         self.headers = headers
@@ -44,6 +52,8 @@ class Error(msgspec.Struct, kw_only=True):
     field: str | None = None
     # A name for the refusal, for pages that say it in the reader's language.
     code: str | None = None
+    # The refusal's facts (a limit, a name), for the same pages.
+    params: dict[str, Any] | None = None
 
 
 class Conflicted(Error, kw_only=True):
@@ -63,7 +73,9 @@ class Refusal(Error, kw_only=True):
 
 async def api_error_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ApiError)
-    body: dict[str, Any] = {"error": exc.message, **exc.extra}
+    body: dict[str, Any] = {"error": exc.message, "code": exc.code, **exc.extra}
+    if exc.params:
+        body["params"] = exc.params
     if exc.field:
         body["field"] = exc.field
     return JSONResponse(body, status_code=exc.status, headers=exc.headers)
@@ -94,7 +106,9 @@ class Fallback:
         methods = allowed_methods(request)
         if not methods:
             error = ApiError(
-                404, f"There is no API at {request.url.path[:100]}: see /api/openapi.json."
+                404,
+                f"There is no API at {request.url.path[:100]}: see /api/openapi.json.",
+                code="no_api",
             )
         else:
             allow = ", ".join([*methods, "OPTIONS"])
@@ -104,6 +118,8 @@ class Fallback:
             error = ApiError(
                 405,
                 f"{request.method[:20]} is not allowed here: use {', '.join(methods)}.",
+                code="method",
+                params={"method": request.method[:20], "allowed": ", ".join(methods)},
                 headers={"Allow": allow},
             )
         response = await api_error_handler(request, error)

@@ -53,9 +53,9 @@ def current_user(request: Request) -> tuple[str, str]:
         raise ApiError(
             401,
             "Your session has ended (logged out, expired, or your account changed): log in again.",
-            extra={"code": "session_expired"},
+            code="session_expired",
         )
-    raise ApiError(401, "Log in first: open /login.", extra={"code": "login_required"})
+    raise ApiError(401, "Log in first: open /login.", code="login_required")
 
 
 def _state(request: Request, name: str, kind: type[T]) -> T:
@@ -78,7 +78,8 @@ async def login(request: Request) -> Response:
         raise ApiError(
             429,
             f"Too many failed attempts: wait {seconds} seconds, then try again.",
-            extra={"code": "login_throttled"},
+            code="login_throttled",
+            params={"seconds": seconds},
             headers={"Retry-After": str(seconds)},
         )
     try:
@@ -92,13 +93,13 @@ async def login(request: Request) -> Response:
         raise ApiError(
             503 if exc.everyone else 429,
             "Too many logins at once: try again in a second.",
-            extra={"code": "login_busy"},
+            code="login_busy",
             headers={"Retry-After": str(exc.retry_after)},
         ) from None
     if not ok or user is None:
         throttle.failed(data.username, client)
         request.app.state.hub.metrics.failed_logins.inc()
-        raise ApiError(401, "Wrong user name or password.")
+        raise ApiError(401, "Wrong user name or password.", code="wrong_login")
     throttle.succeeded(data.username, client)
 
     sessions = _state(request, "sessions", Sessions)

@@ -16,13 +16,13 @@ from wall.web.api import JSON, current_user, event_of, hub_of
 from wall.web.errors import ApiError
 from wall.web.operations import ApiRoute, Operation
 from wall.web.params import header_length
-from wall.web.security import field_of, read_json
+from wall.web.security import invalid, read_json
 
 
 def _organiser(request: Request) -> str:
     user, role = current_user(request)
     if role != Role.ORGANISER:
-        raise ApiError(403, "Only organisers change an event's settings.")
+        raise ApiError(403, "Only organisers change an event's settings.", code="organisers_only")
     return user
 
 
@@ -42,19 +42,34 @@ async def patch_settings(request: Request) -> Response:
         raise ApiError(
             400,
             f"{unknown[0]} cannot be changed here (changeable: {', '.join(sorted(EDITABLE))}).",
+            code="not_editable",
+            params={"name": unknown[0], "path": unknown[0]},
             field=unknown[0],
         )
     try:
         seq, event = await hub_of(request).reconfigure(slug, changes, actor=user)
     except msgspec.ValidationError as exc:
-        raise ApiError(400, f"Invalid settings: {exc}.", field=field_of(str(exc))) from None
+        raise invalid(exc, "Invalid settings") from None
     except CredentialRefused as exc:
-        raise ApiError(400, f"{exc}.", field=str(exc).split(":", 1)[0]) from None
+        where = str(exc).split(":", 1)[0]
+        raise ApiError(
+            400, f"{exc}.", code="credential", params={"path": where}, field=where
+        ) from None
     data = msgspec.to_builtins(event)
     return JSON({"seq": seq, "settings": {key: data[key] for key in sorted(EDITABLE | {"slug"})}})
 
 
 MAX_UPLOAD = 20 * 1024 * 1024
+
+
+def _too_large() -> ApiError:
+    mb = MAX_UPLOAD // 2**20
+    return ApiError(
+        413, f"The picture is too large (at most {mb} MB).", code="picture_too_large",
+        params={"mb": mb},
+    )  # fmt: skip
+
+
 _STATUS = {"too_large": 413, "unsupported": 415, "damaged": 400}
 
 
@@ -64,21 +79,23 @@ async def upload_media(request: Request) -> Response:
     event_of(request)
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if not ctype.startswith("image/"):
-        raise ApiError(415, "Send the picture itself as the body, with its image/… type.")
+        raise ApiError(
+            415, "Send the picture itself as the body, with its image/… type.", code="picture_type"
+        )
     declared = header_length(request)
     if declared is not None and declared > MAX_UPLOAD:
-        raise ApiError(413, f"The picture is too large (at most {MAX_UPLOAD // 2**20} MB).")
+        raise _too_large()
     body = bytearray()
     async for chunk in request.stream():
         body += chunk
         if len(body) > MAX_UPLOAD:
-            raise ApiError(413, f"The picture is too large (at most {MAX_UPLOAD // 2**20} MB).")
+            raise _too_large()
     if not body:
-        raise ApiError(400, "The picture is empty: choose it again.")
+        raise ApiError(400, "The picture is empty: choose it again.", code="picture_empty")
     try:
         media = await hub_of(request).media.put_image(bytes(body))
     except MediaError as exc:
-        raise ApiError(_STATUS.get(exc.code, 400), f"{exc}.") from None
+        raise ApiError(_STATUS.get(exc.code, 400), f"{exc}.", code=f"picture_{exc.code}") from None
     return JSON(Picture(media.url, media.width, media.height), status_code=201)
 
 

@@ -110,7 +110,7 @@ async def media(request: Request) -> Response:
     hub: Hub = request.app.state.hub
     name = request.path_params["name"]
     path = hub.media.path_for(name)
-    missing = JSONResponse({"error": "No such image."}, status_code=404)
+    missing = JSONResponse({"error": "No such image.", "code": "no_image"}, status_code=404)
     if path is None:
         return missing
     if request.session.get("user"):  # moderators see what they moderate, hidden or not

@@ -41,17 +41,25 @@ def parse_int(raw: str, *, name: str, low: int = 0, high: int = MAX_ID) -> int:
     """``raw`` as a bounded int, or a 400 that names ``name`` and says what to send."""
     value = whole_number(raw, low=low, high=high)
     if value is None:
-        raise ApiError(400, f"{name} must be a whole number from {low} to {high}.", field=name)
+        raise ApiError(
+            400,
+            f"{name} must be a whole number from {low} to {high}.",
+            code="whole_number",
+            params={"path": name, "low": low, "high": high},
+            field=name,
+        )
     return value
 
 
-def path_id(request: Request, missing: str = "There is no post {id} in this event.") -> int:
+def path_id(
+    request: Request, missing: str = "There is no post {id} in this event.", code: str = "no_post"
+) -> int:
     """The ``{id}`` in the path; an id that cannot exist is a 404, like one that does not
     (``missing`` is its message, with ``{id}`` in it)."""
     raw = str(request.path_params["id"])
     value = whole_number(raw, low=1)
     if value is None:
-        raise ApiError(404, missing.format(id=raw[:30]))
+        raise ApiError(404, missing.format(id=raw[:30]), code=code, params={"id": raw[:30]})
     return value
 
 
@@ -88,7 +96,13 @@ def query(request: Request, kind: type[T]) -> T:
         name = str(exc).rsplit("`$.", 1)[-1].rstrip("`") if "`$." in str(exc) else None
         choices = _choices(info, name)
         hint = f"{name} must be one of: {', '.join(choices)}." if choices else f"{exc}."
-        raise ApiError(400, hint, field=name) from None
+        raise ApiError(
+            400,
+            hint,
+            code="choice" if choices else "invalid",
+            params={"path": name, **({"choices": ", ".join(choices)} if choices else {})},
+            field=name,
+        ) from None
 
 
 def _int_type(kind: msgspec.inspect.Type) -> msgspec.inspect.IntType | None:

@@ -33,10 +33,14 @@ def submit_url(request: Request, slug: str) -> str | None:
 async def qr_code(request: Request) -> Response:
     slug = str(request.path_params["event"])
     if slug not in _hub(request).events:
-        return JSONResponse({"error": f"There is no event “{slug[:60]}”."}, status_code=404)
+        return JSONResponse(
+            {"error": f"There is no event “{slug[:60]}”.", "code": "no_event"}, status_code=404
+        )
     url = submit_url(request, slug)
     if url is None:
-        return JSONResponse({"error": "The request's Host header is not valid."}, 400)
+        return JSONResponse(
+            {"error": "The request's Host header is not valid.", "code": "host"}, 400
+        )
     out = io.BytesIO()
     segno.make(url, error="m", micro=False).save(
         out,

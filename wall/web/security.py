@@ -12,6 +12,7 @@ from starlette.requests import HTTPConnection, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from wall.web.errors import ApiError
+from wall.web.validation import describe
 
 T = TypeVar("T")
 
@@ -98,7 +99,9 @@ def check_csrf(request: Request) -> None:
     expected = request.session.get("csrf")
     given = request.headers.get(CSRF_HEADER, "")
     if not expected or not secrets.compare_digest(str(expected), given):
-        raise ApiError(403, "Missing or wrong CSRF token: reload the page and try again.")
+        raise ApiError(
+            403, "Missing or wrong CSRF token: reload the page and try again.", code="csrf"
+        )
 
 
 def own_origin(conn: HTTPConnection) -> str:
@@ -127,22 +130,40 @@ async def read_json(request: Request, kind: type[T], *, limit: int = MAX_JSON) -
     """Decode the request body as ``kind``; bounded, with errors that name the field."""
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if ctype != "application/json":
-        raise ApiError(415, "Send the request body as JSON (Content-Type: application/json).")
+        raise ApiError(
+            415,
+            "Send the request body as JSON (Content-Type: application/json).",
+            code="json_type",
+        )
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise ApiError(413, f"The request body is too large (at most {limit} bytes).")
+        raise _too_large(limit)
     body = bytearray()
     async for chunk in request.stream():
         body += chunk
         if len(body) > limit:
-            raise ApiError(413, f"The request body is too large (at most {limit} bytes).")
+            raise _too_large(limit)
     try:
         return msgspec.json.decode(bytes(body) or b"{}", type=kind)
     except msgspec.ValidationError as exc:
-        field = field_of(str(exc))
-        raise ApiError(400, f"Invalid input: {exc}.", field=field) from None
+        raise invalid(exc, "Invalid input") from None
     except msgspec.DecodeError:
-        raise ApiError(400, "The request body is not valid JSON.") from None
+        raise ApiError(400, "The request body is not valid JSON.", code="bad_json") from None
+
+
+def _too_large(limit: int) -> ApiError:
+    return ApiError(
+        413,
+        f"The request body is too large (at most {limit} bytes).",
+        code="body_too_large",
+        params={"limit": limit},
+    )
+
+
+def invalid(exc: msgspec.ValidationError | ValueError, what: str) -> ApiError:
+    """A refused input: its English sentence, and its code and facts for the pages."""
+    code, params = describe(exc)
+    return ApiError(400, f"{what}: {exc}.", code=code, params=params, field=field_of(str(exc)))
 
 
 def field_of(message: str) -> str | None:

@@ -36,12 +36,12 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from moderation import Author, Media, Post, Status
+from moderation import Author, Media, Post, Status, Why
 from wall.hub import Hub
 from wall.ingest import clean_text
 from wall.media import MediaError
 from wall.ratelimit import RateLimit
-from wall.screen_view import attendee_reason
+from wall.screen_view import attendee_reason, attendee_why
 from wall.settings import SubmissionSettings
 from wall.web import qr
 from wall.web.errors import Refusal
@@ -86,6 +86,10 @@ class Submitted(msgspec.Struct, omit_defaults=True):
 
     status: Status
     reason: str | None = None
+    # ``reason`` as a code and facts, for the page to word in the attendee's language.
+    why: Why | None = None
+    # The post's number, to follow it on GET …/submissions/mine.
+    id: int | None = None
 
 
 class SubmitDesk:
@@ -121,6 +125,12 @@ class SubmitDesk:
 def short_id(device: str) -> str:
     """The 8-character name of a device on the moderator's desk (not the cookie's id)."""
     return hashlib.sha256(f"murmur-device:{device}".encode()).hexdigest()[:8]
+
+
+def device_prefix(device: str) -> str:
+    """How a device's posts' network ids begin: 64 bits of a hash of the device's id, so
+    the phone can find its own posts again (wall.web.attendee) and no one else's."""
+    return hashlib.sha256(f"murmur-device-posts:{device}".encode()).hexdigest()[:16] + "-"
 
 
 def address_key(request: Request) -> str:
@@ -325,7 +335,7 @@ async def submit(request: Request) -> Response:
     tags = dict.fromkeys([*_HASHTAG.findall(text), *(t.lstrip("#") for t in event.hashtags)])
     post = Post(
         network="submit",
-        network_id=secrets.token_hex(12),
+        network_id=device_prefix(device) + secrets.token_hex(8),
         author=Author(name=name or ANONYMOUS[language], handle=short_id(device)),
         text=text,
         created_at=datetime.now(UTC),
@@ -335,8 +345,8 @@ async def submit(request: Request) -> Response:
     view = await hub.ingest(slug, post)
     assert view is not None  # a fresh random network_id is never a duplicate
     # The attendee's own view: a rule's reason may name a moderator and their note.
-    reason = attendee_reason(view)
-    return JSONResponse(msgspec.to_builtins(Submitted(view.status, reason)), 201)
+    reason, why = attendee_reason(view), attendee_why(view)
+    return JSONResponse(msgspec.to_builtins(Submitted(view.status, reason, why, view.id)), 201)
 
 
 class SubmissionForm(msgspec.Struct):
@@ -384,4 +394,12 @@ routes = [
     ),
 ]
 
-__all__ = ["DEVICE_COOKIE", "MAX_NAME", "SubmitDesk", "routes", "short_id", "submit_url"]
+__all__ = [
+    "DEVICE_COOKIE",
+    "MAX_NAME",
+    "SubmitDesk",
+    "device_prefix",
+    "routes",
+    "short_id",
+    "submit_url",
+]

@@ -28,7 +28,7 @@ DRAIN_SECONDS = 10.0
 def refuse(status: int, code: str, message: str, **extra: Any) -> ApiError:
     field = extra.pop("field", None)
     headers = extra.pop("headers", None)
-    return ApiError(status, message, field=field, extra={"code": code, **extra}, headers=headers)
+    return ApiError(status, message, code=code, field=field, extra=extra, headers=headers)
 
 
 def _too_large(limit: int) -> ApiError:

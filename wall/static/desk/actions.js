@@ -5,6 +5,7 @@
 // a refusal, a lost connection or an ended session, the moderator decides again.
 
 import { t } from "/static/i18n.js";
+import { errorText } from "/static/reasons.js";
 import { request } from "/static/desk/api.js";
 import { cards, decorate, setBusy } from "/static/desk/card.js";
 import { cancelClaim } from "/static/desk/claims.js";
@@ -105,21 +106,21 @@ async function performNow(id, kind, options) {
   if (response.status === 409 && reply?.claim) {
     // Someone else holds the card: say who, and let the moderator act anyway.
     const who = reply.claim.by;
-    toast(who ? t("desk.claim.held", { who }) : String(reply.error), "warning", {
+    toast(who ? t("desk.claim.held", { who }) : errorText(reply), "warning", {
       label: t("desk.claim.act_anyway"),
       run: () => perform(id, kind, { ...options, body: { ...body, override: true } }),
     });
   } else if (response.status === 409 && reply?.post && STATUS_ACTIONS.has(kind)) {
     toast(conflictMessage(reply.post), "warning"); // the server's state wins: say who
   } else if (response.status === 409 && reply?.error) {
-    toast(String(reply.error), "warning");
+    toast(errorText(reply), "warning");
   } else if (response.status === 404) {
     forget(id);
     toast(t("mod.not_found"), "warning");
   } else if (response.status === 403) {
-    toast(reply?.error ? String(reply.error) : t("mod.forbidden"), "error");
+    toast(reply?.error ? errorText(reply) : t("mod.forbidden"), "error");
   } else {
-    toast(reply?.error ? String(reply.error) : t("mod.error", { status: response.status }), "error");
+    toast(reply?.error ? errorText(reply) : t("mod.error", { status: response.status }), "error");
   }
   scheduleRender();
   return null;
@@ -177,7 +178,7 @@ export async function bulk(action) {
   const { response, body, ended } = result;
   if (ended) return;
   if (!response.ok || !Array.isArray(body?.results)) {
-    toast(body?.error ? String(body.error) : t("mod.error", { status: response.status }), "error");
+    toast(body?.error ? errorText(body) : t("mod.error", { status: response.status }), "error");
     return;
   }
   const refused = [];
@@ -188,7 +189,7 @@ export async function bulk(action) {
   setSelecting(false);
   const ok = body.results.length - refused.length;
   if (refused.length) {
-    const first = String(refused[0].error ?? "");
+    const first = errorText(refused[0]);
     toast(t("desk.bulk_done", { ok, failed: refused.length, first }), "warning");
   } else {
     toast(t("desk.bulk_all_done", { count: ok }));

@@ -4,6 +4,7 @@
 
 import { relativeTime, t } from "/static/i18n.js";
 import { $ } from "/static/desk/dom.js";
+import { reasonText } from "/static/reasons.js";
 
 const ROWS = 300; // the most recent; the downloads hold everything
 
@@ -14,6 +15,13 @@ function cell(text, className = "") {
   if (className) td.className = className;
   td.textContent = text;
   return td;
+}
+
+/** "approve" → "Approved" / "Approuvé"; an action this page does not know, as it is. */
+function actionName(action) {
+  const key = `desk.audit.action.${action}`;
+  const name = t(key);
+  return name === key ? action : name;
 }
 
 function row(entry) {
@@ -27,9 +35,9 @@ function row(entry) {
   tr.append(
     at,
     cell(String(entry.actor ?? t("desk.audit.rules"))),
-    cell(String(entry.action ?? "")),
+    cell(actionName(String(entry.action ?? ""))),
     cell(entry.text ? `${entry.author ?? ""}: ${entry.text}` : "", "audit-post"),
-    cell(String(entry.reason ?? "")),
+    cell(reasonText(entry)),
   );
   return tr;
 }

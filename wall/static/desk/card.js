@@ -8,6 +8,7 @@
 
 import { relativeTime, t } from "/static/i18n.js";
 import { ACTIONS, known, me, ui } from "/static/desk/state.js";
+import { reasonText } from "/static/reasons.js";
 import { avatar, element, firstImage, textBlock } from "/static/wall/cards.js";
 
 const BUTTON_STYLE = {
@@ -66,10 +67,11 @@ function postText(post) {
   return text || extra.length ? p : null;
 }
 
-/** The server's reason, unless it only repeats who decided ("approved by alice"). */
+/** The reason, in the reader's language, unless it only repeats who decided. */
 function ownReason(post) {
-  const reason = String(post.reason ?? "").trim();
-  if (!reason || !post.decided_by) return reason;
+  if (post.why?.code === "decided") return "";
+  const reason = reasonText(post).trim();
+  if (!reason || !post.decided_by || post.why) return reason;
   const lower = reason.toLowerCase();
   const who = String(post.decided_by).toLowerCase();
   return /^\p{L}+ by /u.test(lower) && lower.endsWith(` by ${who}`) ? "" : reason;
@@ -78,7 +80,7 @@ function ownReason(post) {
 /** The one line saying why the card is where it is. */
 function whyLine(post) {
   if (post.status === "pending") {
-    const reason = String(post.reason ?? "").trim();
+    const reason = reasonText(post).trim();
     return reason ? element("p", "card-reason", reason) : null;
   }
   const decision = post.decided_by

@@ -2,6 +2,7 @@
 // audit log for organisers (desk/audit.js).
 
 import { t } from "/static/i18n.js";
+import { errorText } from "/static/reasons.js";
 import { perform } from "/static/desk/actions.js";
 import { openAudit } from "/static/desk/audit.js";
 import { $ } from "/static/desk/dom.js";
@@ -52,7 +53,7 @@ async function saveReply(withdraw) {
       if (response.status !== 409 && response.status !== 400) return false;
       // Keep the dialog open with what the moderator wrote; saving again replaces the
       // newer answer on purpose.
-      $("reply-error").textContent = String(body?.error ?? "");
+      $("reply-error").textContent = errorText(body);
       if (body?.post && replying.id === id) replying.replaces = body.post.reply?.at ?? null;
       return !body?.claim;
     },
@@ -98,7 +99,7 @@ $("block-form").addEventListener("submit", async (event) => {
   await perform(id, "block-author", {
     body: { why: $("block-why").value.trim(), remove_shown: $("block-remove").checked },
     onRefused(response, body) {
-      $("block-error").textContent = String(body?.error ?? "");
+      $("block-error").textContent = errorText(body);
       return response.status === 409 && !body?.claim;
     },
     onDone() {
