@@ -104,12 +104,13 @@ def test_every_reason_is_worded_in_french_with_no_english_left(pages, tmp_path):
     by_code = dict(zip((c["reason"] for c in cases), french, strict=True))
     blocked = next(r for r in by_code if r.startswith("author troll@campus.example is blocked ("))
     assert by_code[blocked] == (
-        "l’auteur troll@campus.example est bloqué (par Claire le 12 mai 2026 : spam ; "
+        "l’auteur troll@campus.example est bloqué (par Claire le 12 mai 2026\u00a0: spam\u00a0; "
         "jusqu’au 14 mai 2026 18:00 UTC)"
     )
     german = next(r for r in by_code if r.startswith("written in German"))
     assert by_code[german] == (
-        "écrit en allemand (de) ; cet événement montre : anglais, français : à un humain de décider"
+        "écrit en allemand (de)\u00a0; cet événement montre\u00a0: anglais, français\u00a0: "
+        "à un humain de décider"
     )
 
 
@@ -151,6 +152,23 @@ def test_both_languages_have_every_key_with_the_same_placeholders(pages):
         }"""
     )
     assert mismatches == []
+
+
+def test_french_punctuation_never_breaks_away_from_its_word(pages):
+    # "Réponse des organisateurs :" must not end a line with its colon alone: French puts a
+    # no-break space before : ; ! ? » and after «, in every French string.
+    page = pages.open("/login")
+    loose = page.evaluate(
+        """async () => {
+            const { CATALOGUE } = await import("/static/i18n.js");
+            return Object.entries(CATALOGUE.fr)
+                .flatMap(([k, v]) => (typeof v === "string" ? [[k, v]] : Object.values(v)
+                    .map((s) => [k, s])))
+                .filter(([, s]) => / [:;!?»]/.test(s) || /« /.test(s))
+                .map(([k]) => k);
+        }"""
+    )
+    assert loose == []
 
 
 def server_refusal_codes() -> set[str]:
@@ -258,8 +276,8 @@ def test_the_french_desk_shows_reasons_in_french(pages, live):
     reasons = page.locator("#queue-list .card-reason")
     expect(reasons.first).to_be_visible()
     texts = reasons.all_text_contents()
-    assert "modération a priori : attend un modérateur" in texts
-    assert "marqué sensible : à un humain de décider" in texts
+    assert "modération a priori\u00a0: attend un modérateur" in texts
+    assert "marqué sensible\u00a0: à un humain de décider" in texts
     assert english_left(page) == []
 
 
