@@ -92,8 +92,12 @@ def test_a_pinned_answered_post_fits_the_screen_on_every_layout(
     assert card["top"] >= -0.5 and card["bottom"] <= viewport["height"] + 0.5, m
     assert m["overflowing"] == [], m
     assert m["textSize"] >= floor - 0.01, m
+    assert m["replyText"], "the answer is shown"
     if layout == "ticker":
-        return  # one line that scrolls by: the answer is for the card layouts
+        # One line that scrolls by: the answer follows the question on it, as large.
+        assert m["reply"]["left"] >= m["text"]["right"] - 0.5, m
+        assert m["replySize"] >= m["textSize"] - 0.01, m
+        return
     assert card["left"] >= -0.5 and card["right"] <= viewport["width"] + 0.5, m
     assert m["replyText"], "the answer is shown"
     assert m["replySize"] >= floor - 0.01, m

@@ -47,6 +47,17 @@ export function createTicker({ root, playlist, reducedMotion }) {
       tick.append(
         textBlock("span", "tick-text card-text", oneLine(post.text), post.language, post.emoji),
       );
+      // The organisers' answer follows the question on the same line (Murmur's reply card).
+      const answer = oneLine(String(post.reply?.text ?? ""));
+      if (answer) {
+        tick.classList.add("tick--answered");
+        const reply = element("span", "card-reply tick-reply");
+        reply.append(element("span", "tick-label tick-answer-label", t("conversation.answer")));
+        const text = element("span", "tick-text tick-answer card-reply-text", answer);
+        text.dir = "auto";
+        reply.append(text);
+        tick.append(reply);
+      }
     } else {
       tick.classList.add("tick--announcement");
       tick.dataset.announcement = "true";
