@@ -34,6 +34,7 @@ expect = playwright_api.expect
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts" / "screens"
 
 
 @pytest.fixture(scope="module")
@@ -281,12 +282,23 @@ def test_the_french_desk_shows_reasons_in_french(pages, live):
     assert english_left(page) == []
 
 
-def test_the_french_wall_shows_no_english(pages, live):
-    open_day(live)
-    page = pages.open("/wall/jpo", viewport=SCREEN, locale="fr-FR")
-    expect(page.locator("article.card").first).to_be_visible()
+@pytest.mark.parametrize("layout", ["grid", "single", "ticker", "stage"])
+def test_the_french_wall_shows_no_english_on_any_layout(pages, live, layout):
+    posts = open_day(live)
+    bob = Client(live.url)
+    assert bob.login("bob", PASSWORD).status == 200
+    answer = {"text": "Rendez-vous au hall B à 15 h !", "replaces": None}
+    assert (
+        bob.request("PUT", f"/api/events/jpo/posts/{posts['shown'][0]}/reply", answer).status == 200
+    )
+    page = pages.open(f"/wall/jpo?layout={layout}", viewport=SCREEN, locale="fr-FR")
+    expect(page.locator("body")).to_have_attribute("data-layout", layout)
+    expect(page.locator("#posts .card-text").first).to_be_visible()
     assert page.locator("html").get_attribute("lang") == "fr"
     assert english_left(page) == []
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.evaluate("document.fonts.ready.then(() => true)")
+    page.screenshot(path=str(ARTIFACTS / f"{layout}-fr-1080p.png"))
 
 
 def test_the_french_phone_page_shows_no_english_before_and_after_sending(pages, live):
