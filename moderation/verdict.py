@@ -34,7 +34,7 @@ REASON_CODES = frozenset(
         "required_hashtags", "sensitive", "language", "bot", "account_age", "other_event",
         "repeat_same", "repeat_other", "flood", "mode_post", "mode_pre",
         "decided", "note", "edited", "deleted_on_network", "author_blocked_by", "not_accepted",
-        "undo",
+        "undo", "erased",
     }
 )  # fmt: skip
 

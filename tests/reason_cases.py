@@ -27,6 +27,7 @@ from moderation import (
 from moderation.verdict import REASON_CODES
 from tests.factories import make_post
 from wall.desk_store import DeskStore
+from wall.privacy_store import Person
 from wall.screen_view import attendee_why
 
 T0 = datetime(2026, 5, 12, 9, 0, tzinfo=UTC)
@@ -155,6 +156,9 @@ async def _store_cases(path: Path) -> list[dict[str, Any]]:
         await store.act("jpo", view.id, Action.APPROVE, actor="bob")
         await store.undo("jpo", view.id, actor="bob", window=60)
         undone = [e for e in await store.audit("jpo") if e.action == "undo"]
+        await store.ingest("jpo", make_post("hi", handle="gone@campus.example"), hold)
+        await store.erase(Person(network="test", handle="gone@campus.example"), actor="olga")
+        undone += [e for e in await store.audit("jpo") if e.action == "erase"]
         refused = await store.ingest(
             "jpo", make_post("hi"), Verdict(decision=Decision.REJECT, reason="x", rule="bots")
         )

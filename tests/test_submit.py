@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -92,9 +93,10 @@ def test_the_form_settings_give_limits_and_the_consent_lines_parts(serve):
 def test_a_post_with_a_photo_waits_for_a_moderator_cleaned_and_upright(live, phone):
     reply = phone.send("Bonjour de l’amphi #Physique", name="Inès", photo=phone_photo())
 
-    assert reply.status == 201 and reply.json() == {"status": "pending"}
+    assert reply.status == 201 and reply.json() == {"status": "pending", "id": 1}
     (post,) = pending(live)
-    assert post.network == "submit" and len(post.network_id) == 24
+    # The id: 16 hex digits of the phone's hash, a dash, 16 random hex digits.
+    assert post.network == "submit" and re.fullmatch(r"[0-9a-f]{16}-[0-9a-f]{16}", post.network_id)
     assert post.author.name == "Inès" and len(post.author.handle) == 8
     assert post.text == "Bonjour de l’amphi #Physique"
     assert set(post.hashtags) == {"Physique", "JPO2026"}  # its own, and the event's
@@ -116,7 +118,7 @@ def test_in_post_moderation_an_attendees_post_is_shown_at_once(serve):
     phone = Attendee(live.url)
     phone.open_page()
     reply = phone.send("Direct!")
-    assert reply.status == 201 and reply.json() == {"status": "approved"}
+    assert reply.status == 201 and reply.json() == {"status": "approved", "id": 1}
 
 
 def test_a_post_the_rules_reject_says_so_and_why(serve):

@@ -16,11 +16,11 @@ from moderation import Status, Why
 from moderation.flags import Change, InvalidChange, Reply
 from moderation.flags import change as change_flags
 from wall.changes import decode_state
+from wall.privacy_store import PrivacyStore
 from wall.store import (
     _POST_COLUMNS,
     Conflict,
     NotFound,
-    Store,
     _flags,
     _now,
     _post_decoder,
@@ -128,7 +128,7 @@ def _spotlight(conn: sqlite3.Connection, event: str) -> tuple[int, SpotlightNow]
     return row[0], SpotlightNow(id=message.id, until=message.until, post=_view(post))
 
 
-class DeskStore(Store):
+class DeskStore(PrivacyStore):
     """``Store`` with the moderation desk's operations (see ``wall.desk``)."""
 
     # -- pins, pictures, answers, spotlight

@@ -7,6 +7,7 @@ request handler or a source needs goes through it, so there is no global state.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 from collections.abc import Iterable
@@ -29,6 +30,7 @@ from wall.ingest import judge
 from wall.language import Detector
 from wall.media import MediaStore
 from wall.metrics import Metrics
+from wall.privacy import retention_loop
 from wall.screens import Fleet
 from wall.settings import DisplaySettings, EventSettings, Settings, SourceSettings
 from wall.sources.context import Cursor, SourceContext
@@ -85,7 +87,9 @@ def rules_for(event: EventSettings, *, others: Iterable[EventSettings] = ()) -> 
     )
 
 
-EDITABLE = {"title", "hashtags", "moderation", "language", "rules", "sources"}
+EDITABLE = {
+    "title", "hashtags", "moderation", "language", "rules", "sources", "submissions", "privacy",
+}  # fmt: skip
 
 
 def merge_event(event: EventSettings, changes: dict[str, Any]) -> EventSettings:
@@ -123,10 +127,12 @@ class Hub:
         self.vault = Vault(env_secret, secret_key_env=settings.server.secret_key_env)
         self.http: aiohttp.ClientSession | None = None
         self._started = False
+        self._retention: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         await self.store.open()
         self._started = True
+        self.start_retention()
         self.http = make_session(self.guard)
         for slug, configured in list(self.events.items()):
             await self.store.save_event(
@@ -241,7 +247,17 @@ class Hub:
             self._start_sources(configured)
         return seq, configured
 
+    def start_retention(self) -> None:
+        """Erase posts past their event's retention, now and every hour (wall.privacy)."""
+        if self._retention is None:
+            self._retention = asyncio.create_task(retention_loop(self), name="retention")
+
     async def stop(self) -> None:
+        if self._retention is not None:
+            self._retention.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._retention
+            self._retention = None
         await self.supervisor.stop()
         if self.http is not None:
             await self.http.close()

@@ -140,6 +140,28 @@ class MediaStore:
         self._touch(self.root / f"{match['stem']}.webp")
         return path
 
+    def forget(self, url: str) -> int:
+        """Delete the picture behind ``url`` and its renditions (an erasure); the number of
+        files deleted. A URL that is not one of this store's names deletes nothing."""
+        match = _NAME.fullmatch(url.removeprefix("/media/"))
+        if match is None:
+            return 0
+        stem = match["stem"]
+        names = [f"{stem}.webp", *(f"{stem}-{side}.webp" for side in self.variants)]
+        deleted = 0
+        with self._lock:
+            for name in names:
+                path = self.root / name
+                try:
+                    size = path.stat().st_size
+                    path.unlink()
+                except FileNotFoundError:
+                    continue
+                deleted += 1
+                if self._usage is not None:
+                    self._usage -= size
+        return deleted
+
     def usage(self) -> int:
         """Bytes the store's pictures take on disk (counted once, then kept up to date)."""
         with self._lock:

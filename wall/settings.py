@@ -303,6 +303,18 @@ class SubmissionSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=Tru
     retention_en: Annotated[str, msgspec.Meta(min_length=1, max_length=300)] = (
         "until the end of the event"
     )
+    # The whole consent line, written by the organiser (French, English); empty: Murmur's
+    # own, built from the moderation mode and the retention above.
+    consent_fr: Annotated[str, msgspec.Meta(max_length=1000)] = ""
+    consent_en: Annotated[str, msgspec.Meta(max_length=1000)] = ""
+
+
+class PrivacySettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """What Murmur keeps about the people on the wall (see docs/privacy.md)."""
+
+    # Days a post is kept after it came in; then it is erased everywhere, its pictures
+    # too, and the audit keeps only that it happened. 0: kept until erased by hand.
+    retention_days: Annotated[int, msgspec.Meta(ge=0, le=3650)] = 0
 
 
 class EventSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -318,6 +330,8 @@ class EventSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     display: DisplaySettings = msgspec.field(default_factory=DisplaySettings)
     # The attendees' page.
     submissions: SubmissionSettings = msgspec.field(default_factory=SubmissionSettings)
+    # How long posts are kept.
+    privacy: PrivacySettings = msgspec.field(default_factory=PrivacySettings)
 
 
 class DeskSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -381,6 +395,7 @@ __all__ = [
     "EventSettings",
     "MastodonSource",
     "MediaSettings",
+    "PrivacySettings",
     "RssSource",
     "RulesSettings",
     "ServerSettings",

@@ -137,6 +137,9 @@ def _connect(path: Path) -> sqlite3.Connection:
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute("PRAGMA foreign_keys=ON")
     conn.execute("PRAGMA busy_timeout=30000")
+    # Deleted content is overwritten, not left in free pages: an erasure (wall.privacy)
+    # must not leave a person's words in the file.
+    conn.execute("PRAGMA secure_delete=ON")
     return conn
 
 
@@ -1057,6 +1060,16 @@ class Store:
             return False
 
         return await self._read(read)
+
+    async def checkpoint(self) -> bool:
+        """Copy the write-ahead log into the database file and empty it; whether it could
+        (readers in the middle of a read hold it back: the caller may try again)."""
+
+        def run() -> bool:
+            busy, _, _ = self.writer.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            return not busy
+
+        return await self._write(run)
 
     async def transact(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``fn`` in one write transaction that logs nothing."""

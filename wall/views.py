@@ -89,10 +89,21 @@ class PostRejected(PostMessage, tag="post.rejected"):
     pass
 
 
-class PostRemoved(msgspec.Struct, kw_only=True, tag="post.removed", tag_field="type"):
+class PostRemoved(
+    msgspec.Struct, kw_only=True, tag="post.removed", tag_field="type", omit_defaults=True
+):
     seq: int
     id: int
     by: str | None
+    # The post was erased (privacy): pages forget it rather than keep it as removed.
+    erased: bool = False
+
+
+class Erased(msgspec.Struct, kw_only=True, tag="privacy.erased", tag_field="type"):
+    """An organiser erased ``count`` posts of one person (the audit's line; never who)."""
+
+    seq: int
+    count: int
 
 
 class PostUpdated(PostMessage, tag="post.updated"):
@@ -183,6 +194,7 @@ Message = (
     | AuthorUnblocked
     | ClaimsChanged
     | PresenceChanged
+    | Erased
 )
 
 _encoder = msgspec.json.Encoder()

@@ -429,7 +429,7 @@ def test_the_banner_speaks_french_to_a_french_browser(server, screens, olga):
         "Publiez avec #JPO2026 ou scannez pour envoyer le vôtre"
     )
     expect(page.locator("#join-qr")).to_have_attribute(
-        "alt", "Code QR : la page pour envoyer un message sur ce mur"
+        "alt", "Code QR\u00a0: la page pour envoyer un message sur ce mur"
     )
 
 

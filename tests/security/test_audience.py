@@ -333,5 +333,6 @@ def test_an_attendee_blocked_from_a_card_is_not_told_who_blocked_them_nor_why(li
         "status": "rejected",
         "reason": NOT_ACCEPTED,
         "why": {"code": "not_accepted"},
+        "id": reply.json()["id"],
     }
     _no_secrets(reply.body.decode(), keys=())

@@ -154,6 +154,7 @@ const WORDING = {
     return p.note ? t("reason.and_note", { text, note: p.note }) : text;
   },
   not_accepted: () => t("reason.not_accepted"),
+  erased: (p) => t("reason.erased", p),
   undo: (p) => {
     const key = `reason.undo.${p.action}`;
     return key in CATALOGUE.en ? t(key) : t("reason.undo", { action: p.action });

@@ -102,6 +102,11 @@ function renderCounter() {
 
 function renderConsent() {
   if (!settings) return;
+  const own = String(settings.consent?.[lang()] || settings.consent?.en || "").trim();
+  if (own) {
+    consent.textContent = own; // the organiser's words, for this event
+    return;
+  }
   const retention = settings.retention?.[lang()] ?? settings.retention?.en ?? "";
   const parts = [
     t(settings.moderation === "post" ? "submit.consent_post" : "submit.consent_pre"),

@@ -19,7 +19,18 @@ from wall.sessions import Sessions
 from wall.settings import Settings
 from wall.themes import THEMES
 from wall.throttle import DeviceTrust, LoginThrottle
-from wall.web import api, attendee, desk, login, metrics, organiser, pages, sockets, submit
+from wall.web import (
+    api,
+    attendee,
+    desk,
+    login,
+    metrics,
+    organiser,
+    pages,
+    privacy,
+    sockets,
+    submit,
+)
 from wall.web.errors import ApiError, api_error_handler
 from wall.web.proxy import ProxyHeaders, parse_networks
 from wall.web.security import CSRFMiddleware, SecurityHeaders
@@ -59,6 +70,7 @@ def create_app(settings: Settings) -> Starlette:
             *sockets.routes,
             *submit.routes,
             *attendee.routes,
+            *privacy.routes,
             *metrics.routes,
             *api.fallback_routes,  # after every /api/ route: JSON 404, 405 + Allow, OPTIONS
             Mount("/static", app=StaticFiles(directory=pages.STATIC), name="static"),

@@ -79,6 +79,8 @@ class FormSettings(msgspec.Struct, kw_only=True):
     max_photo_bytes: int
     # How long posts are kept, for the consent line.
     retention: Retention
+    # The organiser's own consent line (French, English); empty: the page builds it.
+    consent: Retention = msgspec.field(default_factory=lambda: Retention(fr="", en=""))
 
 
 class Submitted(msgspec.Struct, omit_defaults=True):
@@ -213,6 +215,7 @@ async def form_settings(request: Request) -> Response:
                 max_name=MAX_NAME,
                 max_photo_bytes=settings.max_photo_mb * 1024 * 1024,
                 retention=Retention(fr=settings.retention_fr, en=settings.retention_en),
+                consent=Retention(fr=settings.consent_fr, en=settings.consent_en),
             )
         ),
         headers={"Cache-Control": "no-cache"},

@@ -3,7 +3,7 @@
 import { decorate, cards } from "/static/desk/card.js";
 import { renderPresence, scheduleRender } from "/static/desk/render.js";
 import { showSpotlight } from "/static/desk/spotlight.js";
-import { known, remember } from "/static/desk/state.js";
+import { forget, known, remember } from "/static/desk/state.js";
 
 export function applyMessage(message) {
   switch (message.type) {
@@ -23,7 +23,9 @@ export function applyMessage(message) {
       break;
     case "post.removed": {
       const old = known.posts.get(String(message.id));
-      if (old) {
+      if (message.erased) {
+        forget(String(message.id)); // erased for privacy: the card goes, not to "removed"
+      } else if (old) {
         const removed = {
           ...old,
           status: "removed",

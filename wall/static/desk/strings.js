@@ -155,6 +155,7 @@ export const DESK_STRINGS = {
     "desk.audit.action.unblock": "Author unblocked",
     "desk.audit.action.display": "Screens changed",
     "desk.audit.action.settings": "Settings changed",
+    "desk.audit.action.erase": "Erased (privacy)",
 
     "desk.help.pin": "Pin or unpin",
     "desk.help.spotlight": "Spotlight on every screen (again: end it)",
@@ -343,6 +344,7 @@ export const DESK_STRINGS = {
     "desk.audit.action.unblock": "Auteur débloqué",
     "desk.audit.action.display": "Écrans modifiés",
     "desk.audit.action.settings": "Réglages modifiés",
+    "desk.audit.action.erase": "Effacé (vie privée)",
 
     "desk.help.pin": "Épingler ou désépingler",
     "desk.help.spotlight": "Mettre à la une sur tous les écrans (à nouveau : arrêter)",
