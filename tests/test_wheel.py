@@ -27,7 +27,15 @@ import pytest
 from tests.live import _free_port
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = ["/", "/login", "/wall/demo", "/moderate/demo", "/admin/demo", "/submit/demo"]
+PAGES = [
+    "/",
+    "/login",
+    "/wall/demo",
+    "/moderate/demo",
+    "/admin/demo",
+    "/admin/demo/event",
+    "/submit/demo",
+]
 _HTML_REF = re.compile(r'(?:src|href)="(/[^"]*)"')
 _JS_IMPORT = re.compile(
     r'(?:import|export)\s[^"\']*?from\s*["\']([^"\']+)["\']|import\(\s*["\']([^"\']+)["\']|^import\s*["\']([^"\']+)["\']',

@@ -30,7 +30,8 @@ from typing import Any
 import msgspec
 
 from moderation import Post, Why
-from wall.store import _POST_COLUMNS, Store, _now, _post_decoder, _view
+from wall.announce_store import AnnounceStore
+from wall.store import _POST_COLUMNS, _now, _post_decoder, _view
 from wall.views import MODERATE, WALL, Erased, LogEntry, PostRemoved, PostView, encode
 
 # Network ids of posts from the attendees' page start with 16 hex digits of the device's
@@ -105,7 +106,7 @@ def _erased(count: int, seq: int) -> Erased:
     return Erased(seq=seq, count=count)
 
 
-class PrivacyStore(Store):
+class PrivacyStore(AnnounceStore):
     """The store's erasures and lookups of one person (see the module's docstring)."""
 
     def _rows_of(

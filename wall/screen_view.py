@@ -20,8 +20,10 @@ from typing import NamedTuple
 import msgspec
 
 from moderation import Emoji, Media, Status, Why
-from wall.settings import DisplaySettings
+from wall.settings import Announcement, DisplaySettings
 from wall.views import (
+    Announcing,
+    AnnouncingNow,
     DisplayChanged,
     EventChanged,
     Message,
@@ -95,6 +97,7 @@ class ScreenSnapshot(msgspec.Struct, kw_only=True, tag="snapshot", tag_field="ty
     posts: list[ScreenPost]
     display: DisplaySettings | None = None
     spotlight: ScreenSpotlightNow | None = None
+    announcing: AnnouncingNow | None = None
 
 
 class ScreenPostMessage(msgspec.Struct, kw_only=True, tag_field="type"):
@@ -124,8 +127,18 @@ class ScreenSpotlight(msgspec.Struct, kw_only=True, tag="spotlight", tag_field="
     post: ScreenPost | None
 
 
+class ScreenAnnouncing(msgspec.Struct, kw_only=True, tag="announce", tag_field="type"):
+    """An announcement over every screen until ``until`` (no ``by``: screens are not told
+    who); ``announcement`` None: take it down."""
+
+    seq: int
+    announcement: Announcement | None
+    until: datetime | None
+
+
 ScreenMessage = (
     ScreenSnapshot
+    | ScreenAnnouncing
     | ScreenPostApproved
     | ScreenPostUpdated
     | ScreenPostRemoved
@@ -160,6 +173,7 @@ def for_screens(message: Message) -> ScreenMessage | None:
             spotlight=ScreenSpotlightNow(id=spot.id, until=spot.until, post=screen_post(spot.post))
             if spot is not None and _shown(spot.post)
             else None,
+            announcing=message.announcing,
         )
     if isinstance(message, PostApproved | PostUpdated):
         if not _shown(message.post):
@@ -174,6 +188,10 @@ def for_screens(message: Message) -> ScreenMessage | None:
         return _spotlight(message.seq, message, message.post)
     if isinstance(message, DisplayChanged | EventChanged):
         return message
+    if isinstance(message, Announcing):
+        return ScreenAnnouncing(
+            seq=message.seq, announcement=message.announcement, until=message.until
+        )
     return None
 
 
@@ -209,6 +227,8 @@ def _key(entry: Logged) -> tuple[str, int] | None:
     """Entries with the same key supersede each other in a screen's replay."""
     if entry.kind == "spotlight":
         return ("spotlight", 0)  # the latest spotlight says what is spotlit now
+    if entry.kind == "announce":
+        return ("announce", 0)  # so for the announcement over the screens
     return ("post", entry.post_id) if entry.post_id is not None else None
 
 

@@ -267,6 +267,12 @@ class Announcement(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_o
     text: Annotated[str, msgspec.Meta(min_length=1, max_length=280)]
     # A picture for the slide: a /media/... URL served by Murmur, or none.
     image: Annotated[str, msgspec.Meta(pattern=r"^/media/[0-9a-f]{32}\.webp$")] | None = None
+    # Shown over the wall after every this many new posts, however busy; 0: not on a count.
+    every_posts: Annotated[int, msgspec.Meta(ge=0, le=1000)] = 0
+    # Shown over the wall at least this often, in minutes, however busy; 0: not on a clock.
+    every_minutes: Annotated[float, msgspec.Meta(ge=0, le=1440)] = 0
+    # How long it stays over the wall when scheduled or shown now, in seconds.
+    seconds: Annotated[int, msgspec.Meta(ge=3, le=300)] = 10
 
 
 class DisplaySettings(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):

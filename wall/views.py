@@ -14,7 +14,7 @@ import msgspec
 
 from moderation import Author, Emoji, Media, Status, Why
 from moderation.flags import Reply
-from wall.settings import DisplaySettings
+from wall.settings import Announcement, DisplaySettings
 
 
 class PostView(msgspec.Struct, frozen=True, kw_only=True):
@@ -57,6 +57,7 @@ class Snapshot(msgspec.Struct, kw_only=True, tag="snapshot", tag_field="type"):
     posts: list[PostView]
     display: DisplaySettings | None = None
     spotlight: SpotlightNow | None = None
+    announcing: AnnouncingNow | None = None
 
 
 class SpotlightNow(msgspec.Struct, kw_only=True):
@@ -65,6 +66,23 @@ class SpotlightNow(msgspec.Struct, kw_only=True):
     id: int
     until: datetime
     post: PostView
+
+
+class AnnouncingNow(msgspec.Struct, kw_only=True):
+    """An announcement an organiser put over every screen until ``until``."""
+
+    announcement: Announcement
+    until: datetime
+
+
+class Announcing(msgspec.Struct, kw_only=True, tag="announce", tag_field="type"):
+    """Show ``announcement`` over every screen until ``until`` (organisers' "show now");
+    ``announcement`` None: take it down."""
+
+    seq: int
+    announcement: Announcement | None
+    until: datetime | None
+    by: str | None = None
 
 
 class DisplayChanged(msgspec.Struct, kw_only=True, tag="display", tag_field="type"):
@@ -195,6 +213,7 @@ Message = (
     | ClaimsChanged
     | PresenceChanged
     | Erased
+    | Announcing
 )
 
 _encoder = msgspec.json.Encoder()

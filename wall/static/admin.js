@@ -223,6 +223,9 @@ function addAnnouncement(announcement = { text: "", image: null }) {
   applyI18n(row);
   row.querySelector("textarea").value = String(announcement.text ?? "");
   row.querySelector('input[name="image"]').value = String(announcement.image ?? "");
+  row.querySelector('input[name="every_posts"]').value = String(announcement.every_posts ?? 0);
+  row.querySelector('input[name="every_minutes"]').value = String(announcement.every_minutes ?? 0);
+  row.querySelector('input[name="seconds"]').value = String(announcement.seconds ?? 10);
   announcementsEl.append(row);
   updateAnnouncementButtons();
   return row;
@@ -258,6 +261,9 @@ function readForm() {
     announcements: Array.from(announcementsEl.children).map((row) => ({
       text: row.querySelector("textarea").value.trim(),
       image: row.querySelector('input[name="image"]').value.trim() || null,
+      every_posts: Number(row.querySelector('input[name="every_posts"]').value || 0),
+      every_minutes: Number(row.querySelector('input[name="every_minutes"]').value || 0),
+      seconds: Number(row.querySelector('input[name="seconds"]').value || 10),
     })),
   };
 }
@@ -385,6 +391,7 @@ async function start() {
   document.title = t("admin.title", { title: slug });
   $("open-wall").href = `/wall/${encodeURIComponent(slug)}`;
   $("open-desk").href = `/moderate/${encodeURIComponent(slug)}`;
+  $("open-event").href = `/admin/${encodeURIComponent(slug)}/event`;
   renderNewScreenLink();
   try {
     const session = await api("/api/session");
@@ -456,7 +463,28 @@ announcementsEl.addEventListener("change", async (event) => {
     input.value = "";
   }
 });
+/** "Show now": the saved announcement at this row's place, over every screen at once. */
+async function showNow(row) {
+  if (dirty) {
+    setStatus(t("admin.show_save_first"), "error");
+    return;
+  }
+  const index = Array.from(announcementsEl.children).indexOf(row);
+  const response = await api(
+    `/api/events/${encodeURIComponent(slug)}/announcements/${index}/show`,
+    { method: "POST", headers: { "X-CSRF-Token": csrf } },
+  );
+  const body = await response.json().catch(() => ({}));
+  if (response.ok) setStatus(t("admin.shown_now", { count: body.announcement.seconds }), "ok");
+  else setStatus(errorText(body) || t("admin.save_failed", { status: response.status }), "error");
+}
+
 announcementsEl.addEventListener("click", (event) => {
+  const show = event.target.closest(".announcement-show");
+  if (show) {
+    showNow(show.closest("li")).catch(() => setStatus(t("admin.network_error"), "error"));
+    return;
+  }
   const button = event.target.closest(".announcement-remove");
   if (!button) return;
   dirty = true;

@@ -18,6 +18,7 @@ import { createGrid } from "/static/wall/grid.js";
 import { createPaged } from "/static/wall/paged.js";
 import { fitSpotlights } from "/static/wall/spotlight.js";
 import { Playlist } from "/static/wall/playlist.js";
+import { createTakeover } from "/static/wall/takeover.js";
 import { createTicker } from "/static/wall/ticker.js";
 
 const LAYOUTS = {
@@ -68,6 +69,8 @@ const bandLogo = $("band-logo");
 const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
 // Before the first message: a spotlight in the snapshot is fitted as it appears.
 const spotlights = fitSpotlights();
+// Announcements over the wall: scheduled, or shown now by an organiser.
+const takeover = createTakeover();
 const playlist = new Playlist();
 const drift = createDrift(root);
 
@@ -113,6 +116,7 @@ function useLayout(name) {
 
 function onMessage(received) {
   const message = onWallMessage(received); // spotlight; hidden pictures left out (desk)
+  takeover.fromMessage(message); // an organiser's "show now"
   switch (message.type) {
     case "snapshot":
       playlist.reset(message.posts);
@@ -123,7 +127,10 @@ function onMessage(received) {
     case "post.updated": {
       // post.updated (desk): a pin, an answer or a hidden picture; rebuilt where it stands.
       const change = playlist.add(message.post);
-      if (change === "new") lastNewAt = performance.now();
+      if (change === "new") {
+        lastNewAt = performance.now();
+        takeover.newPost();
+      }
       if (change) layout.add(message.post);
       break;
     }
@@ -152,6 +159,7 @@ function applyDisplay(next) {
     quiet_seconds: Number.isFinite(quiet) ? Math.min(3600, Math.max(5, quiet)) : 20,
   };
   playlist.setAnnouncements(display.announcements);
+  takeover.setAnnouncements(display.announcements);
   applyTheme(display.theme);
   useLayout(layoutName());
   layout.refresh?.();

@@ -20,6 +20,7 @@ from wall.settings import Settings
 from wall.themes import THEMES
 from wall.throttle import DeviceTrust, LoginThrottle
 from wall.web import (
+    announce,
     api,
     attendee,
     desk,
@@ -71,6 +72,7 @@ def create_app(settings: Settings) -> Starlette:
             *submit.routes,
             *attendee.routes,
             *privacy.routes,
+            *announce.routes,
             *metrics.routes,
             *api.fallback_routes,  # after every /api/ route: JSON 404, 405 + Allow, OPTIONS
             Mount("/static", app=StaticFiles(directory=pages.STATIC), name="static"),

@@ -20,7 +20,9 @@ from wall.web.params import PostId
 
 # The path parameters routes use, by name.
 EventSlug = Annotated[str, msgspec.Meta(description="An event's slug (an unknown one: 404)")]
-PATH_PARAMETERS: dict[str, Any] = {"event": EventSlug, "id": PostId}
+# An announcement's place in the event's display settings, from 0.
+AnnouncementIndex = Annotated[int, msgspec.Meta(ge=0, le=19)]
+PATH_PARAMETERS: dict[str, Any] = {"event": EventSlug, "id": PostId, "index": AnnouncementIndex}
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import msgspec
@@ -31,6 +32,36 @@ async def get_settings(request: Request) -> Response:
     slug = event_of(request)
     event = msgspec.to_builtins(hub_of(request).events[slug])
     return JSON({key: event[key] for key in sorted(EDITABLE | {"slug"})})
+
+
+class Credential(msgspec.Struct, kw_only=True):
+    """A source's token: the variable that holds it, and whether it is set (never the value)."""
+
+    source: int
+    token_env: str
+    set: bool
+
+
+class SettingsStatus(msgspec.Struct, kw_only=True):
+    # The settings changed live, over the file's (DELETE …/settings goes back to the file).
+    live: list[str]
+    credentials: list[Credential]
+
+
+async def settings_status(request: Request) -> Response:
+    """Which settings are live changes, and which sources' tokens are set."""
+    _organiser(request)
+    slug = event_of(request)
+    hub = hub_of(request)
+    live = sorted(await hub.store.get_overrides(slug) or {})
+    if await hub.store.get_display(slug) is not None:
+        live.append("display")
+    credentials = [
+        Credential(source=index, token_env=name, set=bool(os.environ.get(name)))
+        for index, source in enumerate(hub.events[slug].sources)
+        if isinstance(name := getattr(source, "token_env", None), str)
+    ]
+    return JSON(SettingsStatus(live=sorted(live), credentials=credentials))
 
 
 async def patch_settings(request: Request) -> Response:
@@ -148,6 +179,17 @@ routes = [
             body=dict[str, Any],
             errors=_ORGANISERS,
             description=f"Whole values for any of: {_CHANGEABLE}.",
+        ),
+    ),
+    ApiRoute(
+        f"{_SETTINGS}/status",
+        settings_status,
+        "GET",
+        Operation(
+            "Which settings are live changes, and whether each source's token is set",
+            ok=SettingsStatus,
+            errors=_ORGANISERS,
+            description="Never a token's value: only the variable's name and whether it is set.",
         ),
     ),
     ApiRoute(

@@ -56,6 +56,14 @@ async def admin_page(request: Request) -> Response:
     return _page("admin.html")
 
 
+async def event_page(request: Request) -> Response:
+    """The event's settings editor, for organisers (wall/static/event.html)."""
+    response = await admin_page(request)
+    if response.status_code != 200 or isinstance(response, RedirectResponse):
+        return response
+    return _page("event.html")
+
+
 async def login_page(request: Request) -> Response:
     return _page("login.html")
 
@@ -137,5 +145,6 @@ routes = [
     Route("/wall/{event}", wall_page, methods=["GET"]),
     Route("/moderate/{event}", moderate_page, methods=["GET"]),
     Route("/admin/{event}", admin_page, methods=["GET"]),
+    Route("/admin/{event}/event", event_page, methods=["GET"]),
     Route("/media/{name}", media, methods=["GET"]),
 ]

@@ -58,7 +58,10 @@ async def _send_start(ws: WebSocket, hub: Hub, slug: str, audience: str) -> int:
     seq, posts, display = await hub.store.snapshot(slug, audience)
     display = display or hub.events[slug].display
     spotlight = await hub.store.current_spotlight(slug)
-    snapshot = Snapshot(seq=seq, posts=posts, display=display, spotlight=spotlight)
+    announcing = await hub.store.current_announcement(slug)
+    snapshot = Snapshot(
+        seq=seq, posts=posts, display=display, spotlight=spotlight, announcing=announcing
+    )
     if audience == WALL:  # screens get the view made for them (wall.screen_view)
         screen = for_screens(snapshot)
         assert screen is not None  # a snapshot always has a screen view

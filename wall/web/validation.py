@@ -17,9 +17,9 @@ import msgspec
 _FORMS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"Expected `(?P<expected>\w+)`, got `(?P<got>\w+)`"), "invalid_type"),
     (re.compile(r"Expected `(?:int|float)` >= (?P<min>[-\d.e]+)"), "too_small"),
-    (re.compile(r"Expected `(?:int|float)` > (?P<min>[-\d.e]+)"), "too_small"),
+    (re.compile(r"Expected `(?:int|float)` > (?P<min>[-\d.e]+)"), "above"),
     (re.compile(r"Expected `(?:int|float)` <= (?P<max>[-\d.e]+)"), "too_large"),
-    (re.compile(r"Expected `(?:int|float)` < (?P<max>[-\d.e]+)"), "too_large"),
+    (re.compile(r"Expected `(?:int|float)` < (?P<max>[-\d.e]+)"), "below"),
     (re.compile(r"Expected `str` of length >= (?P<min>\d+)"), "too_short"),
     (re.compile(r"Expected `str` of length <= (?P<max>\d+)"), "too_long"),
     (re.compile(r"Expected `(?:array|object)` of length <= (?P<max>\d+)"), "too_many"),
@@ -30,6 +30,15 @@ _FORMS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"Object missing required field `(?P<name>[^`]+)`"), "missing_field"),
 )
 _WHERE = re.compile(r" - at `\$(?P<path>[^`]*)`$")
+
+
+def _number(text: str) -> int | float | str:
+    """``0.0`` reads ``0`` to a person; a bound that is not a number stays as written."""
+    try:
+        value = float(text)
+    except ValueError:
+        return text
+    return int(value) if value.is_integer() else value
 
 
 def path_of(message: str) -> str:
@@ -45,7 +54,11 @@ def describe(exc: msgspec.ValidationError | ValueError) -> tuple[str, dict[str, 
     for pattern, code in _FORMS:
         found = pattern.search(message)
         if found:
-            params: dict[str, Any] = {k: v for k, v in found.groupdict().items() if v is not None}
+            params: dict[str, Any] = {
+                k: _number(v) if k in {"min", "max"} else v
+                for k, v in found.groupdict().items()
+                if v is not None
+            }
             if code == "unknown_field" or code == "missing_field":
                 where = f"{where}.{params['name']}" if where else params["name"]
             return code, {**params, "path": where}
