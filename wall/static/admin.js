@@ -250,6 +250,7 @@ function fillForm(display) {
   renderLayoutHelp();
   clearInvalid();
   dirty = false;
+  announceForm();
 }
 
 function readForm() {
@@ -414,12 +415,19 @@ async function start() {
   setInterval(refresh, REFRESH_MS);
 }
 
+/** Tell the preview (admin-preview.js) what the form says now, saved or not. */
+function announceForm() {
+  document.dispatchEvent(new CustomEvent("murmur:display", { detail: readForm() }));
+}
+
 form.addEventListener("input", () => {
   dirty = true;
   setStatus("");
+  announceForm();
 });
 form.addEventListener("change", () => {
   dirty = true;
+  announceForm();
 });
 form.theme.addEventListener("change", renderThemeHelp);
 form.layout.addEventListener("change", renderLayoutHelp);

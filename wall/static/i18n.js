@@ -303,6 +303,8 @@ const STRINGS = {
     "event.key.privacy": "privacy",
     "event.key.display": "display",
     "admin.event_settings": "Event settings",
+    "admin.preview_title": "Preview of a screen",
+    "admin.preview_help": "Preview: what a 1920×1080 screen shows with these settings. The screens change only when you apply them.",
   },
 
   fr: {
@@ -600,6 +602,8 @@ const STRINGS = {
     "event.key.privacy": "vie privée",
     "event.key.display": "affichage",
     "admin.event_settings": "Réglages de l’événement",
+    "admin.preview_title": "Aperçu d’un écran",
+    "admin.preview_help": "Aperçu : ce qu’un écran 1920×1080 montre avec ces réglages. Les écrans ne changent que lorsque vous les appliquez.",
   },
 };
 

@@ -48,6 +48,9 @@ const params = new URLSearchParams(location.search);
 const screenName = SCREEN_NAME.test(params.get("screen") ?? "") ? params.get("screen") : null;
 const screenLayout = params.get("layout") in LAYOUTS ? params.get("layout") : null;
 const screenBackground = BACKGROUNDS.has(params.get("bg")) ? params.get("bg") : null;
+// In the organiser page's frame: shows unsaved display settings sent by that page, and is
+// not counted as a screen.
+const preview = params.get("preview") === "1" && window.parent !== window;
 
 const $ = (id) => document.getElementById(id);
 const root = document.documentElement;
@@ -398,10 +401,12 @@ renderStatus();
 refreshClock();
 setInterval(beat, BEAT_MS);
 hideIdleCursor();
-keepAwake();
-document.addEventListener("visibilitychange", () => {
-  if (document.visibilityState === "visible") keepAwake();
-});
+if (!preview) {
+  keepAwake();
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "visible") keepAwake();
+  });
+}
 // A screen turned or resized tells the organiser its new size (once it has settled).
 let resizeTimer = 0;
 window.addEventListener("resize", () => {
@@ -421,8 +426,20 @@ document.fonts?.ready.then(() => {
 
 loadEvent();
 
+if (preview) {
+  document.body.dataset.preview = "true";
+  window.addEventListener("message", (event) => {
+    if (event.origin !== location.origin || event.source !== window.parent) return;
+    const data = event.data;
+    if (data?.type === "murmur-preview" && data.display && typeof data.display === "object") {
+      applyDisplay(data.display);
+    }
+  });
+  window.parent.postMessage({ type: "murmur-preview-ready" }, location.origin);
+}
+
 socket = connect(`/ws/wall/${encodeURIComponent(slug)}`, {
-  params: screenName ? { screen: screenName } : {},
+  params: { ...(screenName ? { screen: screenName } : {}), ...(preview ? { preview: "1" } : {}) },
   hello,
   onMessage(message) {
     onMessage(message);

@@ -42,6 +42,9 @@ PERMISSIONS_POLICY = ", ".join(
         "screen-wake-lock=(self)",
     ]
 )  # fmt: skip
+# The organiser page shows a screen's preview in a frame: that page alone (a wall with
+# ?preview=1, which is not counted as a screen) may be framed, by Murmur's own pages only.
+PREVIEW_CSP = CSP.replace("frame-ancestors 'none'", "frame-ancestors 'self'")
 HEADERS = [
     (b"content-security-policy", CSP.encode()),
     (b"x-content-type-options", b"nosniff"),
@@ -64,6 +67,19 @@ CSRF_EXEMPT_PATTERN = re.compile(r"^/api/events/[^/]+/submissions$")
 MAX_JSON = 16 * 1024
 
 
+PREVIEW_HEADERS = [
+    (b"content-security-policy", PREVIEW_CSP.encode()),
+    *(h for h in HEADERS if h[0] not in {b"content-security-policy", b"x-frame-options"}),
+    (b"x-frame-options", b"SAMEORIGIN"),
+]
+
+
+def _is_preview(scope: Scope) -> bool:
+    path = scope.get("path", "")
+    query = scope.get("query_string", b"")
+    return path.startswith("/wall/") and path.count("/") == 2 and b"preview=1" in query.split(b"&")
+
+
 class SecurityHeaders:
     """Adds the Content-Security-Policy, the Permissions-Policy and friends to every HTTP
     response, and Strict-Transport-Security to those that travel over HTTPS."""
@@ -75,7 +91,9 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        added = [*HEADERS, HSTS] if scope.get("scheme") == "https" else HEADERS
+        added = PREVIEW_HEADERS if _is_preview(scope) else HEADERS
+        if scope.get("scheme") == "https":
+            added = [*added, HSTS]
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

@@ -121,7 +121,8 @@ async def _serve(ws: WebSocket, audience: str) -> None:
     await ws.accept()
     screen = None
     on_message = None
-    if audience == WALL:
+    # A preview on the organiser page is not a screen: it is not counted in the fleet.
+    if audience == WALL and ws.query_params.get("preview") != "1":
         screen = hub.fleet.connect(slug, screen_name(ws.query_params.get("screen")))
         on_message = functools.partial(hub.fleet.heard, screen)
     try:
