@@ -177,7 +177,8 @@ def test_an_unknown_key_in_an_event_lists_the_keys_an_event_takes(error):
     err = error(EVENT + 'hashtags = ["JPO2026"]\n\n\n\n\nmoderaton = "post"\n')
     assert str(err) == (
         "murmur.toml:9: events[0].moderaton: unknown key (expected one of: slug, title, "
-        "hashtags, moderation, language, rules, sources, display, submissions, privacy)"
+        "hashtags, moderation, language, rules, sources, display, submissions, privacy, starts_at,"
+        " ends_at)"
     )
 
 

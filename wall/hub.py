@@ -19,7 +19,7 @@ import msgspec
 
 from moderation import Action, AuthorAction, AuthorRule, History, Mode, Post, Rules
 from moderation.rules import fold
-from wall import wordlists
+from wall import event_store, wordlists
 from wall.bus import Bus
 from wall.config import env_secret
 from wall.credentials import CredentialRefused, Vault, check_live_sources
@@ -39,6 +39,9 @@ from wall.supervisor import Supervisor
 from wall.views import EventInfo, PostView
 
 log = logging.getLogger(__name__)
+
+# How often the events' windows are checked (sources start and stop on time, to this).
+SCHEDULE_EVERY = 15.0
 
 
 def rules_for(event: EventSettings, *, others: Iterable[EventSettings] = ()) -> Rules:
@@ -89,6 +92,7 @@ def rules_for(event: EventSettings, *, others: Iterable[EventSettings] = ()) -> 
 
 EDITABLE = {
     "title", "hashtags", "moderation", "language", "rules", "sources", "submissions", "privacy",
+    "starts_at", "ends_at",
 }  # fmt: skip
 
 
@@ -124,6 +128,12 @@ class Hub:
         self.guard = Guard(settings.server.fetch_allow)
         # The file's events: the only place a credential and its hosts can come from.
         self._file_events = {e.slug: e for e in settings.events}
+        # What an event returns to when its live changes go: the file's, or as created.
+        self._base: dict[str, EventSettings] = dict(self._file_events)
+        self.archived: set[str] = set()
+        # Events whose sources run now (inside their window, not archived).
+        self._running: set[str] = set()
+        self._schedule: asyncio.Task[None] | None = None
         self.vault = Vault(env_secret, secret_key_env=settings.server.secret_key_env)
         self.http: aiohttp.ClientSession | None = None
         self._started = False
@@ -134,6 +144,7 @@ class Hub:
         self._started = True
         self.start_retention()
         self.http = make_session(self.guard)
+        await self._load_live_events()
         for slug, configured in list(self.events.items()):
             await self.store.save_event(
                 slug, configured.title, msgspec.json.encode(configured).decode()
@@ -163,8 +174,108 @@ class Hub:
         if any(rules.wants_language for rules in self.rules.values()):
             await asyncio.to_thread(self.detector.load)  # reads the model: not on the loop
         await self.desk.start(self.events)
-        for event in self.events.values():
-            self._start_sources(event)
+        await self.follow_schedule()
+        self._schedule = asyncio.create_task(self._schedule_loop(), name="schedule")
+
+    # -- the events' lifecycle: created from the browser, scheduled, archived ------------
+
+    async def _load_live_events(self) -> None:
+        """The events organisers created from the browser, and which events are archived."""
+        for slug, data in await event_store.live_events(self.store):
+            if slug in self._file_events:
+                continue  # the file took the name back: the file's event wins
+            try:
+                event = msgspec.json.decode(data, type=EventSettings)
+            except msgspec.ValidationError as exc:
+                log.error(
+                    "event %s, created from the browser, is not valid any more: %s", slug, exc
+                )
+                continue
+            self._base[slug] = event
+            self._apply(event)
+        self.archived = await event_store.archived_events(self.store) & set(self.events)
+
+    def state(self, slug: str, now: datetime | None = None) -> str:
+        """``upcoming``, ``live``, ``ended`` or ``archived``."""
+        if slug in self.archived:
+            return "archived"
+        event, now = self.events[slug], now or datetime.now(UTC)
+        if event.starts_at and now < event.starts_at:
+            return "upcoming"
+        if event.ends_at and now >= event.ends_at:
+            return "ended"
+        return "live"
+
+    def _info(self, event: EventSettings) -> EventInfo:
+        return EventInfo(
+            slug=event.slug,
+            title=event.title,
+            hashtags=list(event.hashtags),
+            moderation=event.moderation,
+            language=event.language,
+            starts_at=event.starts_at,
+            ends_at=event.ends_at,
+            archived=event.slug in self.archived,
+        )
+
+    def info(self, slug: str) -> EventInfo:
+        return self._info(self.events[slug])
+
+    async def follow_schedule(self, now: datetime | None = None) -> None:
+        """Run the sources of the events that are live, and only theirs."""
+        for slug in list(self.events):
+            live = self.state(slug, now) == "live"
+            if live and slug not in self._running:
+                self._start_sources(self.events[slug])
+                self._running.add(slug)
+            elif not live and slug in self._running:
+                await self.supervisor.stop_event(slug)
+                self._running.discard(slug)
+
+    async def _schedule_loop(self) -> None:
+        while True:
+            await asyncio.sleep(SCHEDULE_EVERY)
+            try:
+                await self.follow_schedule()
+            except Exception:  # a failed round is logged; the next one tries again
+                log.exception("the events' schedule could not be followed")
+
+    async def _restart_sources(self, slug: str) -> None:
+        if slug in self._running:
+            await self.supervisor.stop_event(slug)
+            self._running.discard(slug)
+        await self.follow_schedule()
+
+    async def create_event(self, event: EventSettings, *, actor: str) -> EventSettings:
+        """An event created from the browser: kept in the store, started at once.
+
+        It carries no credential (only the file binds tokens to hosts): a source that
+        needs one is refused by ``check_live_sources``. Raises ValueError when the slug is
+        taken.
+        """
+        if event.slug in self.events:
+            raise ValueError(f"an event called {event.slug} already exists")
+        check_live_sources([], event.sources)
+        data = msgspec.json.encode(event).decode()
+        await event_store.save_live_event(self.store, event.slug, data, actor=actor)
+        await self.store.save_event(event.slug, event.title, data)
+        self._base[event.slug] = event
+        self._apply(event)
+        await self.desk.reload_blocks(event.slug)
+        await self.follow_schedule()
+        log.info("event %s created by %s", event.slug, actor)
+        return event
+
+    async def set_archived(self, slug: str, archived: bool, *, actor: str) -> int:
+        """Archive an event (sources stop, screens close) or bring it back; the seq."""
+        await event_store.set_archived(self.store, slug, archived, actor=actor)
+        if archived:
+            self.archived.add(slug)
+        else:
+            self.archived.discard(slug)
+        await self.follow_schedule()
+        overrides = await self.store.get_overrides(slug) or {}
+        return await self.store.set_overrides(slug, overrides, self.info(slug), actor=actor)
 
     def _start_sources(self, event: EventSettings) -> None:
         assert self.http is not None
@@ -213,38 +324,26 @@ class Hub:
         after = merge_event(before, changes)
         # A live change may not add a credential nor send one to other hosts than the file.
         check_live_sources(self._file_sources(slug), after.sources)
-        info = EventInfo(
-            slug=slug,
-            title=after.title,
-            hashtags=list(after.hashtags),
-            moderation=after.moderation,
-            language=after.language,
-        )
+        info = self._info(after)
         seq = await self.store.set_overrides(slug, overrides, info, actor=actor)
         self._apply(after)
         if self.rules[slug].wants_language:
             await asyncio.to_thread(self.detector.load)
         if after.hashtags != before.hashtags or after.sources != before.sources:
-            await self.supervisor.stop_event(slug)
-            self._start_sources(after)
+            await self._restart_sources(slug)
+        else:
+            await self.follow_schedule()  # the window may have moved
         return seq, after
 
     async def reset(self, slug: str, *, actor: str) -> tuple[int, EventSettings]:
         """Return an event to the config file's settings: live changes are forgotten, every
         page is told, and the sources restart when hashtags or sources change back."""
-        before, configured = self.events[slug], self._file_events[slug]
-        info = EventInfo(
-            slug=slug,
-            title=configured.title,
-            hashtags=list(configured.hashtags),
-            moderation=configured.moderation,
-            language=configured.language,
-        )
+        before, configured = self.events[slug], self._base[slug]
+        info = self._info(configured)
         seq = await self.store.drop_live_settings(slug, info, configured.display, actor=actor)
         self._apply(configured)
         if configured.hashtags != before.hashtags or configured.sources != before.sources:
-            await self.supervisor.stop_event(slug)
-            self._start_sources(configured)
+            await self._restart_sources(slug)
         return seq, configured
 
     def start_retention(self) -> None:
@@ -253,6 +352,11 @@ class Hub:
             self._retention = asyncio.create_task(retention_loop(self), name="retention")
 
     async def stop(self) -> None:
+        if self._schedule is not None:
+            self._schedule.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._schedule
+            self._schedule = None
         if self._retention is not None:
             self._retention.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -161,3 +161,22 @@ MIGRATIONS = (
     ALTER TABLE log ADD COLUMN why TEXT;
     """,
 )
+
+MIGRATIONS = (
+    *MIGRATIONS,
+    # 8: events an organiser created from the browser (the file's are read at each start),
+    # and events archived (their sources stopped, their screens on a closing slide).
+    """
+    CREATE TABLE live_events (
+        slug TEXT PRIMARY KEY,
+        settings TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE archived_events (
+        slug TEXT PRIMARY KEY,
+        archived_by TEXT NOT NULL,
+        archived_at TEXT NOT NULL
+    );
+    """,
+)

@@ -338,6 +338,14 @@ class EventSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     submissions: SubmissionSettings = msgspec.field(default_factory=SubmissionSettings)
     # How long posts are kept.
     privacy: PrivacySettings = msgspec.field(default_factory=PrivacySettings)
+    # The event's window, with a time zone (2026-06-12T09:00:00+02:00): before it, screens
+    # say when it starts; after it, a closing slide; sources run only within it. None: open.
+    starts_at: Annotated[datetime, msgspec.Meta(tz=True)] | None = None
+    ends_at: Annotated[datetime, msgspec.Meta(tz=True)] | None = None
+
+    def __post_init__(self) -> None:
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            raise ValueError("ends_at must be after starts_at")
 
 
 class DeskSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):

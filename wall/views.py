@@ -191,6 +191,10 @@ class EventInfo(msgspec.Struct, frozen=True, kw_only=True):
     hashtags: list[str]
     moderation: str
     language: str | None
+    # The event's window (see EventSettings), and whether an organiser archived it.
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    archived: bool = False
 
 
 class EventChanged(msgspec.Struct, kw_only=True, tag="event", tag_field="type"):

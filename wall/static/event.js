@@ -24,6 +24,8 @@ const SECTIONS = [
     ["hashtags", "tags"],
     ["moderation", "select", { choices: ["pre", "post"] }],
     ["language", "select", { choices: ["", "fr", "en"] }],
+    ["starts_at", "datetime"],
+    ["ends_at", "datetime"],
   ]],
   ["event.section.words", [
     ["rules.blocked_words", "lines"],
@@ -124,7 +126,8 @@ function fieldFor(path, kind, options = {}) {
     input.className = "sources-editor";
   } else {
     input = document.createElement("input");
-    input.type = kind === "number" ? "number" : kind === "bool" ? "checkbox" : "text";
+    input.type =
+      kind === "number" ? "number" : kind === "bool" ? "checkbox" : kind === "datetime" ? "datetime-local" : "text";
     if (kind === "number") {
       input.min = String(options.min);
       input.max = String(options.max);
@@ -242,6 +245,14 @@ function readSources(container) {
 
 // ---------------------------------------------------------------- filling and reading
 
+/** "2026-06-12T09:00" in the browser's time zone, as a datetime-local input wants it. */
+function localInput(date) {
+  const pad = (n) => String(n).padStart(2, "0");
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(
+    date.getHours(),
+  )}:${pad(date.getMinutes())}`;
+}
+
 function fill(settings) {
   for (const wrap of form.querySelectorAll(".field[data-path]")) {
     const path = wrap.dataset.path;
@@ -259,6 +270,9 @@ function fill(settings) {
         break;
       case "bool":
         input.checked = Boolean(value);
+        break;
+      case "datetime":
+        input.value = value ? localInput(new Date(value)) : "";
         break;
       case "sources":
         fillSources(input, value ?? []);
@@ -287,6 +301,13 @@ function read() {
         break;
       case "bool":
         value = input.checked;
+        break;
+      case "datetime":
+        // The browser's local time, sent with its offset; unchanged stays as loaded.
+        value = input.value ? new Date(input.value).toISOString() : null;
+        if (value && get(loaded, path) && Date.parse(get(loaded, path)) === Date.parse(value)) {
+          value = get(loaded, path);
+        }
         break;
       case "number":
         value = input.value.trim() === "" ? get(loaded, path) : Number(input.value);

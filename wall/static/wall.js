@@ -18,6 +18,7 @@ import { createGrid } from "/static/wall/grid.js";
 import { createPaged } from "/static/wall/paged.js";
 import { fitSpotlights } from "/static/wall/spotlight.js";
 import { Playlist } from "/static/wall/playlist.js";
+import { createSchedule } from "/static/wall/schedule.js";
 import { createTakeover } from "/static/wall/takeover.js";
 import { createTicker } from "/static/wall/ticker.js";
 
@@ -74,6 +75,8 @@ const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
 const spotlights = fitSpotlights();
 // Announcements over the wall: scheduled, or shown now by an organiser.
 const takeover = createTakeover();
+// Before the event's window, and after it: a slide instead of the posts.
+const schedule = createSchedule();
 const playlist = new Playlist();
 const drift = createDrift(root);
 
@@ -143,6 +146,10 @@ function onMessage(received) {
       break;
     case "display":
       if (message.display && typeof message.display === "object") applyDisplay(message.display);
+      break;
+    case "event":
+      // Renamed, new hashtags, a new window, archived: every screen follows at once.
+      if (message.event && typeof message.event === "object") renderEvent(message.event);
       break;
     default:
       return; // Messages for other clients, or newer than this page: ignore.
@@ -308,6 +315,7 @@ function renderEvent(event) {
   tagsEl.replaceChildren(...hashtags.map((tag) => element("li", "band-tag", `#${tag}`)));
   renderEmptyText();
   renderJoin();
+  schedule.setEvent(event);
 }
 
 async function loadEvent() {
@@ -334,6 +342,7 @@ async function loadEvent() {
 
 function relabel() {
   applyI18n();
+  schedule.relabel();
   renderEmptyText();
   renderJoin();
   renderStatus();

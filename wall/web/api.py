@@ -181,13 +181,12 @@ async def refusals(request: Request, slug: str, post_id: int) -> AsyncIterator[N
 
 
 async def list_events(request: Request) -> Response:
-    events = hub_of(request).events.values()
-    return JSON(EventList([msgspec.convert(e, EventInfo, from_attributes=True) for e in events]))
+    hub = hub_of(request)
+    return JSON(EventList([hub.info(slug) for slug in hub.events]))
 
 
 async def get_event(request: Request) -> Response:
-    event = hub_of(request).events[event_of(request)]
-    return JSON(msgspec.convert(event, EventInfo, from_attributes=True))
+    return JSON(hub_of(request).info(event_of(request)))
 
 
 async def list_posts(request: Request) -> Response:

@@ -24,6 +24,7 @@ from wall.web import (
     api,
     attendee,
     desk,
+    events,
     login,
     metrics,
     organiser,
@@ -73,6 +74,7 @@ def create_app(settings: Settings) -> Starlette:
             *attendee.routes,
             *privacy.routes,
             *announce.routes,
+            *events.routes,
             *metrics.routes,
             *api.fallback_routes,  # after every /api/ route: JSON 404, 405 + Allow, OPTIONS
             Mount("/static", app=StaticFiles(directory=pages.STATIC), name="static"),

@@ -56,6 +56,15 @@ async def admin_page(request: Request) -> Response:
     return _page("admin.html")
 
 
+async def events_page(request: Request) -> Response:
+    """Every event, for organisers: states, links, archive, create (wall/static/events.html)."""
+    if not request.session.get("user"):
+        return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+    if request.session.get("role") != "organiser":
+        return _page("forbidden.html", 403)
+    return _page("events.html")
+
+
 async def event_page(request: Request) -> Response:
     """The event's settings editor, for organisers (wall/static/event.html)."""
     response = await admin_page(request)
@@ -144,6 +153,7 @@ routes = [
     Route("/login", login_page, methods=["GET"]),
     Route("/wall/{event}", wall_page, methods=["GET"]),
     Route("/moderate/{event}", moderate_page, methods=["GET"]),
+    Route("/admin", events_page, methods=["GET"]),
     Route("/admin/{event}", admin_page, methods=["GET"]),
     Route("/admin/{event}/event", event_page, methods=["GET"]),
     Route("/media/{name}", media, methods=["GET"]),
