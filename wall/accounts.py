@@ -145,8 +145,14 @@ def end_session(conn: sqlite3.Connection, id_hash: str) -> None:
     conn.execute("DELETE FROM sessions WHERE id_hash = ?", (id_hash,))
 
 
-def end_sessions_of(conn: sqlite3.Connection, username: str) -> None:
+def end_sessions_of(conn: sqlite3.Connection, username: str) -> list[str]:
+    """End every session of ``username``; returns their keys (to close their desks)."""
+    keys = [
+        key
+        for (key,) in conn.execute("SELECT id_hash FROM sessions WHERE username = ?", (username,))
+    ]
     conn.execute("DELETE FROM sessions WHERE username = ?", (username,))
+    return keys
 
 
 def purge_sessions(conn: sqlite3.Connection, *, idle_before: float, created_before: float) -> None:

@@ -19,7 +19,7 @@ import asyncio
 import hashlib
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 import msgspec
 from itsdangerous import BadSignature, Signer
@@ -117,8 +117,14 @@ class Sessions:
     async def end(self, session: Session) -> None:
         """Log this session out, and close its open desks."""
         await self.accounts.end_session(session.key)
-        for event in self._watchers.get(session.key, ()):
-            event.set()
+        self.ended([session.key])
+
+    def ended(self, keys: Iterable[str]) -> None:
+        """Close at once the open desks of these sessions, ended in the store by this
+        process (an organiser revoked them, or removed their user: ``wall.people``)."""
+        for key in keys:
+            for event in self._watchers.get(key, ()):
+                event.set()
 
     def watch(self, session: Session) -> asyncio.Event:
         """An event set when ``end`` ends this session (until ``unwatch``)."""

@@ -14,6 +14,7 @@ from starlette.staticfiles import StaticFiles
 from wall.accounts import Accounts
 from wall.auth import PasswordChecks
 from wall.hub import Hub
+from wall.people import People
 from wall.secret import session_secret
 from wall.sessions import Sessions
 from wall.settings import Settings
@@ -29,6 +30,7 @@ from wall.web import (
     metrics,
     organiser,
     pages,
+    people,
     privacy,
     sockets,
     submit,
@@ -75,6 +77,7 @@ def create_app(settings: Settings) -> Starlette:
             *privacy.routes,
             *announce.routes,
             *events.routes,
+            *people.routes,
             *metrics.routes,
             *api.fallback_routes,  # after every /api/ route: JSON 404, 405 + Allow, OPTIONS
             Mount("/static", app=StaticFiles(directory=pages.STATIC), name="static"),
@@ -97,6 +100,7 @@ def create_app(settings: Settings) -> Starlette:
     app.state.shown_pictures = {}  # wall.web.pages: anonymous access to pictures
     app.state.metrics_allow = parse_networks(settings.server.metrics_allow)
     app.state.sessions = sessions
+    app.state.people = People(hub.store, sessions)
     app.state.login_throttle = LoginThrottle()
     app.state.device_trust = DeviceTrust(secret)
     app.state.password_checks = password_checks

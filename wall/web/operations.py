@@ -22,7 +22,15 @@ from wall.web.params import PostId
 EventSlug = Annotated[str, msgspec.Meta(description="An event's slug (an unknown one: 404)")]
 # An announcement's place in the event's display settings, from 0.
 AnnouncementIndex = Annotated[int, msgspec.Meta(ge=0, le=19)]
-PATH_PARAMETERS: dict[str, Any] = {"event": EventSlug, "id": PostId, "index": AnnouncementIndex}
+UserName = Annotated[str, msgspec.Meta(min_length=1, max_length=100, description="A user name")]
+SessionId = Annotated[str, msgspec.Meta(description="A session's id, as GET /api/users gives it")]
+PATH_PARAMETERS: dict[str, Any] = {
+    "event": EventSlug,
+    "id": PostId,
+    "index": AnnouncementIndex,
+    "name": UserName,
+    "session": SessionId,
+}
 
 
 @dataclass(frozen=True)

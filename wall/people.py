@@ -1,0 +1,162 @@
+"""Organisers manage people from the browser: list users and their open sessions, change a
+role, revoke sessions, remove a user.
+
+The rules live here, over ``wall.accounts``' SQL, each change in one transaction:
+
+- There is always an organiser left: a change that would leave none (removing or demoting
+  the last one) is refused with ``LastOrganiser``. Only ``murmur user`` on the server can
+  go further, as the way back in for whoever runs it.
+- A change that matters for access ends the user's sessions (as ``wall.accounts`` does),
+  and their open desks close at once (``Sessions.ended``), not at the next recheck.
+- A session is named outside by ``session_ref``, a short hash of its stored key: a page
+  can revoke one without ever holding the key (itself only a hash of the cookie's id).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from collections.abc import Callable
+from typing import TypeVar
+
+from wall import accounts
+from wall.accounts import Database, UserSummary
+from wall.auth import Role
+from wall.sessions import Sessions
+
+T = TypeVar("T")
+
+
+class Refused(Exception):
+    """A change to people refused; ``code`` names it for the pages."""
+
+    code = "refused"
+
+
+class NoSuchUser(Refused):
+    code = "no_user"
+
+    def __init__(self, username: str) -> None:
+        super().__init__(f"There is no user “{username[:100]}”.")
+        self.username = username
+
+
+class NoSuchSession(Refused):
+    code = "no_session"
+
+    def __init__(self) -> None:
+        super().__init__("That session is not open any more.")
+
+
+class LastOrganiser(Refused):
+    code = "last_organiser"
+
+    def __init__(self) -> None:
+        super().__init__("That would leave no organiser: make someone else an organiser first.")
+
+
+def session_ref(key: str) -> str:
+    """The name pages use for a session: 16 hex digits of a hash of its stored key."""
+    return hashlib.sha256(f"murmur-session-ref:{key}".encode()).hexdigest()[:16]
+
+
+def _organisers_besides(conn: sqlite3.Connection, username: str) -> int:
+    row = conn.execute(
+        "SELECT COUNT(*) FROM users WHERE role = ? AND username != ?",
+        (Role.ORGANISER.value, username),
+    ).fetchone()
+    return int(row[0])
+
+
+def _keep_an_organiser(conn: sqlite3.Connection, username: str, role: str | None) -> None:
+    """Refuse if ``username`` is the last organiser and would stop being one (None: removed)."""
+    user = accounts.get_user(conn, username)
+    if user is None:
+        raise NoSuchUser(username)
+    if (
+        user.role == Role.ORGANISER
+        and role != Role.ORGANISER
+        and _organisers_besides(conn, username) == 0
+    ):
+        raise LastOrganiser()
+
+
+class People:
+    """What organisers do to users, async, through the store's threads."""
+
+    def __init__(self, db: Database, sessions: Sessions) -> None:
+        self.db = db
+        self.sessions = sessions
+
+    async def _ending(self, work: Callable[[sqlite3.Connection], list[str]]) -> list[str]:
+        """Run ``work`` (which returns the keys of the sessions it ended); close their desks."""
+        keys = await self.db.transact(work)
+        self.sessions.ended(keys)
+        return keys
+
+    async def users(self) -> list[UserSummary]:
+        """Every user, with their sessions that are still alive."""
+        now = self.sessions.clock()
+        users = await self.db.query(accounts.list_users)
+        return [
+            UserSummary(
+                u.username,
+                u.role,
+                u.created_at,
+                [s for s in u.sessions if self.sessions.alive(s, now)],
+            )
+            for u in users
+        ]
+
+    async def user(self, username: str) -> UserSummary:
+        for user in await self.users():
+            if user.username == username:
+                return user
+        raise NoSuchUser(username)
+
+    async def set_role(self, username: str, role: Role) -> None:
+        """Give ``username`` another role; their sessions end (they log in again)."""
+
+        def work(conn: sqlite3.Connection) -> list[str]:
+            _keep_an_organiser(conn, username, role)
+            user = accounts.get_user(conn, username)
+            if user is None or user.role == role:  # no change: nobody is logged out
+                return []
+            conn.execute("UPDATE users SET role = ? WHERE username = ?", (role.value, username))
+            return accounts.end_sessions_of(conn, username)
+
+        await self._ending(work)
+
+    async def remove(self, username: str) -> None:
+        """Remove ``username``; their sessions end, their open desks close."""
+
+        def work(conn: sqlite3.Connection) -> list[str]:
+            _keep_an_organiser(conn, username, None)
+            keys = accounts.end_sessions_of(conn, username)
+            accounts.remove_user(conn, username)
+            return keys
+
+        await self._ending(work)
+
+    async def revoke(self, username: str, ref: str | None = None) -> int:
+        """End one session of ``username`` (by its ``session_ref``), or all of them (None).
+
+        Returns how many ended.
+        """
+
+        def work(conn: sqlite3.Connection) -> list[str]:
+            if accounts.get_user(conn, username) is None:
+                raise NoSuchUser(username)
+            if ref is None:
+                return accounts.end_sessions_of(conn, username)
+            found = conn.execute(
+                "SELECT id_hash FROM sessions WHERE username = ?", (username,)
+            ).fetchall()
+            keys = [key for (key,) in found if session_ref(key) == ref]
+            if not keys:
+                raise NoSuchSession()
+            for key in keys:
+                accounts.end_session(conn, key)
+            return keys
+
+        return len(await self._ending(work))
