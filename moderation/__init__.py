@@ -6,7 +6,7 @@ enforces it), so every decision can be tested as a plain function call.
 """
 
 from moderation.authors import AuthorAction, AuthorRule
-from moderation.post import Author, Emoji, Media, Post
+from moderation.post import Author, Emoji, LinkCard, Media, Poll, PollOption, Post, Quoted
 from moderation.rules import Mode, Rules, decide
 from moderation.spam import History
 from moderation.status import Action, InvalidTransition, Status, transition
@@ -23,9 +23,13 @@ __all__ = [
     "Emoji",
     "History",
     "InvalidTransition",
+    "LinkCard",
     "Media",
     "Mode",
+    "Poll",
+    "PollOption",
     "Post",
+    "Quoted",
     "Rules",
     "Status",
     "Term",

@@ -46,6 +46,37 @@ class Emoji(msgspec.Struct, frozen=True, kw_only=True):
     url: str
 
 
+class PollOption(msgspec.Struct, frozen=True, kw_only=True):
+    title: str
+    # Votes so far, when the network says.
+    votes: int | None = None
+
+
+class Poll(msgspec.Struct, frozen=True, kw_only=True):
+    """A poll in a post: its options, and whether it is closed (results are final)."""
+
+    options: tuple[PollOption, ...]
+    closed: bool = False
+    voters: int | None = None
+
+
+class Quoted(msgspec.Struct, frozen=True, kw_only=True):
+    """The post a post quotes, as plain text (shown under it)."""
+
+    author: Author
+    text: str
+    url: str | None = None
+
+
+class LinkCard(msgspec.Struct, frozen=True, kw_only=True):
+    """The page a post links to, as the network previews it; ``image`` is Murmur's copy."""
+
+    url: str
+    title: str
+    description: str = ""
+    image: Media | None = None
+
+
 class Post(msgspec.Struct, frozen=True, kw_only=True):
     """A post as it arrives from a network, normalised and sanitised.
 
@@ -68,3 +99,8 @@ class Post(msgspec.Struct, frozen=True, kw_only=True):
     hashtags: tuple[str, ...] = ()
     # Custom emoji used in ``text``: each ``:shortcode:`` with its picture.
     emoji: tuple[Emoji, ...] = ()
+    # A boost (Mastodon's reblog): the post is the original, ``boosted_by`` who shared it.
+    boosted_by: Author | None = None
+    poll: Poll | None = None
+    quote: Quoted | None = None
+    link: LinkCard | None = None

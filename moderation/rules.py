@@ -130,6 +130,13 @@ def _scanned(post: Post) -> str:
     parts = [post.text, post.content_warning, post.author.name]
     parts += [m.alt for m in post.media if m.alt]
     parts += [tag for tag in post.hashtags if tag.casefold() not in post.text.casefold()]
+    # What the wall shows with the post: a quoted post, a poll's options, a link's card.
+    if post.quote is not None:
+        parts += [post.quote.text, post.quote.author.name]
+    if post.poll is not None:
+        parts += [option.title for option in post.poll.options]
+    if post.link is not None:
+        parts += [post.link.title, post.link.description]
     return _FIELD_BREAK.join(parts)
 
 

@@ -19,7 +19,7 @@ from typing import NamedTuple
 
 import msgspec
 
-from moderation import Emoji, Media, Status, Why
+from moderation import Author, Emoji, LinkCard, Media, Poll, Status, Why
 from wall.settings import Announcement, DisplaySettings
 from wall.views import (
     Announcing,
@@ -52,8 +52,14 @@ class ScreenReply(msgspec.Struct, frozen=True, kw_only=True):
     text: str
 
 
-class ScreenPost(msgspec.Struct, frozen=True, kw_only=True):
-    """A post as a screen shows it. ``media`` is empty when a moderator hid the pictures."""
+class ScreenQuoted(msgspec.Struct, frozen=True, kw_only=True):
+    author: ScreenAuthor
+    text: str
+
+
+class ScreenPost(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """A post as a screen shows it. ``media`` (and a link's picture) is empty when a
+    moderator hid the pictures; what the post carries besides comes only when it has it."""
 
     id: int
     network: str
@@ -66,6 +72,10 @@ class ScreenPost(msgspec.Struct, frozen=True, kw_only=True):
     pinned: bool
     reply: ScreenReply | None
     emoji: tuple[Emoji, ...]
+    boosted_by: ScreenAuthor | None = None
+    poll: Poll | None = None
+    quote: ScreenQuoted | None = None
+    link: LinkCard | None = None
 
 
 def screen_post(post: PostView) -> ScreenPost:
@@ -83,7 +93,19 @@ def screen_post(post: PostView) -> ScreenPost:
         pinned=post.pinned,
         reply=ScreenReply(text=post.reply.text) if post.reply is not None else None,
         emoji=post.emoji,
+        boosted_by=_author(post.boosted_by) if post.boosted_by else None,
+        poll=post.poll,
+        quote=ScreenQuoted(author=_author(post.quote.author), text=post.quote.text)
+        if post.quote
+        else None,
+        link=msgspec.structs.replace(post.link, image=None)
+        if post.link and post.media_hidden
+        else post.link,
     )
+
+
+def _author(author: Author) -> ScreenAuthor:
+    return ScreenAuthor(name=author.name, handle=author.handle, avatar_url=author.avatar_url)
 
 
 class ScreenSpotlightNow(msgspec.Struct, kw_only=True):

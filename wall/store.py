@@ -211,6 +211,10 @@ def _view(row: Sequence[Any]) -> PostView:
         media_hidden=flags.media_hidden,
         reply=flags.reply,
         why=_why(row[13]),
+        boosted_by=post.boosted_by,
+        poll=post.poll,
+        quote=post.quote,
+        link=post.link,
     )
 
 
@@ -1051,7 +1055,11 @@ class Store:
             ).fetchall()
             for data, media_hidden in rows:
                 post = _post_decoder.decode(data)
-                in_media = any(needle in m.url for m in post.media)
+                in_media = any(needle in m.url for m in post.media) or (
+                    post.link is not None
+                    and post.link.image is not None
+                    and needle in post.link.image.url
+                )
                 elsewhere = needle in (post.author.avatar_url or "") or any(
                     needle in e.url for e in post.emoji
                 )

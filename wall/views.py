@@ -12,7 +12,7 @@ from datetime import datetime
 
 import msgspec
 
-from moderation import Author, Emoji, Media, Status, Why
+from moderation import Author, Emoji, LinkCard, Media, Poll, Quoted, Status, Why
 from moderation.flags import Reply
 from wall.settings import Announcement, DisplaySettings
 
@@ -50,6 +50,12 @@ class PostView(msgspec.Struct, frozen=True, kw_only=True):
     # ``reason`` as a code and its facts, for pages to word in their reader's language
     # (``reason.<code>`` in the catalogues); absent on posts decided before codes existed.
     why: Why | None = None
+    # What the wall shows with the post (see moderation.post): who boosted it, its poll,
+    # the post it quotes, the page it links to.
+    boosted_by: Author | None = None
+    poll: Poll | None = None
+    quote: Quoted | None = None
+    link: LinkCard | None = None
 
 
 class Snapshot(msgspec.Struct, kw_only=True, tag="snapshot", tag_field="type"):

@@ -38,6 +38,7 @@ from wall.sources.bluesky_wire import (
     Sieve,
     decode_profiles,
     frame_time_us,
+    link_card,
     matching_tags,
     normalise_tag,
     parse_frame,
@@ -297,9 +298,12 @@ class BlueskyFeed:
 
     async def _build(self, did: str, rkey: str, record: Record, time_us: int) -> Post:
         profile, avatar = await self._author(did)
-        found = pictures(did, record, cdn=self.cdn)
-        fetched = await asyncio.gather(*(self.ctx.image(p.url, alt=p.alt) for p in found))
-        stored = {p.url: m for p, m in zip(found, fetched, strict=True) if m is not None}
+        found = [(p.url, p.alt) for p in pictures(did, record, cdn=self.cdn)]
+        card = link_card(did, record, cdn=self.cdn)
+        if card is not None and card[1]:
+            found.append((card[1], ""))  # the link card's thumbnail, through the same pipeline
+        fetched = await asyncio.gather(*(self.ctx.image(url, alt=alt) for url, alt in found))
+        stored = {url: m for (url, _), m in zip(found, fetched, strict=True) if m is not None}
         if profile is not None and profile.avatar and avatar is not None:
             stored[profile.avatar] = avatar
         return parse_post(did, rkey, record, profile, time_us=time_us, cdn=self.cdn, stored=stored)

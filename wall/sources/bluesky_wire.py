@@ -26,7 +26,7 @@ from urllib.parse import quote
 
 import msgspec
 
-from moderation.post import Author, Media, Post
+from moderation.post import Author, LinkCard, Media, Post
 
 NETWORK = "bluesky"
 POST_COLLECTION = "app.bsky.feed.post"
@@ -78,9 +78,19 @@ class StrongRef(msgspec.Struct, frozen=True, kw_only=True):
     record: StrongRef | None = None
 
 
+class External(msgspec.Struct, frozen=True, kw_only=True):
+    """``app.bsky.embed.external``: a link's preview card, its thumbnail a blob."""
+
+    uri: str = ""
+    title: str = ""
+    description: str = ""
+    thumb: Blob | None = None
+
+
 class Embed(msgspec.Struct, frozen=True, kw_only=True):
     type: str = msgspec.field(name="$type", default="")
     images: list[Image] | None = None  # app.bsky.embed.images
+    external: External | None = None  # app.bsky.embed.external: a link card
     record: StrongRef | None = None  # app.bsky.embed.record(WithMedia): the quoted post
     media: Embed | None = None  # app.bsky.embed.recordWithMedia: images, video, external
 
@@ -306,6 +316,28 @@ def pictures(did: str, record: Record, *, cdn: str = DEFAULT_CDN) -> list[Pictur
     return found
 
 
+def link_card(
+    did: str, record: Record, *, cdn: str = DEFAULT_CDN
+) -> tuple[LinkCard, str | None] | None:
+    """The link card of ``app.bsky.embed.external`` (alone or in ``recordWithMedia``), and
+    its thumbnail's CDN URL to fetch (None: no thumbnail)."""
+    embed = record.embed
+    if embed is not None and embed.media is not None:
+        embed = embed.media
+    external = embed.external if embed is not None else None
+    if external is None or not external.uri.startswith(("https://", "http://")):
+        return None
+    if not external.title.strip():
+        return None
+    card = LinkCard(
+        url=external.uri, title=external.title[:300], description=external.description[:500]
+    )
+    cid = external.thumb.link if external.thumb is not None else None
+    if not cid or not _CID.fullmatch(cid):
+        return card, None
+    return card, f"{cdn.rstrip('/')}/img/feed_thumbnail/plain/{did}/{cid}@jpeg"
+
+
 def quoted_uri(record: Record) -> str | None:
     """The ``at://`` URI of the post a quote embeds, if any (a Post has no field for it)."""
     ref = record.embed.record if record.embed is not None else None
@@ -417,6 +449,11 @@ def parse_post(
                     height=kept.height or picture.height,
                 )
             )
+    link = None
+    if (found := link_card(did, record, cdn=cdn)) is not None:
+        link, thumb = found
+        if thumb and (kept := stored.get(thumb)):
+            link = msgspec.structs.replace(link, image=kept)
     labels = {label.val for label in (record.labels.values or ())} if record.labels else set()
     return Post(
         network=NETWORK,
@@ -436,6 +473,7 @@ def parse_post(
         language=record.langs[0] if record.langs else None,
         sensitive=bool(labels & SENSITIVE_LABELS),
         hashtags=tuple(post_tags(record)),
+        link=link,
     )
 
 
@@ -533,6 +571,7 @@ __all__ = [
     "Sieve",
     "decode_profiles",
     "frame_time_us",
+    "link_card",
     "matching_tags",
     "normalise_tag",
     "parse_frame",

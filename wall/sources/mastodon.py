@@ -312,7 +312,14 @@ class MastodonFeed:
             picture = await self._avatar(url, f":{shortcode}:")  # same small-picture cache
             if picture is not None:
                 emoji.append(Emoji(shortcode=shortcode, url=picture.url))
-        return msgspec.structs.replace(post, author=author, media=media, emoji=tuple(emoji))
+        link = post.link
+        if link is not None and parsed.link_image:
+            # The preview's picture goes through the media pipeline like any other.
+            picture = await self.ctx.image(parsed.link_image, alt="")
+            link = msgspec.structs.replace(link, image=picture)
+        return msgspec.structs.replace(
+            post, author=author, media=media, emoji=tuple(emoji), link=link
+        )
 
     async def _avatar(self, url: str | None, name: str) -> Media | None:
         if not url:

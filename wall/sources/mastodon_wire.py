@@ -20,7 +20,7 @@ from typing import Any
 
 import msgspec
 
-from moderation.post import Author, Post
+from moderation.post import Author, LinkCard, Poll, PollOption, Post, Quoted
 
 MAX_PAYLOAD_BYTES = 1024 * 1024  # one status; Mastodon's are a few kB, bigger ones are skipped
 MEDIA_KINDS = frozenset({"image", "gifv", "video"})  # audio and unknown have no picture to show
@@ -59,6 +59,24 @@ class _Tag(msgspec.Struct):
     name: str
 
 
+class _PollOption(msgspec.Struct):
+    title: str
+    votes_count: int | None = None
+
+
+class _Poll(msgspec.Struct):
+    options: list[_PollOption] = []
+    expired: bool = False
+    voters_count: int | None = None
+
+
+class _Card(msgspec.Struct):
+    url: str = ""
+    title: str = ""
+    description: str = ""
+    image: str | None = None
+
+
 class _Status(msgspec.Struct):
     id: str
     uri: str
@@ -72,6 +90,12 @@ class _Status(msgspec.Struct):
     media_attachments: list[_Attachment] = []
     tags: list[_Tag] = []
     emojis: list[_Emoji] = []
+    # A boost: the status shared, whole.
+    reblog: _Status | None = None
+    poll: _Poll | None = None
+    card: _Card | None = None
+    # Mastodon 4.4: {"state", "quoted_status": Status}; some servers: the Status itself.
+    quote: dict[str, Any] | None = None
 
 
 class _Ref(msgspec.Struct):
@@ -107,6 +131,8 @@ class ParsedStatus:
     media: tuple[RemoteMedia, ...]
     # Custom emoji used in the text: (shortcode, picture URL to fetch).
     emoji: tuple[tuple[str, str], ...] = ()
+    # The picture of the link's preview card, to fetch into ``post.link.image``.
+    link_image: str | None = None
 
 
 @dataclass(frozen=True)
@@ -235,8 +261,64 @@ def parse_status(data: Mapping[str, Any] | bytes | str, *, server: str) -> Parse
     ``uri``, the same on every server; handles of local accounts get ``@server``.
     """
     status = _decode(data, _Status)
-    account = status.account
+    if status.reblog is not None:
+        # A boost shows the post that was shared, by its author, and who shared it; the
+        # original's uri keeps it from appearing twice when it is also seen directly.
+        shared = _parse(status.reblog, server)
+        booster = _author(status.account, server)
+        post = msgspec.structs.replace(shared.post, boosted_by=booster)
+        return ParsedStatus(
+            shared.id, post, shared.avatar, shared.media, shared.emoji, shared.link_image
+        )
+    return _parse(status, server)
+
+
+def _author(account: _Account, server: str) -> Author:
     handle = account.acct if "@" in account.acct else f"{account.acct}@{server}"
+    return Author(
+        name=account.display_name or account.acct,
+        handle=handle,
+        profile_url=account.url,
+        bot=account.bot,
+        created_at=_aware(account.created_at),
+    )
+
+
+def _poll(poll: _Poll | None) -> Poll | None:
+    if poll is None or not poll.options:
+        return None
+    options = tuple(PollOption(title=o.title[:200], votes=o.votes_count) for o in poll.options[:10])
+    return Poll(options=options, closed=poll.expired, voters=poll.voters_count)
+
+
+def _quoted(quote: dict[str, Any] | None, server: str) -> Quoted | None:
+    """The quoted status, when the server sent it whole (a quote pending or refused by
+    its author, or only its id, shows nothing)."""
+    if not quote:
+        return None
+    inner = quote.get("quoted_status") if "quoted_status" in quote else quote
+    if not isinstance(inner, dict) or quote.get("state", "accepted") != "accepted":
+        return None
+    try:
+        status = _decode(inner, _Status)
+    except MalformedPayload:
+        return None
+    text = html_to_text(status.content)
+    if not text:
+        return None
+    return Quoted(
+        author=_author(status.account, server), text=text[:1000], url=status.url or status.uri
+    )
+
+
+def _link(card: _Card | None) -> LinkCard | None:
+    if card is None or not card.url.startswith(("https://", "http://")) or not card.title:
+        return None
+    return LinkCard(url=card.url, title=card.title[:300], description=card.description[:500])
+
+
+def _parse(status: _Status, server: str) -> ParsedStatus:
+    account = status.account
     created = status.created_at
     media = []
     for item in status.media_attachments:
@@ -246,16 +328,11 @@ def parse_status(data: Mapping[str, Any] | bytes | str, *, server: str) -> Parse
             alt = item.description or ""
             width, height = _dimension(item.meta, "width"), _dimension(item.meta, "height")
             media.append(RemoteMedia(url, item.type, alt, width, height))
+    link = _link(status.card)
     post = Post(
         network="mastodon",
         network_id=status.uri,
-        author=Author(
-            name=account.display_name or account.acct,
-            handle=handle,
-            profile_url=account.url,
-            bot=account.bot,
-            created_at=_aware(account.created_at),
-        ),
+        author=_author(account, server),
         text=html_to_text(status.content),
         html=status.content,
         created_at=created if created.tzinfo else created.replace(tzinfo=UTC),
@@ -264,6 +341,9 @@ def parse_status(data: Mapping[str, Any] | bytes | str, *, server: str) -> Parse
         content_warning=status.spoiler_text,
         sensitive=status.sensitive,
         hashtags=tuple(tag.name for tag in status.tags),
+        poll=_poll(status.poll),
+        quote=_quoted(status.quote, server),
+        link=link,
     )
     text = post.text
     emoji = tuple(
@@ -271,8 +351,14 @@ def parse_status(data: Mapping[str, Any] | bytes | str, *, server: str) -> Parse
         for e in status.emojis
         if (e.static_url or e.url) and f":{e.shortcode}:" in text
     )
+    image = status.card.image if link is not None and status.card is not None else None
     return ParsedStatus(
-        status.id, post, account.avatar_static or account.avatar, tuple(media[:4]), emoji[:20]
+        status.id,
+        post,
+        account.avatar_static or account.avatar,
+        tuple(media[:4]),
+        emoji[:20],
+        image if image and image.startswith(("https://", "http://")) else None,
     )
 
 

@@ -10,6 +10,7 @@ import { relativeTime, t } from "/static/i18n.js";
 import { ACTIONS, known, me, ui } from "/static/desk/state.js";
 import { reasonText } from "/static/reasons.js";
 import { avatar, element, firstImage, textBlock } from "/static/wall/cards.js";
+import { boostedLine, extras } from "/static/wall/extras.js";
 
 const BUTTON_STYLE = {
   approve: "btn--ok",
@@ -178,6 +179,8 @@ function fillCard(card, post) {
     mark.append(box);
     main.append(mark);
   }
+  const boosted = boostedLine(post);
+  if (boosted) main.append(boosted);
   main.append(head(post, id));
   const claim = element("p", "card-claim");
   claim.hidden = true;
@@ -194,6 +197,8 @@ function fillCard(card, post) {
     body.classList.add("card-body--media");
   }
   main.append(body);
+  // A poll, a quoted post, a link card: the moderator reads all of it before deciding.
+  main.append(...extras(post));
   if (post.reply && typeof post.reply === "object") {
     const reply = element("section", "card-reply");
     reply.append(element("p", "card-reply-label", t("desk.card.answer")));

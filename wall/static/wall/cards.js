@@ -6,6 +6,7 @@
 
 import { relativeTime, t } from "/static/i18n.js";
 import { decorate } from "/static/conversation.js";
+import { boostedLine, extras } from "/static/wall/extras.js";
 
 /** Media URLs are used only when they point at Murmur's own media cache. */
 export function isLocalMedia(url) {
@@ -206,6 +207,8 @@ export function buildCard(post, variant = "") {
   const card = element("article", variant ? `card card--${variant}` : "card");
   card.dataset.id = String(post.id);
   if (post.network) card.dataset.network = String(post.network);
+  const boosted = boostedLine(post);
+  if (boosted) card.append(boosted);
   card.append(authorLine(post));
 
   if (post.content_warning) {
@@ -220,6 +223,7 @@ export function buildCard(post, variant = "") {
     body.append(textBlock("p", "card-text", text, post.language, post.emoji));
     card.style.setProperty("--fit", lengthScale(text).toFixed(3));
   }
+  body.append(...extras(post));
   card.append(body);
 
   const media = firstImage(post);

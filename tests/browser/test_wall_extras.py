@@ -1,0 +1,86 @@
+"""A boost, a poll, a quote and a link card on the wall and on the desk, in Chromium: what a
+person reads (who shared it, the poll's results, the quoted words, the link's title and
+picture from Murmur's own host), inside the card. Shared wall fixtures (conftest.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import msgspec
+import playwright.sync_api as playwright_api
+import pytest
+
+from moderation import Author, LinkCard, Poll, PollOption, Quoted
+from tests.browser.test_pages import Pages
+from tests.browser.wall_helpers import calm, open_wall, photo
+from tests.chromium import SCREEN
+from tests.factories import make_post
+
+expect = playwright_api.expect
+
+pytestmark = pytest.mark.browser
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screens"
+
+
+def test_a_boosted_post_with_a_poll_a_quote_and_a_link_card_reads_whole(
+    server, tabs, browser, olga, bob
+):
+    calm(olga, "jpo")
+    picture = photo(server, 800, 400)
+    post = msgspec.structs.replace(
+        make_post("Quel amphi pour la conférence de 14 h ? #JPO2026", network="mastodon"),
+        author=Author(name="La Bibliothèque", handle="bib@campus.social"),
+        boosted_by=Author(name="Inès Moreau", handle="ines@campus.social"),
+        poll=Poll(
+            options=(PollOption(title="Amphi A", votes=7), PollOption(title="Amphi B", votes=3)),
+            closed=True,
+            voters=10,
+        ),
+        quote=Quoted(
+            author=Author(name="Plan du campus", handle="plan@campus.social"),
+            text="<b>Le plan</b> est à l’entrée",
+        ),
+        link=LinkCard(url="https://www.univ.example/jpo", title="Programme des JPO", image=picture),
+    )
+    post_id = server.ingest("jpo", post)
+    assert bob.post(f"/api/events/jpo/posts/{post_id}/approve").status == 200
+
+    wall = open_wall(tabs, "/wall/jpo", SCREEN, locale="fr-FR")
+    card = wall.locator(f'#posts article.card[data-id="{post_id}"]')
+    expect(card.locator(".card-boosted")).to_have_text("Partagé par Inès Moreau")
+    expect(card.locator(".card-poll-label")).to_have_text("Résultats du sondage")
+    expect(card.locator(".card-poll-share")).to_have_text(["70\u00a0%", "30\u00a0%"])
+    expect(card.locator(".card-quote-text")).to_have_text("<b>Le plan</b> est à l’entrée")
+    expect(card.locator(".card-link-title")).to_have_text("Programme des JPO")
+    expect(card.locator(".card-link-host")).to_have_text("univ.example")
+    image = card.locator(".card-link-image")
+    expect(image).to_have_attribute("src", picture.url)
+    assert image.evaluate("el => el.decode().then(() => el.naturalWidth)") > 0
+    inside = card.evaluate(
+        """card => {
+            const box = card.getBoundingClientRect();
+            return [...card.querySelectorAll(".card-poll, .card-quote, .card-link")].every((el) => {
+                const r = el.getBoundingClientRect();
+                return r.left >= box.left - 1 && r.right <= box.right + 1
+                    && r.bottom <= box.bottom + 1;
+            });
+        }"""
+    )
+    assert inside, "the poll, quote and link card stay inside the card"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    wall.screenshot(path=str(ARTIFACTS / "extras-grid-fr-1080p.png"))
+
+    pages = Pages(browser, server)
+    try:
+        desk = pages.open("/moderate/jpo", login="bob", viewport={"width": 1024, "height": 768})
+        expect(desk.locator("body")).to_have_attribute("data-connection", "online")
+        desk_card = desk.locator(f'article.card[data-id="{post_id}"]')
+        expect(desk_card.locator(".card-boosted")).to_have_text("Shared by Inès Moreau")
+        expect(desk_card.locator(".card-poll-title")).to_have_text(["Amphi A", "Amphi B"])
+        expect(desk_card.locator(".card-quote-author")).to_have_text("Plan du campus")
+        expect(desk_card.locator(".card-link-title")).to_have_text("Programme des JPO")
+        desk.screenshot(path=str(ARTIFACTS / "extras-desk-en.png"))
+        assert pages.problems == []
+    finally:
+        pages.close()
