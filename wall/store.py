@@ -202,6 +202,7 @@ def _view(row: Sequence[Any]) -> PostView:
         hashtags=post.hashtags,
         emoji=post.emoji,
         created_at=post.created_at,
+        undated=post.undated,
         received_at=datetime.fromisoformat(received_at),
         reason=reason,
         rule=rule,

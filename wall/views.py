@@ -56,6 +56,9 @@ class PostView(msgspec.Struct, frozen=True, kw_only=True):
     poll: Poll | None = None
     quote: Quoted | None = None
     link: LinkCard | None = None
+    # The source could not read when the post was written: ``created_at`` is its arrival
+    # (or its feed's date), not the author's.
+    undated: bool = False
 
 
 class Snapshot(msgspec.Struct, kw_only=True, tag="snapshot", tag_field="type"):

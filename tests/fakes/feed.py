@@ -5,8 +5,9 @@ body) and a ``Last-Modified`` (the last publication), and a 304 when ``If-None-M
 matches or, without it, when nothing changed since ``If-Modified-Since`` (RFC 9110
 §13.2.2). ``/img/NAME.png`` serves a small picture for enclosures; ``/moved`` redirects to
 the feed. ``misbehave`` queues faults for the next feed requests: an HTTP error (with a
-``Retry-After`` if given), a connection dropped mid-body, a stall, malformed XML, a huge
-body, a billion-laughs or XXE document. Every feed request is recorded in ``requests``.
+``Retry-After`` if given), a connection dropped mid-body, a stall, malformed XML, bytes
+that are no XML, a web page, a huge body, a billion-laughs or XXE document. Every feed
+request is recorded in ``requests``.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ Fault = Literal[
     "drop",
     "stall",
     "malformed",
+    "not-xml",
+    "web-page",
     "huge",
     "huge-declared",
     "bomb",
@@ -66,6 +69,9 @@ XXE = b"""<?xml version="1.0"?>
 """
 
 MALFORMED = b"<?xml version='1.0'?><rss version='2.0'><channel><item><title>broken</channel>"
+# What a captive portal or a moved site sends instead of the feed.
+WEB_PAGE = b"<!DOCTYPE html><html><head><title>Log in</title></head><body>Wi-Fi</body></html>"
+NOT_XML = b"\x89 this is not XML at all {"
 
 HUGE = 6 * 1024 * 1024
 
@@ -283,6 +289,8 @@ class FakeFeed:
         documents = {
             "huge-declared": b"<rss>" + b"x" * HUGE + b"</rss>",
             "malformed": MALFORMED,
+            "not-xml": NOT_XML,
+            "web-page": WEB_PAGE,
             "bomb": BILLION_LAUGHS,
             "xxe": XXE,
         }
