@@ -474,6 +474,7 @@ class Wall:
             secret=lambda _: None,
             withdraw=self.withdraw,
             stored=functools.partial(self.store.recent_network_ids, EVENT.slug),
+            on_skip=functools.partial(self.supervisor.mark_skipped, EVENT.slug, name),
         )
 
     async def withdraw(self, network: str, network_id: str) -> object:
@@ -742,6 +743,39 @@ async def test_malformed_and_huge_frames_are_skipped_without_reconnecting(wall, 
     assert jetstream.connections == 1
     assert wall.health().failures == 0
     assert [r.getMessage() for r in caplog.records if "malformed" in r.getMessage()]
+    assert wall.health().skipped == 1  # the truncated frame; the others carry no hashtag
+    assert (wall.health().last_skipped or "").startswith(
+        f"{jetstream.url} sent a frame Murmur cannot read: "
+    )
+
+
+async def test_a_frame_that_cannot_become_a_post_is_skipped_and_counted_not_fatal(wall, jetstream):
+    # A time Python cannot hold (year 3 170 843): the post cannot be dated. Before, the
+    # error escaped, the source restarted from its cursor and met the same frame again.
+    wall.bluesky.add_profile(AUTHOR, "ines.bsky.social", "Inès Moreau")
+    wall.start(wall.feed())
+    await jetstream.wait_connections(1)
+    broken = commit_frame(
+        AUTHOR,
+        10**20,
+        operation="create",
+        collection=POST,
+        rkey=tid(T0),
+        record=post_record("Out of time #JPO2026"),
+    )
+    jetstream.inject(broken)
+    after = jetstream.post(AUTHOR, post_record("After it #JPO2026"))
+
+    await wall.wait_stored({after.uri})
+
+    assert wall.stored() == [after.uri]
+    assert jetstream.connections == 1
+    health = wall.health()
+    assert (health.failures, health.skipped) == (0, 1)
+    assert health.last_skipped == (
+        f"Murmur cannot read the post at://{AUTHOR}/{POST}/{tid(T0)}: "
+        "ValueError: year 3170843 is out of range"
+    )
 
 
 async def test_a_duplicate_frame_is_stored_once(wall, jetstream):

@@ -8,6 +8,7 @@ real ``Supervisor`` so that health is checked as moderators would see it.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import time
 from collections.abc import AsyncIterator, Callable
@@ -18,6 +19,7 @@ from typing import Any
 
 import aiohttp
 import pytest
+from yarl import URL
 
 import wall.supervisor
 from moderation import Post, Rules, Status
@@ -463,6 +465,8 @@ async def run(env: Env, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Callab
     def start(feed: MastodonFeed) -> Running:
         collected = Wall(env.store)
         supervisor = Supervisor(collected.ingest)
+        # As the hub does: what the source cannot read is counted in its health.
+        feed.ctx.on_skip = functools.partial(supervisor.mark_skipped, SLUG, feed.name)
         supervisor.start(SLUG, feed)
         started.append(supervisor)
         return Running(feed, supervisor, collected)
@@ -588,6 +592,10 @@ async def test_malformed_frames_and_a_huge_payload_are_skipped_without_dropping_
     assert running.wall.deliveries == [good["uri"]]
     assert env.fake.stream_connections == 1
     assert running.health.last_error is None
+    assert running.health.skipped == 4
+    assert running.health.last_skipped == (
+        f"{URL(env.fake.url).host} sent a frame Murmur cannot read: delete without a status id"
+    )
 
 
 async def test_a_post_on_two_tags_or_delivered_twice_is_yielded_once(
@@ -731,6 +739,10 @@ async def test_a_malformed_status_in_a_page_is_skipped_and_the_cursor_moves_past
 
     assert running.wall.deliveries == uris([good, later])
     await cursor_reaches(env, {"jpo2026": later["id"]})
+    assert running.health.skipped == 1
+    assert (running.health.last_skipped or "").startswith(
+        f"{URL(env.fake.url).host} sent a status Murmur cannot read: not a Mastodon status: "
+    )
 
 
 async def test_a_post_on_two_polled_tags_is_yielded_once(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -460,7 +461,7 @@ def test_a_malformed_entry_is_skipped_and_the_others_kept(
     )
 
     assert [e.post.text for e in feed.entries] == ["Good", "Also good"]
-    assert feed.skipped == [
+    assert [s.reason for s in feed.skipped] == [
         "entry 2 skipped: an entry with no id, link, title, date or text",
         "entry 3 skipped: nothing to show in g:3",
     ]
@@ -970,6 +971,45 @@ async def test_the_supervisor_waits_as_long_as_the_servers_retry_after(
         assert health.state == "rate limited"
         assert health.next_retry_at == pytest.approx(time.time() + 120, abs=30)
     assert len(fake.requests) == 1  # it did not ask again in the meantime
+
+
+async def test_an_entry_that_cannot_be_read_is_counted_once_in_health_and_the_feed_goes_on(
+    fake: FakeFeed, store: Store, http: aiohttp.ClientSession, tmp_path: Path
+) -> None:
+    got: list[Post] = []
+
+    async def ingest(event: str, post: Post) -> None:
+        got.append(post)
+
+    supervisor = Supervisor(ingest)
+    ctx = SourceContext(
+        event=EVENT,
+        http=http,
+        guard=LOCAL,
+        media=MediaStore(tmp_path / "media"),
+        cursor=Cursor(store, "jpo", "rss-1"),
+        secret=lambda name: None,
+        on_skip=functools.partial(supervisor.mark_skipped, "jpo", "rss-1"),
+    )
+    settings = RssSource(url=fake.url, poll_seconds=0.05)
+    fake.publish("Before")
+    bad = fake.publish("", unreadable=True)
+    fake.publish("After")
+    supervisor.start("jpo", RssFeed(settings, ctx, "rss-1"))
+    try:
+        await until(lambda: len(got) == 2)
+        fake.publish("Later")  # a new document, which still lists the bad entry
+        await until(lambda: len(got) == 3)
+        health = supervisor.health[("jpo", "rss-1")]
+    finally:
+        await supervisor.stop()
+
+    assert titles(got) == ["Before", "After", "Later"]
+    assert health.skipped == 1
+    assert health.last_skipped == (
+        f"the feed at {fake.url}: entry 2 skipped: nothing to show in {fake.link(bad)}"
+    )
+    assert health.failures == 0
 
 
 async def test_the_supervisor_brings_a_failing_feed_back_to_live(

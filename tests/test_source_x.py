@@ -10,6 +10,7 @@ through the feed's attributes; no test asserts on time taken.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import re
@@ -271,6 +272,7 @@ def test_a_search_page_reads_with_its_newest_id_and_next_token() -> None:
     page = parse_search_page(json.dumps(body).encode())
 
     assert [p.network_id for p in page.posts] == [posts[0].id, posts[1].id]  # bad one skipped
+    assert page.skipped == ["not a post: Expected `str`, got `int` - at `$.id`"]
     assert page.newest_id == posts[0].id
     assert page.next_token == "b26v89c19zqg8o3fr5"
     assert page.posts[0].author.handle == "ines"
@@ -463,6 +465,8 @@ async def run(env: Env) -> AsyncIterator[Callable[..., Running]]:
     def start(feed: XFeed) -> Running:
         collected = Wall(env.store)
         supervisor = Supervisor(collected.ingest, backoff_base=0.001, backoff_cap=0.01)
+        # As the hub does: what the source cannot read is counted in its health.
+        feed.ctx.on_skip = functools.partial(supervisor.mark_skipped, SLUG, feed.name)
         supervisor.start(SLUG, feed)
         started.append(supervisor)
         return Running(feed, supervisor, collected)
@@ -716,6 +720,10 @@ async def test_malformed_errors_and_big_lines_are_skipped_on_the_same_connection
     assert env.fake.stream_connections == 1
     assert running.health.last_error is None
     assert "Could not find user 12" in caplog.text
+    assert running.health.skipped == 3  # the errors line carries no post: not a skip
+    assert (running.health.last_skipped or "").startswith(
+        "X sent a stream line Murmur cannot read: not a stream message: "
+    )
 
 
 async def test_a_line_over_the_limit_costs_a_reconnection_and_nothing_else(

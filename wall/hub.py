@@ -290,6 +290,7 @@ class Hub:
                 secret=self.vault.reader(name, source, self._file_sources(event.slug)),
                 withdraw=functools.partial(self.store.withdraw, event.slug),
                 on_live=functools.partial(self.supervisor.mark_live, event.slug, name),
+                on_skip=functools.partial(self.supervisor.mark_skipped, event.slug, name),
                 stored=functools.partial(self.store.recent_network_ids, event.slug),
             )
             self.supervisor.start(event.slug, build_source(source, ctx, name))

@@ -63,6 +63,11 @@ class _HubCollector(Collector):
         ingested = CounterMetricFamily(
             "murmur_posts_ingested", "Posts received from each source", labels=["event", "source"]
         )
+        skipped = CounterMetricFamily(
+            "murmur_items_skipped",
+            "Items each source could not read and left out",
+            labels=["event", "source"],
+        )
         state = GaugeMetricFamily(
             "murmur_source_state",
             "1 for each source's current state (live, reconnecting, failing...)",
@@ -70,10 +75,11 @@ class _HubCollector(Collector):
         )
         for health in self.hub.supervisor.health.values():
             ingested.add_metric([health.event, health.source], health.posts)
+            skipped.add_metric([health.event, health.source], health.skipped)
             current = health.state.split(":", 1)[0]
             for name in SOURCE_STATES:
                 state.add_metric([health.event, health.source, name], float(current == name))
-        yield from (screens, depth, oldest, ingested, state)
+        yield from (screens, depth, oldest, ingested, skipped, state)
 
 
 class Metrics:

@@ -34,6 +34,10 @@ class Health:
     last_error: str | None = None
     next_retry_at: float | None = None
     posts: int = 0
+    # Items the source could not read and left out (a status, a frame, a feed entry):
+    # each one is skipped and the source goes on.
+    skipped: int = 0
+    last_skipped: str | None = None
     failures: int = field(default=0, repr=False)
 
 
@@ -136,6 +140,13 @@ class Supervisor:
             health.state = "live"
             health.next_retry_at = None
             health.failures = 0
+
+    def mark_skipped(self, event: str, source: str, reason: str) -> None:
+        """A source left out one item it could not read (``reason`` says which and why)."""
+        health = self.health.get((event, source))
+        if health is not None:
+            health.skipped += 1
+            health.last_skipped = reason[:300]
 
     async def stop_event(self, event: str) -> None:
         """Stop the sources of one event (the others keep running)."""

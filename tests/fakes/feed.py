@@ -84,6 +84,7 @@ class FakeEntry:
     published: datetime
     categories: tuple[str, ...] = ()
     image: str | None = None  # the enclosure's URL
+    unreadable: bool = False  # listed with its link only: nothing a wall could show
 
 
 @dataclass(frozen=True)
@@ -153,10 +154,12 @@ class FakeFeed:
         text: str = "",
         categories: tuple[str, ...] = (),
         image: bool | str = False,
+        unreadable: bool = False,
     ) -> FakeEntry:
         """Add an entry, one minute after the previous one.
 
         ``image``: True for a picture this server serves, or any URL for the enclosure.
+        ``unreadable``: the entry has a link and nothing else, so Murmur must skip it.
         """
         self._modified += timedelta(minutes=1)
         number = f"{len(self.entries) + 1}"
@@ -167,6 +170,7 @@ class FakeFeed:
             published=self._modified,
             categories=categories,
             image=f"{self.base}/img/{number}.png" if image is True else image or None,
+            unreadable=unreadable,
         )
         self.entries.append(entry)
         return entry
@@ -197,9 +201,11 @@ class FakeFeed:
         ET.SubElement(channel, "language").text = "en"
         for e in entries:
             item = ET.SubElement(channel, "item")
+            ET.SubElement(item, "guid").text = self.link(e)
+            if e.unreadable:
+                continue
             ET.SubElement(item, "title").text = e.title
             ET.SubElement(item, "link").text = self.link(e)
-            ET.SubElement(item, "guid").text = self.link(e)
             ET.SubElement(item, "pubDate").text = format_datetime(e.published)
             ET.SubElement(item, "description").text = f"<p>{e.text}</p>"
             for category in e.categories:
@@ -219,6 +225,8 @@ class FakeFeed:
         for e in entries:
             entry = ET.SubElement(feed, f"{{{ns}}}entry")
             ET.SubElement(entry, f"{{{ns}}}id").text = f"tag:campus.example,2026:{e.id}"
+            if e.unreadable:
+                continue
             ET.SubElement(entry, f"{{{ns}}}title").text = e.title
             ET.SubElement(entry, f"{{{ns}}}link", href=self.link(e), rel="alternate")
             ET.SubElement(entry, f"{{{ns}}}published").text = e.published.isoformat()

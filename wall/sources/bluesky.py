@@ -56,6 +56,10 @@ log = logging.getLogger(__name__)
 PROFILES_PER_CALL = 25  # app.bsky.actor.getProfiles takes at most 25 actors
 
 
+class _Unreadable(Exception):
+    """A frame that could not be made into a post; the message says why."""
+
+
 class ProfileCache:
     """Author profiles by DID, least recently used first out, each kept ``ttl`` seconds.
 
@@ -192,12 +196,22 @@ class BlueskyFeed:
                             self.sieve.malformed - self._malformed,
                             self.sieve.last_malformed,
                         )
+                        for _ in range(self.sieve.malformed - self._malformed):
+                            self.ctx.skipped(
+                                f"{host} sent a frame Murmur cannot read: "
+                                f"{self.sieve.last_malformed[:200]}"
+                            )
                         self._malformed = self.sieve.malformed
                     await self.lookup(
                         f.did for f in batch.frames if f.commit and f.commit.record is not None
                     )
                     for frame in batch.frames:
-                        post = await self._handle(frame)
+                        try:
+                            post = await self._handle(frame)
+                        except _Unreadable as exc:
+                            log.warning("%s: skipped %s: %s", self.name, frame.uri, exc.__cause__)
+                            self.ctx.skipped(f"Murmur cannot read the post {frame.uri}: {exc}")
+                            continue
                         if post is None:
                             continue
                         yield post
@@ -297,16 +311,26 @@ class BlueskyFeed:
         return await self._build(frame.did, commit.rkey, commit.record, frame.time_us)
 
     async def _build(self, did: str, rkey: str, record: Record, time_us: int) -> Post:
+        """The post; ``_Unreadable`` when the record cannot be made into one (a bug or a
+        value out of range must cost that post only, never the source)."""
         profile, avatar = await self._author(did)
-        found = [(p.url, p.alt) for p in pictures(did, record, cdn=self.cdn)]
-        card = link_card(did, record, cdn=self.cdn)
+        try:
+            found = [(p.url, p.alt) for p in pictures(did, record, cdn=self.cdn)]
+            card = link_card(did, record, cdn=self.cdn)
+        except Exception as exc:
+            raise _Unreadable(f"{type(exc).__name__}: {exc}"[:200]) from exc
         if card is not None and card[1]:
             found.append((card[1], ""))  # the link card's thumbnail, through the same pipeline
         fetched = await asyncio.gather(*(self.ctx.image(url, alt=alt) for url, alt in found))
         stored = {url: m for (url, _), m in zip(found, fetched, strict=True) if m is not None}
         if profile is not None and profile.avatar and avatar is not None:
             stored[profile.avatar] = avatar
-        return parse_post(did, rkey, record, profile, time_us=time_us, cdn=self.cdn, stored=stored)
+        try:
+            return parse_post(
+                did, rkey, record, profile, time_us=time_us, cdn=self.cdn, stored=stored
+            )
+        except Exception as exc:
+            raise _Unreadable(f"{type(exc).__name__}: {exc}"[:200]) from exc
 
     # -- authors --------------------------------------------------------------------------
 

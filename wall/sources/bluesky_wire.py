@@ -533,9 +533,11 @@ class Sieve:
             return None
         try:
             frame = read_frame(raw)
-        except Malformed as exc:
+        except Exception as exc:  # one unreadable frame costs that frame only
             self.malformed += 1
-            self.last_malformed = str(exc)
+            self.last_malformed = (
+                str(exc) if isinstance(exc, Malformed) else f"{type(exc).__name__}: {exc}"
+            )
             return None
         if frame is None or frame.commit is None:
             return None

@@ -46,6 +46,8 @@ class SourceContext:
     withdraw: Callable[[str, str], Awaitable[object]] | None = None
     # Called when the source is connected and listening, before any post arrives.
     on_live: Callable[[], None] | None = None
+    # Called with a sentence when the source leaves out one item it could not read.
+    on_skip: Callable[[str], None] | None = None
     # Called with (network, limit): network ids of the event's latest stored posts.
     stored: Callable[[str, int], Awaitable[list[str]]] | None = None
 
@@ -58,6 +60,12 @@ class SourceContext:
         """Report that the source is connected (health shows "live" on a quiet hashtag)."""
         if self.on_live is not None:
             self.on_live()
+
+    def skipped(self, reason: str) -> None:
+        """Report one item left out because it could not be read (health counts them);
+        the source logs it and goes on."""
+        if self.on_skip is not None:
+            self.on_skip(reason)
 
     async def deleted(self, network: str, network_id: str) -> None:
         """Tell Murmur that a post was deleted on its network: it leaves queue and screens."""

@@ -148,8 +148,8 @@ class MastodonFeed:
                 async for frame in ws:
                     try:
                         event = parse_ws_frame(frame, server=self._host)
-                    except MalformedPayload as exc:
-                        log.warning("%s: skipped a frame: %s", self.name, str(exc)[:300])
+                    except Exception as exc:  # one unreadable frame costs that frame only
+                        self._skip("a frame", exc)
                         continue
                     if isinstance(event, StreamError):
                         if event.status in {401, 403}:
@@ -182,8 +182,8 @@ class MastodonFeed:
                 for raw in reversed(page):
                     try:
                         parsed = parse_status(raw, server=self._host)
-                    except MalformedPayload as exc:
-                        log.warning("%s: skipped a status: %s", self.name, str(exc)[:300])
+                    except Exception as exc:  # one unreadable status costs that status only
+                        self._skip("a status", exc)
                         await self._advance(tag, peek_id(raw))
                         continue
                     post = await self._fetched(parsed)
@@ -329,6 +329,18 @@ class MastodonFeed:
             if len(self._avatars) > 1000:
                 self._avatars.popitem(last=False)
         return self._avatars[url]
+
+    def _skip(self, what: str, exc: Exception) -> None:
+        """Log and count an item that could not be read; the source goes on."""
+        why = str(exc) if isinstance(exc, MalformedPayload) else f"{type(exc).__name__}: {exc}"
+        log.warning(
+            "%s: skipped %s: %s",
+            self.name,
+            what,
+            why[:300],
+            exc_info=not isinstance(exc, MalformedPayload),
+        )
+        self.ctx.skipped(f"{self._host} sent {what} Murmur cannot read: {why[:200]}")
 
     async def _deleted(self, status_id: str) -> None:
         uri = self._seen.pop(status_id, None)

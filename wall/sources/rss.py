@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+from collections import OrderedDict
 from collections.abc import AsyncGenerator
 from datetime import UTC, datetime
 
@@ -30,7 +31,7 @@ from wall.sources.errors import (
     RateLimited,
     SourceFailure,
 )
-from wall.sources.rss_wire import Entry, Feed, FeedError, read_feed
+from wall.sources.rss_wire import Entry, Feed, FeedError, Skipped, read_feed
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +92,7 @@ class RssFeed:
         self._ctx = ctx
         self._timeout = timeout
         self._avatars: dict[str, Media | None] = {}
+        self._skips: OrderedDict[str, None] = OrderedDict()
         self._wanted = {fold(tag.lstrip("#")) for tag in ctx.event.hashtags}
 
     async def posts(self) -> AsyncGenerator[Post, None]:
@@ -108,7 +110,9 @@ class RssFeed:
                     cursor.etag = etag
                     await self._save(cursor)
             else:
-                entries = (await self._parse(answer)).entries
+                feed = await self._parse(answer)
+                self._report(feed.skipped)
+                entries = feed.entries
                 for entry in self._select(entries, cursor, seen, fresh=fresh):
                     post = await self._with_media(entry)
                     yield post
@@ -190,6 +194,16 @@ class RssFeed:
             if entry not in keep:
                 self._remember(cursor, seen, entry.post.network_id)
         return keep
+
+    def _report(self, skipped: list[Skipped]) -> None:
+        """Count each entry left out once, not again at every poll that still lists it."""
+        for skip in skipped:
+            if skip.key in self._skips:
+                continue
+            self._skips[skip.key] = None
+            if len(self._skips) > self.max_seen:
+                self._skips.popitem(last=False)
+            self._ctx.skipped(f"the feed at {self._settings.url}: {skip.reason}")
 
     def _carries_hashtag(self, post: Post) -> bool:
         if not self._settings.require_hashtags or not self._wanted:

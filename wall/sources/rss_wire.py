@@ -21,7 +21,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import feedparser
 from yarl import URL
@@ -61,12 +61,20 @@ class Entry:
     avatar_url: str | None = None
 
 
+class Skipped(NamedTuple):
+    """An entry left out: a digest of what feedparser read of it (the same entry in the
+    next poll has the same), and why, for a person."""
+
+    key: str
+    reason: str
+
+
 @dataclass(frozen=True)
 class Feed:
-    """A document's entries in document order, and why each entry left out was."""
+    """A document's entries in document order, and the entries left out."""
 
     entries: list[Entry] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
 
 
 # -- the document -----------------------------------------------------------------------
@@ -102,17 +110,18 @@ def read_feed(
         raise FeedError(_why_not_a_feed(data, result))
     context = _Context.of(result, feed_url, data)
     entries: list[Entry] = []
-    skipped: list[str] = []
+    skipped: list[Skipped] = []
     for n, raw in enumerate(result.get("entries") or [], start=1):
+        key = hashlib.sha256(repr(raw).encode("utf-8", "replace")).hexdigest()[:20]
         try:
             entries.append(_entry(raw, context, now))
         except ValueError as exc:
-            skipped.append(f"entry {n} skipped: {exc}")
+            skipped.append(Skipped(key, f"entry {n} skipped: {exc}"))
         except Exception as exc:  # a bug here must cost one entry, never the feed
             log.warning("feed %s: entry %d", feed_url[:200], n, exc_info=True)
-            skipped.append(f"entry {n} skipped: {type(exc).__name__}")
-    for reason in skipped:
-        log.warning("feed %s: %s", feed_url[:200], reason[:300])
+            skipped.append(Skipped(key, f"entry {n} skipped: {type(exc).__name__}: {exc}"))
+    for skip in skipped:
+        log.warning("feed %s: %s", feed_url[:200], skip.reason[:300])
     return Feed(entries, skipped)
 
 
@@ -339,4 +348,4 @@ def _identify(raw_id: str, link: str | None, fallback: str, feed_url: str) -> st
     return ident
 
 
-__all__ = ["Entry", "Feed", "FeedError", "Picture", "parse_feed", "read_feed"]
+__all__ = ["Entry", "Feed", "FeedError", "Picture", "Skipped", "parse_feed", "read_feed"]

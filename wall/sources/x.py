@@ -114,6 +114,7 @@ class XFeed:
             guard=self.ctx.guard,
             stall_seconds=self.stall_seconds,
             rule_prefix=self._prefix,
+            on_skip=self.ctx.skipped,
         )
         try:
             if not self._polling:
@@ -269,6 +270,8 @@ class XFeed:
                     page = parse_search_page(msgspec.json.encode(body))
                 except MalformedLine as exc:
                     raise SourceFailure(f"X sent a search page Murmur cannot read: {exc}") from exc
+                for why in page.skipped:
+                    self.ctx.skipped(f"X sent a post Murmur cannot read: {why}")
                 if page.newest_id and (newest is None or int(page.newest_id) > newest):
                     newest = int(page.newest_id)
                 found.update((p.network_id, p) for p in page.posts)

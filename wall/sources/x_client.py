@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -101,8 +101,10 @@ class XClient(AsyncStreamingClient):  # type: ignore[misc]  # tweepy has no type
         guard: Guard,
         stall_seconds: float,
         rule_prefix: str | None = None,
+        on_skip: Callable[[str], None] | None = None,
     ) -> None:
         super().__init__(token, return_type=dict, wait_on_rate_limit=False, max_retries=0)
+        self.on_skip = on_skip
         self.base = URL(base.rstrip("/"))
         self.http = http
         self.guard = guard
@@ -257,8 +259,15 @@ class XClient(AsyncStreamingClient):  # type: ignore[misc]  # tweepy has no type
         self.heard()
         try:
             posts = parse_stream_line(raw_data, rule_prefix=self.rule_prefix)
-        except MalformedLine as exc:
-            log.warning("X stream: skipped a line: %s", str(exc)[:300])
+        except Exception as exc:  # one unreadable line costs that line only
+            why = str(exc) if isinstance(exc, MalformedLine) else f"{type(exc).__name__}: {exc}"
+            log.warning(
+                "X stream: skipped a line: %s",
+                why[:300],
+                exc_info=not isinstance(exc, MalformedLine),
+            )
+            if self.on_skip is not None:
+                self.on_skip(f"X sent a stream line Murmur cannot read: {why[:200]}")
             return
         if posts:
             await self.inbox.put(posts)

@@ -14,7 +14,7 @@ import html
 import logging
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -148,6 +148,8 @@ class SearchPage:
     posts: list[Post]
     newest_id: str | None
     next_token: str | None
+    # Why each post of the page that could not be read was left out.
+    skipped: list[str] = field(default_factory=list)
 
 
 def parse_stream_line(line: bytes, *, rule_prefix: str | None = None) -> list[Post] | None:
@@ -187,12 +189,15 @@ def parse_search_page(body: bytes) -> SearchPage:
     if page.errors:
         log.info("X says: %s", "; ".join(problem_text(e) for e in page.errors)[:500])
     posts = []
+    skipped = []
     for raw in page.data:
         try:
             posts.append(_post(_decode_tweet(raw), page.includes))
-        except MalformedLine as exc:
-            log.warning("skipped a post of a search page: %s", exc)
-    return SearchPage(posts, page.meta.newest_id, page.meta.next_token)
+        except Exception as exc:  # one unreadable post costs that post only
+            why = str(exc) if isinstance(exc, MalformedLine) else f"{type(exc).__name__}: {exc}"
+            log.warning("skipped a post of a search page: %s", why[:300])
+            skipped.append(why[:200])
+    return SearchPage(posts, page.meta.newest_id, page.meta.next_token, skipped)
 
 
 def _decode_tweet(raw: msgspec.Raw) -> _Tweet:

@@ -162,10 +162,14 @@ function renderSources(sources) {
           element("span", "state-note", t("admin.retry_at", { time: ago(source.next_retry_at) })),
         );
       }
+      // Items the source could not read and left out; the last one's reason on hover.
+      const skipped = element("td", "num source-skipped", String(source.skipped ?? 0));
+      if (source.last_skipped) skipped.title = String(source.last_skipped);
       row.append(
         name,
         stateTd,
         element("td", "num", String(source.posts ?? 0)),
+        skipped,
         element("td", "", ago(source.last_post_at)),
         element("td", "source-error", String(source.last_error ?? "")),
       );

@@ -81,6 +81,9 @@ class SourceHealth(msgspec.Struct):
     last_post_at: float | None
     last_error: str | None
     next_retry_at: float | None
+    # Items left out because they could not be read, and the last one's reason.
+    skipped: int = 0
+    last_skipped: str | None = None
 
 
 class SourceList(msgspec.Struct):
@@ -227,6 +230,8 @@ async def list_sources(request: Request) -> Response:
                     last_post_at=h.last_post_at,
                     last_error=h.last_error,
                     next_retry_at=h.next_retry_at,
+                    skipped=h.skipped,
+                    last_skipped=h.last_skipped,
                 )
                 for h in health
             ]

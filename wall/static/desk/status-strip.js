@@ -58,6 +58,15 @@ export function renderStrip(root, sources, screens) {
       item.dataset.source = String(src.name);
       item.dataset.state = String(src.state);
       if (src.last_error) item.append(element("span", "desk-status-error", ` — ${src.last_error}`));
+      if (src.skipped > 0) {
+        const skipped = element(
+          "span",
+          "desk-status-skipped",
+          ` — ${t("desk.status.skipped", { count: src.skipped })}`,
+        );
+        if (src.last_skipped) skipped.title = String(src.last_skipped);
+        item.append(skipped);
+      }
       return item;
     }),
     ...screens.map((scr) => {
