@@ -110,6 +110,70 @@ def test_a_stream_line_becomes_a_post_with_its_author_text_tags_link_and_picture
     )
 
 
+@pytest.mark.parametrize("rule_id", ["1166916266197536768", 1166916266197536768])
+def test_a_matching_rule_id_may_be_a_string_or_a_number(rule_id: str | int) -> None:
+    # X sent rule ids as numbers in 2021: every post of the stream was refused whole.
+    message = fixture(matching_rules=[{"id": rule_id, "tag": "murmur:jpo:JPO2026"}])
+
+    (post,) = parse_stream_line(encode(message), rule_prefix="murmur:jpo:") or []
+
+    assert post.network_id == "1861362475836960768"
+    assert parse_stream_line(encode(message), rule_prefix="murmur:other:") == []
+
+
+LONG = (
+    "Journée portes ouvertes : le programme complet. 9 h accueil dans le hall, 10 h "
+    "amphi A pour la présentation des licences, 11 h visite des labos de robotique et de "
+    "chimie, 12 h 30 déjeuner au restaurant universitaire, 14 h ateliers d'orientation, "
+    "15 h 30 rencontre avec les associations étudiantes, 17 h concert de la fanfare sur "
+    "le parvis. Venez nombreux ! #JPO2026 #CampusLife https://t.co/Prog2026"
+)
+
+
+def test_a_long_post_is_read_whole_from_its_note_tweet() -> None:
+    # What X sends for a post over 280 characters (docs.x.com, "note_tweet"): the first
+    # 280 characters and a link in ``text``, the whole in ``note_tweet``, with its own
+    # entities.
+    short = LONG[:270] + "… https://t.co/More1234"
+    message = fixture(
+        data__text=short,
+        data__entities={
+            "urls": [
+                {
+                    "start": 272,
+                    "end": 295,
+                    "url": "https://t.co/More1234",
+                    "display_url": "x.com/i/web/status/1…",
+                }
+            ]
+        },
+        data__attachments=None,
+        data__note_tweet={
+            "text": LONG,
+            "entities": {
+                "hashtags": [
+                    {"start": 357, "end": 365, "tag": "JPO2026"},
+                    {"start": 366, "end": 377, "tag": "CampusLife"},
+                ],
+                "urls": [
+                    {
+                        "start": 378,
+                        "end": 399,
+                        "url": "https://t.co/Prog2026",
+                        "display_url": "univ.example/jpo",
+                    },
+                ],
+            },
+        },
+    )
+
+    (post,) = parse_stream_line(encode(message)) or []
+
+    assert post.text == LONG.replace("https://t.co/Prog2026", "univ.example/jpo")
+    assert post.hashtags == ("JPO2026", "CampusLife")
+    assert post.media == ()
+
+
 def test_a_keep_alive_carries_no_post() -> None:
     assert parse_stream_line(b"\r\n") is None
     assert parse_stream_line(b"") is None
@@ -614,7 +678,7 @@ async def test_posts_stream_in_with_the_documented_fields(
     (stream,) = env.fake.seen("/2/tweets/search/stream")
     assert stream.query == {
         "expansions": "author_id,attachments.media_keys",
-        "tweet.fields": "created_at,lang,entities,attachments,possibly_sensitive",
+        "tweet.fields": "created_at,lang,entities,attachments,possibly_sensitive,note_tweet",
         "user.fields": "name,username,profile_image_url",
         "media.fields": "url,preview_image_url,type,alt_text,width,height",
     }
@@ -724,6 +788,24 @@ async def test_malformed_errors_and_big_lines_are_skipped_on_the_same_connection
     assert (running.health.last_skipped or "").startswith(
         "X sent a stream line Murmur cannot read: not a stream message: "
     )
+
+
+async def test_a_post_whose_rule_id_is_a_number_reaches_the_wall(
+    env: Env, run: Callable[..., Running]
+) -> None:
+    running = run(env.feed())
+    await env.fake.wait_streaming()
+    post = env.fake.post()
+    numbered = [
+        {"id": 1166916266197536768, "tag": rule["tag"]} for rule in env.fake.matching_rules(post)
+    ]
+    env.fake.send_raw(
+        line({"data": post.data, "includes": {"users": [post.user]}, "matching_rules": numbered})
+    )
+    await running.wall.wait_for([post])
+
+    assert running.wall.deliveries == [post.id]
+    assert running.health.skipped == 0
 
 
 async def test_a_line_over_the_limit_costs_a_reconnection_and_nothing_else(

@@ -30,7 +30,14 @@ MAX_LINE = 1024 * 1024  # a post with its includes is a few kilobytes
 MAX_PICTURES = 4
 
 EXPANSIONS = ["author_id", "attachments.media_keys"]
-TWEET_FIELDS = ["created_at", "lang", "entities", "attachments", "possibly_sensitive"]
+TWEET_FIELDS = [
+    "created_at",
+    "lang",
+    "entities",
+    "attachments",
+    "possibly_sensitive",
+    "note_tweet",
+]
 USER_FIELDS = ["name", "username", "profile_image_url"]
 MEDIA_FIELDS = ["url", "preview_image_url", "type", "alt_text", "width", "height"]
 FIELDS: dict[str, list[str]] = {
@@ -65,6 +72,14 @@ class _Attachments(msgspec.Struct, frozen=True):
     media_keys: list[str] = []
 
 
+class _NoteTweet(msgspec.Struct, frozen=True):
+    """A long post's whole text: ``text`` then holds its first 280 characters only
+    (docs.x.com, "Post fields": ``note_tweet``, with ``tweet.fields=note_tweet``)."""
+
+    text: str = ""
+    entities: _Entities | None = None
+
+
 class _Tweet(msgspec.Struct, frozen=True):
     id: PostId
     text: str
@@ -74,6 +89,7 @@ class _Tweet(msgspec.Struct, frozen=True):
     possibly_sensitive: bool = False
     entities: _Entities | None = None
     attachments: _Attachments | None = None
+    note_tweet: _NoteTweet | None = None
 
 
 class _User(msgspec.Struct, frozen=True):
@@ -99,7 +115,8 @@ class _Includes(msgspec.Struct, frozen=True):
 
 
 class _MatchingRule(msgspec.Struct, frozen=True):
-    id: str
+    # A string today; X sent a number in 2021 (and its docs' examples still show one).
+    id: str | int
     tag: str | None = None  # X makes tags optional; tweepy's own on_data assumes one
 
 
@@ -219,7 +236,15 @@ def _post(tweet: _Tweet, includes: _Includes) -> Post:
     user = next((u for u in includes.users if u.id == tweet.author_id), None)
     username = user.username if user and user.username else None
     entities = tweet.entities or _Entities()
-    text = _text(tweet.text, entities)
+    note = tweet.note_tweet
+    if note is not None and note.text.strip():
+        # The long post's own entities are those of its whole text; the short text's
+        # links (an attached picture's t.co) may appear in it too.
+        whole = note.entities or entities
+        entities = _Entities(whole.hashtags, [*whole.urls, *entities.urls])
+        text = _text(note.text, entities)
+    else:
+        text = _text(tweet.text, entities)
     media = {m.media_key: m for m in includes.media}
     keys = tweet.attachments.media_keys if tweet.attachments else []
     pictures = [_picture(media[k]) for k in keys if k in media]
