@@ -4,8 +4,13 @@ The SQL is here, as plain functions over a connection; ``Accounts`` runs them th
 store's one writer thread and its readers (``Store.transact`` and ``Store.query``), so the
 users live in the same SQLite file as the posts and a change commits in one transaction.
 
-Every change to a user that matters for access (a new password, another role, removal)
-deletes that user's sessions in the same transaction: whoever held them must log in again.
+Every change to a user that matters for access (a new password, another role or events,
+removal) deletes that user's sessions in the same transaction: whoever held them must log
+in again.
+
+A user may be limited to some events (``events``, their slugs; empty: every event). It is
+stored as a JSON list in ``users.events`` and read with the role, so every request and
+every open desk sees the limit as it is now (``wall.web.login.may_act_on``).
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import msgspec
 
@@ -28,10 +33,15 @@ class Database(Protocol):
     async def transact(self, fn: Callable[[sqlite3.Connection], T]) -> T: ...
 
 
+Events = tuple[str, ...]
+
+
 class User(msgspec.Struct, frozen=True):
     username: str
     password_hash: str
     role: str
+    # The events this user may act on; empty: every event.
+    events: Events = ()
 
 
 class SessionRecord(msgspec.Struct, frozen=True):
@@ -45,6 +55,7 @@ class SessionRecord(msgspec.Struct, frozen=True):
     seen_at: float
     address: str
     agent: str
+    events: Events = ()
 
 
 class UserSummary(msgspec.Struct, frozen=True):
@@ -52,12 +63,25 @@ class UserSummary(msgspec.Struct, frozen=True):
     role: str
     created_at: str
     sessions: list[SessionRecord]
+    events: Events = ()
 
 
 _SESSION = (
-    "SELECT s.id_hash, s.username, u.role, s.csrf, s.created_at, s.seen_at, s.address, s.agent"
-    " FROM sessions s JOIN users u ON u.username = s.username"
+    "SELECT s.id_hash, s.username, u.role, s.csrf, s.created_at, s.seen_at, s.address,"
+    " s.agent, u.events FROM sessions s JOIN users u ON u.username = s.username"
 )
+_events = msgspec.json.Decoder(Events)
+
+
+def encode_events(events: Events) -> str:
+    return msgspec.json.encode(sorted(set(events))).decode()
+
+
+def _session(row: tuple[Any, ...]) -> SessionRecord:
+    key, username, role, csrf, created_at, seen_at, address, agent, events = row
+    return SessionRecord(
+        key, username, role, csrf, created_at, seen_at, address, agent, _events.decode(events)
+    )
 
 
 def upsert_user(conn: sqlite3.Connection, username: str, password_hash: str, role: str) -> bool:
@@ -76,9 +100,28 @@ def upsert_user(conn: sqlite3.Connection, username: str, password_hash: str, rol
 
 def get_user(conn: sqlite3.Connection, username: str) -> User | None:
     row = conn.execute(
-        "SELECT username, password_hash, role FROM users WHERE username = ?", (username,)
+        "SELECT username, password_hash, role, events FROM users WHERE username = ?", (username,)
     ).fetchone()
-    return User(*row) if row else None
+    return User(row[0], row[1], row[2], _events.decode(row[3])) if row else None
+
+
+def set_access(
+    conn: sqlite3.Connection, username: str, role: str, events: Events
+) -> list[str] | None:
+    """Set the user's role and events; if either changed, end their sessions.
+
+    Returns the keys of the sessions ended; None if there is no such user.
+    """
+    user = get_user(conn, username)
+    if user is None:
+        return None
+    if (user.role, sorted(set(user.events))) == (role, sorted(set(events))):
+        return []
+    conn.execute(
+        "UPDATE users SET role = ?, events = ? WHERE username = ?",
+        (role, encode_events(events), username),
+    )
+    return end_sessions_of(conn, username)
 
 
 def set_password(conn: sqlite3.Connection, username: str, password_hash: str) -> bool:
@@ -105,14 +148,15 @@ def remove_user(conn: sqlite3.Connection, username: str) -> bool:
 
 def list_users(conn: sqlite3.Connection) -> list[UserSummary]:
     users = conn.execute(
-        "SELECT username, role, created_at FROM users ORDER BY username"
+        "SELECT username, role, created_at, events FROM users ORDER BY username"
     ).fetchall()
     sessions: dict[str, list[SessionRecord]] = {}
     for row in conn.execute(f"{_SESSION} ORDER BY s.created_at"):
-        record = SessionRecord(*row)
+        record = _session(row)
         sessions.setdefault(record.username, []).append(record)
     return [
-        UserSummary(name, role, created, sessions.get(name, [])) for name, role, created in users
+        UserSummary(name, role, created, sessions.get(name, []), _events.decode(events))
+        for name, role, created, events in users
     ]
 
 
@@ -134,7 +178,7 @@ def insert_session(conn: sqlite3.Connection, record: SessionRecord) -> None:
 
 def find_session(conn: sqlite3.Connection, id_hash: str) -> SessionRecord | None:
     row = conn.execute(f"{_SESSION} WHERE s.id_hash = ?", (id_hash,)).fetchone()
-    return SessionRecord(*row) if row else None
+    return _session(row) if row else None
 
 
 def touch_session(conn: sqlite3.Connection, id_hash: str, now: float) -> None:

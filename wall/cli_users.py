@@ -186,7 +186,8 @@ def describe(users: list[UserSummary], settings: Settings, *, now: float) -> lis
         count = {0: "no open session", 1: "1 open session"}.get(
             len(sessions), f"{len(sessions)} open sessions"
         )
-        lines.append(f"{user.username}  {user.role}  {count}")
+        role = f"{user.role} of {', '.join(user.events)}" if user.events else user.role
+        lines.append(f"{user.username}  {role}  {count}")
         for s in sessions:
             agent = s.agent or "unknown browser"
             lines.append(

@@ -180,3 +180,11 @@ MIGRATIONS = (
     );
     """,
 )
+
+MIGRATIONS = (
+    *MIGRATIONS,
+    # 9: the events a user may act on, as a JSON list of slugs; empty: every event.
+    """
+    ALTER TABLE users ADD COLUMN events TEXT NOT NULL DEFAULT '[]';
+    """,
+)

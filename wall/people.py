@@ -3,8 +3,9 @@ role, revoke sessions, remove a user.
 
 The rules live here, over ``wall.accounts``' SQL, each change in one transaction:
 
-- There is always an organiser left: a change that would leave none (removing or demoting
-  the last one) is refused with ``LastOrganiser``. Only ``murmur user`` on the server can
+- There is always an organiser of every event left: a change that would leave none
+  (removing the last one, making them a moderator, or limiting them to some events) is
+  refused with ``LastOrganiser``. Only ``murmur user`` on the server can
   go further, as the way back in for whoever runs it.
 - A change that matters for access ends the user's sessions (as ``wall.accounts`` does),
   and their open desks close at once (``Sessions.ended``), not at the next recheck.
@@ -20,7 +21,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from wall import accounts
-from wall.accounts import Database, UserSummary
+from wall.accounts import Database, Events, UserSummary
 from wall.auth import Role
 from wall.sessions import Sessions
 
@@ -52,7 +53,9 @@ class LastOrganiser(Refused):
     code = "last_organiser"
 
     def __init__(self) -> None:
-        super().__init__("That would leave no organiser: make someone else an organiser first.")
+        super().__init__(
+            "That would leave no organiser of every event: make someone else one first."
+        )
 
 
 def session_ref(key: str) -> str:
@@ -60,24 +63,26 @@ def session_ref(key: str) -> str:
     return hashlib.sha256(f"murmur-session-ref:{key}".encode()).hexdigest()[:16]
 
 
-def _organisers_besides(conn: sqlite3.Connection, username: str) -> int:
+def _full_organisers_besides(conn: sqlite3.Connection, username: str) -> int:
+    """How many organisers of every event there are, ``username`` aside."""
     row = conn.execute(
-        "SELECT COUNT(*) FROM users WHERE role = ? AND username != ?",
+        "SELECT COUNT(*) FROM users WHERE role = ? AND events = '[]' AND username != ?",
         (Role.ORGANISER.value, username),
     ).fetchone()
     return int(row[0])
 
 
-def _keep_an_organiser(conn: sqlite3.Connection, username: str, role: str | None) -> None:
-    """Refuse if ``username`` is the last organiser and would stop being one (None: removed)."""
+def _keep_an_organiser(
+    conn: sqlite3.Connection, username: str, role: str | None, events: Events = ()
+) -> None:
+    """Refuse if ``username`` is the last organiser of every event and would stop being
+    one (``role`` None: removed)."""
     user = accounts.get_user(conn, username)
     if user is None:
         raise NoSuchUser(username)
-    if (
-        user.role == Role.ORGANISER
-        and role != Role.ORGANISER
-        and _organisers_besides(conn, username) == 0
-    ):
+    full_now = user.role == Role.ORGANISER and not user.events
+    full_after = role == Role.ORGANISER and not events
+    if full_now and not full_after and _full_organisers_besides(conn, username) == 0:
         raise LastOrganiser()
 
 
@@ -104,6 +109,7 @@ class People:
                 u.role,
                 u.created_at,
                 [s for s in u.sessions if self.sessions.alive(s, now)],
+                u.events,
             )
             for u in users
         ]
@@ -114,16 +120,20 @@ class People:
                 return user
         raise NoSuchUser(username)
 
-    async def set_role(self, username: str, role: Role) -> None:
-        """Give ``username`` another role; their sessions end (they log in again)."""
+    async def set_access(
+        self, username: str, *, role: Role | None = None, events: Events | None = None
+    ) -> None:
+        """Give ``username`` another role or events (None: unchanged); if either changes,
+        their sessions end (they log in again with their new rights)."""
 
         def work(conn: sqlite3.Connection) -> list[str]:
-            _keep_an_organiser(conn, username, role)
             user = accounts.get_user(conn, username)
-            if user is None or user.role == role:  # no change: nobody is logged out
-                return []
-            conn.execute("UPDATE users SET role = ? WHERE username = ?", (role.value, username))
-            return accounts.end_sessions_of(conn, username)
+            if user is None:
+                raise NoSuchUser(username)
+            new_role = user.role if role is None else role.value
+            new_events = user.events if events is None else events
+            _keep_an_organiser(conn, username, new_role, new_events)
+            return accounts.set_access(conn, username, new_role, new_events) or []
 
         await self._ending(work)
 

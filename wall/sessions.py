@@ -3,7 +3,8 @@
 The cookie carries a random id (256 bits), signed with the server's secret so that junk
 is turned away without a database read. The database keeps only the id's SHA-256, with
 the user, the CSRF token, and when and from where the session was started and last used.
-Every request looks the session up and reads the user's role as it is *now*; a session
+Every request looks the session up and reads the user's role (and the events they may act
+on) as they are *now*; a session
 ends at logout, when its user's password or role changes or the user is removed
 (``wall.accounts``), after ``session_idle_minutes`` without use, and ``session_hours``
 after the login whatever happens.
@@ -19,7 +20,8 @@ import asyncio
 import hashlib
 import secrets
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 import msgspec
 from itsdangerous import BadSignature, Signer
@@ -39,6 +41,16 @@ class Session(msgspec.Struct, frozen=True):
     username: str
     role: str
     csrf: str
+    # The events the user may act on, as now; empty: every event.
+    events: tuple[str, ...] = ()
+
+
+def may_act_on(session: Mapping[str, Any], slug: str) -> bool:
+    """Whether a request's session (``scope["session"]``) may act on the event ``slug``:
+    its user has no event limit, or the limit lists it. ``wall.web.login.current_user``
+    applies it to every route whose path names an event."""
+    events = session.get("events") or []
+    return not events or slug in events
 
 
 def is_alive(record: SessionRecord, now: float, *, idle: float, absolute: float) -> bool:
@@ -81,12 +93,15 @@ class Sessions:
             seen_at=now,
             address=address[:100],
             agent=agent[:200],
+            events=user.events,
         )
         await self.accounts.start_session(
             record, idle_before=now - self.idle, created_before=now - self.absolute
         )
         cookie = self._signer.sign(session_id).decode()
-        return cookie, Session(record.id_hash, record.username, record.role, record.csrf)
+        return cookie, Session(
+            record.id_hash, record.username, record.role, record.csrf, record.events
+        )
 
     async def resolve(self, cookie: str) -> Session | None:
         """The live session this cookie names, or None (forged, ended, expired)."""
@@ -109,7 +124,7 @@ class Sessions:
             return None
         if now - record.seen_at >= min(TOUCH_EVERY, self.idle / 10):
             await self.accounts.touch_session(key, now)
-        return Session(key, record.username, record.role, record.csrf)
+        return Session(key, record.username, record.role, record.csrf, record.events)
 
     def alive(self, record: SessionRecord, now: float) -> bool:
         return is_alive(record, now, idle=self.idle, absolute=self.absolute)

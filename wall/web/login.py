@@ -4,6 +4,12 @@ A login passes the brake on guessing (``wall.throttle``), takes a place on the p
 checks' own pool (``wall.auth.PasswordChecks``), and starts a session on the server
 (``wall.sessions``). Every other route asks ``current_user``, which reads what
 ``wall.web.session_cookies`` found for this request.
+
+A user may be limited to some events. ``current_user`` enforces it for every route whose
+path names an ``{event}``, so a new route is covered without remembering to ask;
+``may_act_on`` is the same check for the desk's socket and the pages, and
+``organiser_of_every_event`` guards what reaches beyond one event (people, invitations,
+new events, privacy requests across events).
 """
 
 from __future__ import annotations
@@ -12,13 +18,13 @@ import asyncio
 from typing import Annotated, TypeVar
 
 import msgspec
-from starlette.requests import Request
+from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from wall.auth import Busy, PasswordChecks, Role
 from wall.hub import Hub
-from wall.sessions import Session, Sessions
+from wall.sessions import Session, Sessions, may_act_on
 from wall.throttle import DeviceTrust, LoginThrottle
 from wall.web.errors import ApiError
 from wall.web.security import read_json
@@ -38,8 +44,9 @@ class LoginInput(msgspec.Struct, forbid_unknown_fields=True):
     password: Annotated[str, msgspec.Meta(min_length=1, max_length=1024)]
 
 
-def current_user(request: Request) -> tuple[str, str]:
-    """The logged-in user's (name, role), or a 401 whose ``code`` says why.
+def current_user(request: HTTPConnection) -> tuple[str, str]:
+    """The logged-in user's (name, role), or a 401 whose ``code`` says why; a 403
+    (``not_your_event``) when the path names an event the user may not act on.
 
     ``session_expired``: the browser sent a session that has ended (logged out elsewhere,
     idle or too old, password or role changed, user removed); ``login_required``: it sent
@@ -48,6 +55,14 @@ def current_user(request: Request) -> tuple[str, str]:
     user = request.session.get("user")
     role = request.session.get("role")
     if user and role in {r.value for r in Role}:
+        slug = request.path_params.get("event")
+        if slug is not None and not may_act_on(request.session, str(slug)):
+            raise ApiError(
+                403,
+                f"You may not act on the event “{str(slug)[:60]}”: ask an organiser.",
+                code="not_your_event",
+                params={"slug": str(slug)[:60]},
+            )
         return str(user), str(role)
     if session_state(request.scope) == ENDED:
         raise ApiError(
@@ -56,6 +71,26 @@ def current_user(request: Request) -> tuple[str, str]:
             code="session_expired",
         )
     raise ApiError(401, "Log in first: open /login.", code="login_required")
+
+
+def organiser_of_every_event(request: HTTPConnection) -> str:
+    """The organiser asking, if no event limit applies to them; else 403.
+
+    What reaches beyond one event (people, invitations, new events, privacy requests)
+    needs it: an organiser limited to some events could otherwise give themself more.
+    """
+    user, role = current_user(request)
+    if role != Role.ORGANISER:
+        raise ApiError(
+            403, "Only organisers may do this: ask an organiser.", code="organisers_only"
+        )
+    if request.session.get("events"):
+        raise ApiError(
+            403,
+            "Only an organiser of every event may do this: ask one.",
+            code="every_event_only",
+        )
+    return user
 
 
 def _state(request: Request, name: str, kind: type[T]) -> T:
@@ -154,7 +189,14 @@ async def logout(request: Request) -> Response:
 
 async def session(request: Request) -> Response:
     user, role = current_user(request)
-    return JSONResponse({"username": user, "role": role, "csrf_token": request.session["csrf"]})
+    return JSONResponse(
+        {
+            "username": user,
+            "role": role,
+            "csrf_token": request.session["csrf"],
+            "events": request.session.get("events", []),
+        }
+    )
 
 
 routes = [

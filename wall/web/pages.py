@@ -13,6 +13,7 @@ from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Route
 
 from wall.hub import Hub
+from wall.sessions import may_act_on
 
 # Package data, so an installed wheel serves its pages like a checkout does.
 STATIC = Path(str(files("wall") / "static"))
@@ -43,6 +44,8 @@ async def moderate_page(request: Request) -> Response:
         return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
     if not _known(request):
         return _page("notfound.html", 404)
+    if not may_act_on(request.session, request.path_params["event"]):
+        return _page("forbidden.html", 403)
     return _page("moderate.html")
 
 
@@ -51,7 +54,9 @@ async def admin_page(request: Request) -> Response:
         return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
     if not _known(request):
         return _page("notfound.html", 404)
-    if request.session.get("role") != "organiser":
+    if request.session.get("role") != "organiser" or not may_act_on(
+        request.session, request.path_params["event"]
+    ):
         return _page("forbidden.html", 403)
     return _page("admin.html")
 

@@ -1,4 +1,4 @@
-"""Organisers manage people: ``/api/users`` (see ``wall.people`` for the rules).
+"""Organisers of every event manage people: ``/api/users`` (see ``wall.people`` for the rules).
 
 A session is shown with when and from where it was opened and last used, and named by an
 opaque ``id`` (``wall.people.session_ref``), never by its stored key.
@@ -7,6 +7,7 @@ opaque ``id`` (``wall.people.session_ref``), never by its stored key.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Annotated
 
 import msgspec
 from starlette.requests import Request
@@ -16,10 +17,10 @@ from wall.accounts import UserSummary
 from wall.auth import Role
 from wall.people import LastOrganiser, NoSuchSession, NoSuchUser, People, Refused, session_ref
 from wall.sessions import Session
-from wall.web.api import JSON
+from wall.web.api import JSON, hub_of
 from wall.web.errors import ApiError
-from wall.web.login import current_user
-from wall.web.operations import ApiRoute, Operation
+from wall.web.login import organiser_of_every_event as organiser
+from wall.web.operations import ApiRoute, EventSlug, Operation
 from wall.web.security import read_json
 from wall.web.session_cookies import SESSION
 
@@ -38,6 +39,8 @@ class SessionInfo(msgspec.Struct):
 class UserInfo(msgspec.Struct):
     username: str
     role: Role
+    # The events they may act on; empty: every event.
+    events: list[str]
     created_at: str
     # Open sessions, oldest first.
     sessions: list[SessionInfo]
@@ -48,8 +51,10 @@ class UserList(msgspec.Struct):
 
 
 class UserChange(msgspec.Struct, forbid_unknown_fields=True):
-    # The new role; the user's sessions end (they log in again).
+    # The new role; null: unchanged.
     role: Role | None = None
+    # The events they may act on (slugs; empty: every event); null: unchanged.
+    events: Annotated[list[EventSlug], msgspec.Meta(max_length=100)] | None = None
 
 
 class Revoked(msgspec.Struct):
@@ -67,20 +72,13 @@ def _people(request: Request) -> People:
     return people
 
 
-def organiser(request: Request) -> str:
-    """The organiser asking, or 403."""
-    user, role = current_user(request)
-    if role != Role.ORGANISER:
-        raise ApiError(403, "Only organisers manage people.", code="organisers_only")
-    return user
-
-
 def _info(request: Request, user: UserSummary) -> UserInfo:
     own = request.scope.get(SESSION)
     mine = own.key if isinstance(own, Session) else None
     return UserInfo(
         username=user.username,
         role=Role(user.role),
+        events=list(user.events),
         created_at=user.created_at,
         sessions=[
             SessionInfo(
@@ -106,6 +104,21 @@ def refused(exc: Refused) -> ApiError:
     return ApiError(400, str(exc), code=exc.code)
 
 
+def known_events(request: Request, slugs: list[str]) -> tuple[str, ...]:
+    """The slugs, each of an event this server has; else a 400 naming the first unknown."""
+    events = hub_of(request).events
+    for slug in slugs:
+        if slug not in events:
+            raise ApiError(
+                400,
+                f"There is no event “{slug[:60]}”: choose among the events.",
+                code="no_event",
+                params={"slug": slug[:60]},
+                field="events",
+            )
+    return tuple(dict.fromkeys(slugs))
+
+
 def _name(request: Request) -> str:
     return str(request.path_params["name"])
 
@@ -119,11 +132,11 @@ async def list_users(request: Request) -> Response:
 async def change_user(request: Request) -> Response:
     organiser(request)
     change = await read_json(request, UserChange)
+    events = None if change.events is None else known_events(request, change.events)
     name = _name(request)
     people = _people(request)
     try:
-        if change.role is not None:
-            await people.set_role(name, change.role)
+        await people.set_access(name, role=change.role, events=events)
         user = await people.user(name)
     except Refused as exc:
         raise refused(exc) from None
@@ -178,11 +191,11 @@ routes = [
         change_user,
         "PATCH",
         Operation(
-            "Change a user's role (organisers only); their sessions end",
+            "Change a user's role or events (organisers only); their sessions end",
             ok=UserInfo,
             body=UserChange,
             errors={**_MISSING, 409: None},
-            description="409: that would leave no organiser.",
+            description="409: that would leave no organiser of every event.",
         ),
     ),
     ApiRoute(
@@ -193,7 +206,7 @@ routes = [
             "Remove a user (organisers only); their sessions end, their desks close",
             status=204,
             errors={**_MISSING, 409: None},
-            description="409: that would leave no organiser.",
+            description="409: that would leave no organiser of every event.",
         ),
     ),
     ApiRoute(

@@ -3,9 +3,9 @@
 ``SessionCookies`` replaces Starlette's signed-cookie sessions (which trusted whatever a
 validly signed cookie said, and could not be revoked). For each request it looks the
 cookie's session up in ``wall.sessions`` and fills ``scope["session"]`` with the user, their
-role *now*, and the session's CSRF token, or leaves it empty. A cookie whose session has
-ended is deleted in the response, and ``session_state`` lets the API answer 401 with
-``"code": "session_expired"`` rather than "log in first".
+role and events *now*, and the session's CSRF token, or leaves it empty. A cookie whose
+session has ended is deleted in the response, and ``session_state`` lets the API answer
+401 with ``"code": "session_expired"`` rather than "log in first".
 
 A moderator's desk websocket is watched for as long as it is open: when its session ends
 (logout, expiry, a changed password or role, a removed user) it is closed with 4401.
@@ -76,7 +76,12 @@ class SessionCookies:
             session = await self.sessions.resolve(cookie)
             state = LIVE if session else ENDED
         scope["session"] = (
-            {"user": session.username, "role": session.role, "csrf": session.csrf}
+            {
+                "user": session.username,
+                "role": session.role,
+                "csrf": session.csrf,
+                "events": list(session.events),
+            }
             if session
             else {}
         )
@@ -120,7 +125,7 @@ class SessionCookies:
                 while not ended.is_set():
                     await asyncio.sleep(self.sessions.recheck)
                     now = await self.sessions.check(session.key)
-                    if now is None or now.role != session.role:
+                    if now is None or (now.role, now.events) != (session.role, session.events):
                         ended.set()
             except Exception:  # the store is closing, or failing: closed, not left open
                 log.warning("could not recheck a desk's session; closing it", exc_info=True)

@@ -22,6 +22,7 @@ from wall.bus import Overflow, Subscription
 from wall.hub import Hub
 from wall.screen_view import encode_screen, for_screens
 from wall.screens import screen_name
+from wall.sessions import may_act_on
 from wall.views import EPHEMERAL, MODERATE, WALL, Snapshot, encode
 from wall.web.params import whole_number
 from wall.web.security import origin_allowed
@@ -29,6 +30,7 @@ from wall.web.security import origin_allowed
 RESYNC = 4000
 UNAUTHORISED = 4401
 UNKNOWN_EVENT = 4404
+FORBIDDEN = 4403  # the user may not act on this event (their role is limited to others)
 POLICY = 1008
 
 
@@ -117,6 +119,10 @@ async def _serve(ws: WebSocket, audience: str) -> None:
     if slug not in hub.events:
         await ws.accept()
         await ws.close(UNKNOWN_EVENT, "no such event")
+        return
+    if audience == MODERATE and not may_act_on(ws.session, slug):
+        await ws.accept()
+        await ws.close(FORBIDDEN, "not one of your events")
         return
     await ws.accept()
     screen = None
