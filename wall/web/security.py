@@ -12,6 +12,7 @@ from starlette.requests import HTTPConnection, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from wall.web.errors import ApiError
+from wall.web.session_cookies import LIVE, session_state
 from wall.web.validation import describe
 
 T = TypeVar("T")
@@ -113,6 +114,11 @@ def check_csrf(request: Request) -> None:
     if request.method not in UNSAFE_METHODS or request.url.path in CSRF_EXEMPT:
         return
     if CSRF_EXEMPT_PATTERN.fullmatch(request.url.path):
+        return
+    if session_state(request.scope) != LIVE:
+        # No live session: nothing this request could do in someone's name. The route
+        # answers 401 (log in; or the session ended), which the pages act on, rather than
+        # a 403 about a token that belongs to no session.
         return
     expected = request.session.get("csrf")
     given = request.headers.get(CSRF_HEADER, "")
