@@ -84,3 +84,92 @@ def test_a_boosted_post_with_a_poll_a_quote_and_a_link_card_reads_whole(
         assert pages.problems == []
     finally:
         pages.close()
+
+
+# Where each part of the shown card is, and whether its text was cut at the floor.
+PLACES = """card => {
+    const box = (sel) => card.querySelector(sel)?.getBoundingClientRect().toJSON() ?? null;
+    const visible = (sel) => {
+        const el = card.querySelector(sel);
+        return Boolean(el) && el.getClientRects().length > 0
+            && getComputedStyle(el).visibility !== "hidden";
+    };
+    return {
+        card: card.getBoundingClientRect().toJSON(), text: box(".card-text"),
+        poll: box(".card-poll"), quote: box(".card-quote"),
+        boostedInHeader: Boolean(card.querySelector(".card-author .card-boosted")),
+        extrasShown: visible(".card-extras"), cut: Boolean(card.querySelector("[data-cut]")),
+    };
+}"""
+
+
+def _inside(inner: dict[str, float], outer: dict[str, float]) -> bool:
+    return (
+        inner["left"] >= outer["left"] - 1
+        and inner["right"] <= outer["right"] + 1
+        and inner["top"] >= outer["top"] - 1
+        and inner["bottom"] <= outer["bottom"] + 1
+    )
+
+
+@pytest.mark.parametrize("layout", ["single", "stage"])
+def test_one_post_at_a_time_shows_its_poll_and_quote_under_its_words(
+    server, tabs, olga, bob, layout
+):
+    # The paged layouts lay the card out in rows: the poll and the quote go under the
+    # text (not squeezed beside it), within the card, and the text is never cut for them.
+    # The stage (a lower third over video) keeps to the words, like it does for pictures.
+    calm(olga, "two", layout=layout)
+    post = msgspec.structs.replace(
+        make_post("Quel amphi pour la conférence de 14 h ? #JPO2026", network="mastodon"),
+        boosted_by=Author(name="Inès Moreau", handle="ines@campus.social"),
+        poll=Poll(
+            options=(PollOption(title="Amphi A", votes=7), PollOption(title="Amphi B", votes=3)),
+            closed=True,
+            voters=10,
+        ),
+        quote=Quoted(
+            author=Author(name="Plan du campus", handle="plan@campus.social"),
+            text="Le plan est à l’entrée, suivez les flèches jaunes jusqu’au hall B",
+        ),
+    )
+    post_id = server.ingest("two", post)
+    assert bob.post(f"/api/events/two/posts/{post_id}/approve").status == 200
+
+    wall = open_wall(tabs, "/wall/two", SCREEN, reduced_motion="reduce")
+    card = wall.locator(f'#posts article.card[data-id="{post_id}"]')
+    expect(card.locator(".card-boosted")).to_have_text("Shared by Inès Moreau")
+    wall.wait_for_timeout(500)  # fitted
+    at = card.evaluate(PLACES)
+    print(layout, at)
+    assert at["boostedInHeader"], "who shared it sits with who wrote it"
+    assert not at["cut"], "the post's own words are whole"
+    assert _inside(at["text"], at["card"])
+    if layout == "stage":
+        assert not at["extrasShown"]
+    else:
+        assert at["extrasShown"]
+        for block in ("poll", "quote"):
+            assert _inside(at[block], at["card"]), block
+            assert at[block]["top"] >= at["text"]["bottom"] - 1, f"the {block} is under the text"
+            assert at[block]["width"] >= 0.9 * at["text"]["width"], f"the {block} is not squeezed"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    wall.screenshot(path=str(ARTIFACTS / f"extras-{layout}-1080p.png"))
+
+    reply = bob.post(f"/api/events/two/posts/{post_id}/spotlight", {"seconds": 600})
+    assert reply.status == 200, reply.body
+    spot = wall.locator(".spotlight .spotlight-card")
+    expect(spot.locator(".card-poll-share")).to_have_text(["70\u00a0%", "30\u00a0%"])
+    expect(spot.locator(".card-quote-text")).to_have_text(
+        "Le plan est à l’entrée, suivez les flèches jaunes jusqu’au hall B"
+    )
+    expect(spot.locator(".card-boosted")).to_have_text("Shared by Inès Moreau")
+    wall.wait_for_timeout(500)
+    overflowing = spot.evaluate(
+        """card => [card, ...card.querySelectorAll("*")]
+            .filter((e) => e.scrollHeight > e.clientHeight + 1
+                && getComputedStyle(e).overflow !== "visible")
+            .map((e) => e.className)"""
+    )
+    assert overflowing == []
+    assert bob.post(f"/api/events/two/posts/{post_id}/remove").status == 200

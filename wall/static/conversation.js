@@ -12,6 +12,7 @@
 //   - every card built from a post: decorate(card, post) (static/wall/cards.js).
 
 import { t } from "/static/i18n.js";
+import { boostedLine, extras } from "/static/wall/extras.js";
 
 const STYLESHEET = "/static/conversation.css";
 const LOCAL_MEDIA = /^\/media\/[\w.-]+$/;
@@ -97,11 +98,19 @@ function spotlightCard(post) {
     el.dir = "ltr";
     head.append(el);
   }
+  const boosted = boostedLine(post);
+  if (boosted) head.append(boosted);
   card.append(head);
   if (post.text) {
     const text = element("p", "spotlight-text", String(post.text));
     text.dir = "auto";
     card.append(text);
+  }
+  const more = extras(post);
+  if (more.length) {
+    const box = element("div", "card-extras");
+    box.append(...more);
+    card.append(box);
   }
   const media = post.media_hidden
     ? undefined

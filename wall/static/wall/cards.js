@@ -207,9 +207,11 @@ export function buildCard(post, variant = "") {
   const card = element("article", variant ? `card card--${variant}` : "card");
   card.dataset.id = String(post.id);
   if (post.network) card.dataset.network = String(post.network);
+  const head = authorLine(post);
+  // Who shared it sits with who wrote it: no row of its own in the paged layouts' grids.
   const boosted = boostedLine(post);
-  if (boosted) card.append(boosted);
-  card.append(authorLine(post));
+  if (boosted) head.querySelector(".card-who")?.prepend(boosted);
+  card.append(head);
 
   if (post.content_warning) {
     const cw = element("p", "card-cw", String(post.content_warning));
@@ -223,7 +225,12 @@ export function buildCard(post, variant = "") {
     body.append(textBlock("p", "card-text", text, post.language, post.emoji));
     card.style.setProperty("--fit", lengthScale(text).toFixed(3));
   }
-  body.append(...extras(post));
+  const more = extras(post);
+  if (more.length) {
+    const box = element("div", "card-extras");
+    box.append(...more);
+    body.append(box);
+  }
   card.append(body);
 
   const media = firstImage(post);

@@ -37,16 +37,33 @@ export function createPaged({ root, playlist, isQuiet, reducedMotion, variant })
    * card allows, neither below the floor; what is still too long is cut at a word. The
    * card itself never overflows (nothing spills past its edge or off the screen).
    */
+  /**
+   * A poll, a quoted post and a link card share at most half the body (wall.css): those
+   * that do not fit whole are left out, the link card first, never shown cut in half.
+   */
+  function fitExtras(card) {
+    const box = card.querySelector(".card-extras");
+    if (!box) return;
+    const blocks = [...box.children];
+    for (const block of blocks) block.style.removeProperty("display");
+    while (blocks.length > 1 && box.scrollHeight > box.clientHeight + 1) {
+      blocks.pop().style.display = "none";
+    }
+  }
+
   function fit() {
     if (!current) return;
     const card = current.card;
+    fitExtras(card);
     const text = card.querySelector(".card-text");
     const box = card.querySelector(".card-body");
     if (!text || !box) return;
     const unit = vmin();
     const reply = card.querySelector(".card-reply");
+    // The body holds the text and, under it, a poll, a quoted post or a link card.
     const fits = () =>
       text.offsetHeight <= box.clientHeight + 1 &&
+      box.scrollHeight <= box.clientHeight + 1 &&
       text.scrollWidth <= text.clientWidth + 1 &&
       card.scrollHeight <= card.clientHeight + 1 &&
       (!reply || reply.scrollHeight <= reply.clientHeight + 1);
