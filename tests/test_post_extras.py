@@ -8,14 +8,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
+import pytest
 
 from moderation import Author, Decision, LinkCard, Media, Poll, PollOption, Quoted, Rules, decide
 from tests.factories import make_post
 from tests.fakes.jetstream import POST, cid, commit_frame, post_record, tid
-from tests.fakes.mastodon import make_account, make_status
+from tests.fakes.mastodon import make_account, make_card, make_quote, make_status, quote_link
 from wall.screen_view import screen_post
 from wall.sources.bluesky_wire import link_card, parse_frame, parse_post
-from wall.sources.mastodon_wire import parse_status
+from wall.sources.mastodon_wire import html_to_text, parse_status
 from wall.views import PostView
 
 BASE = "https://campus.social"
@@ -187,3 +188,56 @@ def test_screens_get_the_extras_but_not_a_link_picture_a_moderator_hid():
     assert screen_post(hidden).link is not None and screen_post(hidden).link.image is None
     plain = msgspec.json.encode(screen_post(msgspec.structs.replace(view, link=None)))
     assert b"boosted_by" not in plain and b"poll" not in plain  # only what a post has
+
+
+# -- Mastodon's "RE:" line -------------------------------------------------------------------
+
+
+def test_a_shown_quote_drops_the_re_line_mastodon_writes_for_apps_without_quotes():
+    quoted = status(
+        "110000000000000050",
+        content="<p>Qui vient à la conférence sur le climat ?</p>",
+        account=make_account(BASE, "sam", domain="social.example", display_name="Sam"),
+    )
+    quoting = status(text="Moi !", quote=make_quote(quoted))
+    assert quoting["content"].startswith('<p class="quote-inline">RE: ')
+
+    post = parse_status(quoting, server="campus.social").post
+
+    assert post.text == "Moi ! #JPO2026"
+    assert post.quote is not None
+    assert post.quote.text == "Qui vient à la conférence sur le climat ?"
+
+
+@pytest.mark.parametrize("state", ["pending", "revoked", "deleted", "blocked_account"])
+def test_a_quote_that_may_not_be_shown_keeps_the_re_line_as_its_trace(state):
+    url = "https://social.example/@sam/110000000000000050"
+    quoting = status(content=quote_link(url) + "<p>Moi !</p>", quote=make_quote(None, state=state))
+
+    post = parse_status(quoting, server="campus.social").post
+
+    assert post.quote is None
+    assert post.text == "RE: social.example/@sam/1100000000…\n\nMoi !"
+
+
+def test_akkomas_quote_span_is_dropped_only_when_the_quote_is_shown():
+    content = (
+        "<p>Regardez<span class=\"quote-inline\"><br/><br/>RE: <a href='https://x.example/1'>"
+        "https://x.example/1</a></span></p>"
+    )
+
+    assert html_to_text(content, without_quote_link=True) == "Regardez"
+    assert html_to_text(content) == "Regardez\n\nRE: https://x.example/1"
+
+
+def test_a_preview_card_of_the_quoted_post_is_not_shown_beside_it():
+    quoted = status("110000000000000050", content="<p>Le plan du campus</p>")
+    card = make_card(BASE, url=quoted["url"], title="Inès Moreau : « Le plan du campus »")
+    other = make_card(BASE)
+
+    same = parse_status(status(quote=make_quote(quoted), card=card), server="campus.social")
+    elsewhere = parse_status(status(quote=make_quote(quoted), card=other), server="campus.social")
+
+    assert same.post.link is None and same.link_image is None
+    assert elsewhere.post.link is not None
+    assert elsewhere.post.link.url == "https://www.univ.example/actualites/jpo-2026"

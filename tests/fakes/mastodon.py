@@ -44,7 +44,15 @@ def _png() -> bytes:
     return out.getvalue()
 
 
+def _card_png() -> bytes:
+    """A link card's picture: 600×315, as sites size their og:image (1.91:1)."""
+    out = io.BytesIO()
+    Image.linear_gradient("L").resize((600, 315)).convert("RGB").save(out, format="PNG")
+    return out.getvalue()
+
+
 PNG = _png()
+CARD_PNG = _card_png()
 TOKEN = "fake-mastodon-token"
 
 
@@ -144,14 +152,21 @@ def make_status(
     media: Iterable[dict[str, Any]] = (),
     created_at: datetime | None = None,
     emojis: Iterable[dict[str, Any]] = (),
+    poll: dict[str, Any] | None = None,
+    card: dict[str, Any] | None = None,
+    quote: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """A full Status as the REST API and the streams serialise it."""
+    """A full Status as the REST API and the streams serialise it; a ``quote`` (see
+    ``make_quote``) puts Mastodon's "RE:" paragraph first in the content."""
     tags = list(tags)
     account = account or make_account(base)
     host = account["url"].split("/")[2]
     if content is None:
         links = " ".join(hashtag_link(base, t) for t in tags)
         content = f"<p>{text} {links}</p>" if links else f"<p>{text}</p>"
+        quoted = (quote or {}).get("quoted_status")
+        if quoted:
+            content = quote_link(quoted["url"]) + content
     return {
         "id": status_id,
         "created_at": iso(created_at or datetime.now(UTC)),
@@ -180,13 +195,107 @@ def make_status(
         "mentions": [],
         "tags": [{"name": t, "url": f"{base}/tags/{t.lower()}"} for t in tags],
         "emojis": list(emojis),
-        "card": None,
-        "poll": None,
+        "card": card,
+        "poll": poll,
+        "quote": quote,
+        "quote_approval": {"automatic": ["public"], "manual": [], "current_user": "automatic"},
     }
 
 
+def make_poll(
+    options: Iterable[tuple[str, int | None]],
+    *,
+    expired: bool = False,
+    multiple: bool = False,
+    voters: int | None = None,
+    expires_at: datetime | None = None,
+) -> dict[str, Any]:
+    """A Poll: ``options`` are (title, votes_count); a count of None is hidden."""
+    listed = [{"title": title, "votes_count": votes} for title, votes in options]
+    counts = [o["votes_count"] for o in listed]
+    total = None if None in counts else sum(c for c in counts if c is not None)
+    return {
+        "id": "34830",
+        "expires_at": iso(expires_at) if expires_at else None,
+        "expired": expired,
+        "multiple": multiple,
+        "votes_count": total,
+        "voters_count": voters if multiple else total,
+        "voted": False,
+        "own_votes": [],
+        "options": listed,
+        "emojis": [],
+    }
+
+
+def make_card(
+    base: str,
+    *,
+    url: str = "https://www.univ.example/actualites/jpo-2026",
+    title: str = "Journées portes ouvertes 2026",
+    description: str = "Le programme complet des conférences et des visites.",
+    image: bool = True,
+) -> dict[str, Any]:
+    """A PreviewCard, its picture on the server's own media host (as Mastodon caches it)."""
+    host = url.split("/")[2]
+    return {
+        "url": url,
+        "title": title,
+        "description": description,
+        "language": "fr",
+        "type": "link",
+        "author_name": "",
+        "author_url": "",
+        "provider_name": host,
+        "provider_url": "",
+        "html": "",
+        "width": 600 if image else 0,
+        "height": 315 if image else 0,
+        "image": f"{base}/system/cache/preview_cards/images/000/001/original/jpo.png"
+        if image
+        else None,
+        "image_description": "",
+        "embed_url": "",
+        "blurhash": "UEHLh[WB2yk8pyoJadR*.7kCMdnjS#M|%1%2" if image else None,
+        "published_at": None,
+        "authors": [],
+    }
+
+
+def quote_link(url: str) -> str:
+    """The "RE:" paragraph Mastodon 4.4+ puts first in a quote post's content, for the
+    clients that show no quote (its web pages hide it)."""
+    scheme, rest = url.split("://", 1)
+    shown, tail = rest[:30], rest[30:]
+    return (
+        f'<p class="quote-inline">RE: <a href="{url}" target="_blank" rel="nofollow noopener"'
+        f' translate="no"><span class="invisible">{scheme}://</span><span class="ellipsis">'
+        f'{shown}</span><span class="invisible">{tail}</span></a></p>'
+    )
+
+
+def make_quote(quoted: dict[str, Any] | None, *, state: str = "accepted") -> dict[str, Any]:
+    """A Quote: the quoted Status, null unless ``state`` lets it be shown."""
+    return {"state": state, "quoted_status": quoted if state == "accepted" else None}
+
+
+def make_reblog(
+    status_id: str, base: str, original: dict[str, Any], *, by: dict[str, Any]
+) -> dict[str, Any]:
+    """A boost of ``original`` by the account ``by``, as the REST API and streams send it:
+    an empty status of its own, the boosted one in ``reblog``."""
+    host = by["url"].split("/")[2]
+    uri = f"https://{host}/users/{by['username']}/statuses/{status_id}/activity"
+    boost = make_status(status_id, base, account=by, content="", tags=(), language=None)
+    return boost | {"uri": uri, "url": uri, "reblog": original}
+
+
 def _tags_of(status: Mapping[str, Any]) -> set[str]:
-    return {str(t.get("name", "")).lower() for t in status.get("tags") or ()}
+    # A boost carries its tags in the status it boosts. Mastodon's own tag timelines leave
+    # boosts out (SOURCES.md); Murmur reads any server of the Mastodon API, so the fake
+    # delivers one when a test publishes it.
+    tags = status.get("tags") or (status.get("reblog") or {}).get("tags") or ()
+    return {str(t.get("name", "")).lower() for t in tags}
 
 
 def _is_local(status: Mapping[str, Any]) -> bool:
@@ -494,7 +603,8 @@ class FakeMastodon:
     async def _file(self, request: web.Request) -> web.Response:
         if request.match_info["path"].startswith("broken/"):
             return web.Response(status=404, text="Not found")
-        return web.Response(body=PNG, content_type="image/png")
+        picture = CARD_PNG if "preview_cards" in request.match_info["path"] else PNG
+        return web.Response(body=picture, content_type="image/png")
 
     # -- streaming -----------------------------------------------------------------------
 

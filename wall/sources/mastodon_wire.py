@@ -15,12 +15,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from html.parser import HTMLParser
 from typing import Any
 
 import msgspec
 
 from moderation.post import Author, LinkCard, Poll, PollOption, Post, Quoted
+from wall.sources.mastodon_text import html_to_text
 
 MAX_PAYLOAD_BYTES = 1024 * 1024  # one status; Mastodon's are a few kB, bigger ones are skipped
 MEDIA_KINDS = frozenset({"image", "gifv", "video"})  # audio and unknown have no picture to show
@@ -164,79 +164,6 @@ class StreamError:
 StreamEvent = Update | Deletion | StreamError
 
 
-class _PlainText(HTMLParser):
-    """Status HTML to text: paragraphs and breaks become newlines, hidden parts go."""
-
-    PARAGRAPHS = frozenset({"p", "div", "blockquote", "pre", "h1", "h2", "h3", "h4", "h5", "h6"})
-    LINES = frozenset({"li", "ul", "ol", "tr"})
-    DROPPED = frozenset({"script", "style", "template", "title"})
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self._spans: list[str] = []  # class of each open span: invisible, ellipsis or ""
-        self._dropped = 0
-        self._pending = 0  # newlines owed by block edges, written before the next text
-
-    def _hidden(self) -> bool:
-        return self._dropped > 0 or "invisible" in self._spans
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in self.DROPPED:
-            self._dropped += 1
-        elif tag == "span":
-            classes = " ".join(v or "" for k, v in attrs if k == "class").split()
-            self._spans.append(next((c for c in ("invisible", "ellipsis") if c in classes), ""))
-        elif tag == "br" and not self._hidden():
-            self._write("\n")
-        else:
-            self._block_edge(tag)
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self.DROPPED:
-            self._dropped = max(0, self._dropped - 1)
-        elif tag == "span" and self._spans:
-            # Mastodon shortens long links: the "ellipsis" part is followed by "…" in CSS.
-            if self._spans.pop() == "ellipsis" and not self._hidden():
-                self._write("…")
-        else:
-            self._block_edge(tag)
-
-    def _block_edge(self, tag: str) -> None:
-        if not self._hidden():
-            wanted = 2 if tag in self.PARAGRAPHS else 1 if tag in self.LINES else 0
-            self._pending = max(self._pending, wanted)
-
-    def _write(self, text: str) -> None:
-        if self._pending and self.parts:
-            self.parts.append("\n" * self._pending)
-        self._pending = 0
-        self.parts.append(text)
-
-    def handle_data(self, data: str) -> None:
-        if self._hidden():
-            return
-        text = data.replace("\n", " ").replace("\r", " ")
-        if text.strip():
-            self._write(text)
-        elif self.parts:  # spacing between tags, without paying the owed newlines
-            self.parts.append(text)
-
-
-def html_to_text(content: str) -> str:
-    """The plain text of a status's ``content`` (entities unescaped, custom emoji as
-    ``:shortcode:``), as a screen should show it with ``textContent``."""
-    parser = _PlainText()
-    parser.feed(content)
-    parser.close()
-    lines: list[str] = []
-    for line in "".join(parser.parts).split("\n"):
-        line = " ".join(line.split())
-        if line or (lines and lines[-1]):  # at most one empty line in a row
-            lines.append(line)
-    return "\n".join(lines).strip()
-
-
 def _decode(data: Mapping[str, Any] | bytes | str, kind: type[_Status]) -> _Status:
     if isinstance(data, bytes | str) and len(data) > MAX_PAYLOAD_BYTES:
         raise MalformedPayload(f"a status of {len(data)} bytes (over {MAX_PAYLOAD_BYTES})")
@@ -328,12 +255,16 @@ def _parse(status: _Status, server: str) -> ParsedStatus:
             alt = item.description or ""
             width, height = _dimension(item.meta, "width"), _dimension(item.meta, "height")
             media.append(RemoteMedia(url, item.type, alt, width, height))
+    quote = _quoted(status.quote, server)
     link = _link(status.card)
+    if link is not None and quote is not None and link.url == quote.url:
+        link = None  # a preview of the quoted post, which is shown whole
     post = Post(
         network="mastodon",
         network_id=status.uri,
         author=_author(account, server),
-        text=html_to_text(status.content),
+        # Shown whole, the quoted post needs no "RE: link" line standing for it.
+        text=html_to_text(status.content, without_quote_link=quote is not None),
         html=status.content,
         created_at=created if created.tzinfo else created.replace(tzinfo=UTC),
         url=status.url or status.uri,
@@ -342,7 +273,7 @@ def _parse(status: _Status, server: str) -> ParsedStatus:
         sensitive=status.sensitive,
         hashtags=tuple(tag.name for tag in status.tags),
         poll=_poll(status.poll),
-        quote=_quoted(status.quote, server),
+        quote=quote,
         link=link,
     )
     text = post.text
