@@ -123,11 +123,15 @@ class AuthorIndex:
 
     def find(self, post: Post, now: datetime) -> AuthorRule | None:
         """The strictest active rule naming ``post``'s author, or ``None``."""
+        return self.find_handle(post.network, post.author.handle, now)
+
+    def find_handle(self, network: str, handle: str, now: datetime) -> AuthorRule | None:
+        """The strictest active rule naming ``handle`` on ``network``, or ``None``."""
         if not self._rules:
             return None
-        handle = post.author.handle.strip().lstrip("@").casefold()
+        handle = handle.strip().lstrip("@").casefold()
         found: AuthorRule | None = None
-        for key in ((post.network.casefold(), handle), ("", handle)):
+        for key in ((network.casefold(), handle), ("", handle)):
             for rule in self._rules.get(key, ()):
                 if rule.active(now) and (
                     found is None or _STRICTNESS[rule.action] > _STRICTNESS[found.action]

@@ -61,11 +61,17 @@ class Poll(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class Quoted(msgspec.Struct, frozen=True, kw_only=True):
-    """The post a post quotes, as plain text (shown under it)."""
+    """The post a post quotes, as plain text (shown under it).
+
+    ``content_warning`` and ``sensitive`` are the quoted post's own: the rules hold the
+    quoting post for them as they would for its own.
+    """
 
     author: Author
     text: str
     url: str | None = None
+    content_warning: str = ""
+    sensitive: bool = False
 
 
 class LinkCard(msgspec.Struct, frozen=True, kw_only=True):

@@ -130,14 +130,33 @@ def _scanned(post: Post) -> str:
     parts = [post.text, post.content_warning, post.author.name]
     parts += [m.alt for m in post.media if m.alt]
     parts += [tag for tag in post.hashtags if tag.casefold() not in post.text.casefold()]
-    # What the wall shows with the post: a quoted post, a poll's options, a link's card.
+    # What the wall shows with the post: who shared it, a quoted post, a poll's options,
+    # a link's card.
+    if post.boosted_by is not None:
+        parts.append(post.boosted_by.name)
     if post.quote is not None:
-        parts += [post.quote.text, post.quote.author.name]
+        parts += [post.quote.text, post.quote.content_warning, post.quote.author.name]
     if post.poll is not None:
         parts += [option.title for option in post.poll.options]
     if post.link is not None:
         parts += [post.link.title, post.link.description]
     return _FIELD_BREAK.join(parts)
+
+
+def _others(post: Post) -> list[str]:
+    """Whom else a post puts on the screens: who boosted it, whom it quotes."""
+    others = [post.boosted_by.handle] if post.boosted_by is not None else []
+    if post.quote is not None:
+        others.append(post.quote.author.handle)
+    return others
+
+
+def _warning(post: Post) -> tuple[bool, str]:
+    """Whether the post, or the post it quotes, asks to be looked at first; its warning."""
+    quote = post.quote
+    warning = post.content_warning or (quote.content_warning if quote is not None else "")
+    flagged = bool(warning) or post.sensitive or (quote is not None and quote.sensitive)
+    return flagged, warning
 
 
 def _verdict(decision: Decision, reason: str, rule: str, code: str, **params: Any) -> Verdict:
@@ -156,9 +175,10 @@ def decide(
 ) -> Verdict:
     """Apply ``rules`` to ``post``: the first rule that settles it wins, in this order.
 
-    1. a blocked author is rejected; 2. a blocked word (an event's own, or from a
-    built-in list) rejects; 3. a post without any required hashtag is rejected; 4. an
-    author set to "hold" is held; 5. a content warning or sensitive media is held;
+    1. a blocked author (or a post boosted by, or quoting, a blocked author) is rejected;
+    2. a blocked word (an event's own, or from a built-in list) rejects; 3. a post without
+    any required hashtag is rejected; 4. an author set to "hold" is held; 5. a content
+    warning or sensitive media (its own, or the quoted post's) is held;
     6. a trusted (allowed) author is approved; 7. a held word holds; 8. a post in a
     language the event does not show is held; 9. a bot or a too recent account is held;
     10. another event's hashtag holds; 11. a repeated text is rejected (same author) or
@@ -176,6 +196,13 @@ def decide(
     lang = declared or language.primary(detected_language)
 
     author = rules._authors.find(post, now)
+    if author is None or author.action is not AuthorAction.BLOCK:
+        # A blocked person's words stay off the screens when another shares or quotes them.
+        for handle in _others(post):
+            other = rules._authors.find_handle(post.network, handle, now)
+            if other is not None and other.action is AuthorAction.BLOCK:
+                author = other
+                break
     if author is not None and author.action is AuthorAction.BLOCK:
         return _verdict(
             Decision.REJECT,
@@ -206,18 +233,11 @@ def decide(
             "author_held",
             **author.facts(),
         )
-    if post.content_warning or post.sensitive:
-        what = (
-            f"content warning “{post.content_warning}”"
-            if post.content_warning
-            else "marked sensitive"
-        )
+    flagged, warning = _warning(post)
+    if flagged:
+        what = f"content warning “{warning}”" if warning else "marked sensitive"
         return _verdict(
-            Decision.HOLD,
-            f"{what}: a human decides",
-            "sensitive",
-            "sensitive",
-            warning=post.content_warning,
+            Decision.HOLD, f"{what}: a human decides", "sensitive", "sensitive", warning=warning
         )
     if author is not None:  # the only action left is ALLOW
         return _verdict(

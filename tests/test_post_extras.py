@@ -241,3 +241,17 @@ def test_a_preview_card_of_the_quoted_post_is_not_shown_beside_it():
     assert same.post.link is None and same.link_image is None
     assert elsewhere.post.link is not None
     assert elsewhere.post.link.url == "https://www.univ.example/actualites/jpo-2026"
+
+
+def test_a_quote_keeps_the_quoted_posts_warning_and_sensitivity():
+    quoted = status(
+        "110000000000000050",
+        content="<p>La réponse du quiz</p>",
+        spoiler_text="Spoiler",
+        sensitive=True,
+    )
+
+    post = parse_status(status(quote=make_quote(quoted)), server="campus.social").post
+
+    assert post.quote is not None
+    assert (post.quote.content_warning, post.quote.sensitive) == ("Spoiler", True)

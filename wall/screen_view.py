@@ -52,9 +52,10 @@ class ScreenReply(msgspec.Struct, frozen=True, kw_only=True):
     text: str
 
 
-class ScreenQuoted(msgspec.Struct, frozen=True, kw_only=True):
+class ScreenQuoted(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     author: ScreenAuthor
     text: str
+    content_warning: str = ""
 
 
 class ScreenPost(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
@@ -95,7 +96,11 @@ def screen_post(post: PostView) -> ScreenPost:
         emoji=post.emoji,
         boosted_by=_author(post.boosted_by) if post.boosted_by else None,
         poll=post.poll,
-        quote=ScreenQuoted(author=_author(post.quote.author), text=post.quote.text)
+        quote=ScreenQuoted(
+            author=_author(post.quote.author),
+            text=post.quote.text,
+            content_warning=post.quote.content_warning,
+        )
         if post.quote
         else None,
         link=msgspec.structs.replace(post.link, image=None)

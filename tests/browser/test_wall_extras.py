@@ -131,6 +131,7 @@ def test_one_post_at_a_time_shows_its_poll_and_quote_under_its_words(
         quote=Quoted(
             author=Author(name="Plan du campus", handle="plan@campus.social"),
             text="Le plan est à l’entrée, suivez les flèches jaunes jusqu’au hall B",
+            content_warning="Plan",
         ),
     )
     post_id = server.ingest("two", post)
@@ -164,6 +165,7 @@ def test_one_post_at_a_time_shows_its_poll_and_quote_under_its_words(
         "Le plan est à l’entrée, suivez les flèches jaunes jusqu’au hall B"
     )
     expect(spot.locator(".card-boosted")).to_have_text("Shared by Inès Moreau")
+    expect(spot.locator(".card-quote-cw")).to_have_text("Plan")  # the quoted post's warning
     wall.wait_for_timeout(500)
     overflowing = spot.evaluate(
         """card => [card, ...card.querySelectorAll("*")]

@@ -234,7 +234,11 @@ def _quoted(quote: dict[str, Any] | None, server: str) -> Quoted | None:
     if not text:
         return None
     return Quoted(
-        author=_author(status.account, server), text=text[:1000], url=status.url or status.uri
+        author=_author(status.account, server),
+        text=text[:1000],
+        url=status.url or status.uri,
+        content_warning=status.spoiler_text,
+        sensitive=status.sensitive,
     )
 
 

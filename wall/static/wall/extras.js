@@ -45,9 +45,16 @@ function quoteBlock(quote) {
   const who = quote.author && typeof quote.author === "object" ? quote.author : {};
   const name = element("p", "card-quote-author", String(who.name || who.handle || ""));
   name.dir = "auto";
+  block.append(name);
+  // The quoted post's own warning, above its words (a moderator chose to show them).
+  if (quote.content_warning) {
+    const warning = element("p", "card-quote-cw", String(quote.content_warning));
+    warning.dir = "auto";
+    block.append(warning);
+  }
   const text = element("p", "card-quote-text", String(quote.text));
   text.dir = "auto";
-  block.append(name, text);
+  block.append(text);
   return block;
 }
 
