@@ -919,3 +919,91 @@ async def test_the_fake_jetstream_honours_wanted_collections_and_cursor(jetstrea
     assert [f["kind"] for f in frames] == ["commit", "identity"]
     assert frames[0]["commit"]["collection"] == "app.bsky.feed.like"
     assert [f["time_us"] for f in frames] == [like.time_us, identity.time_us]
+
+
+# quoted posts: looked up on the AppView (the payloads: test_source_bluesky_quotes.py)
+
+SAM = "did:plc:4v6q2gzcgqnyq5bbw3gy6mbk"
+
+
+def with_external(record: dict[str, Any], thumb: str) -> dict[str, Any]:
+    """``record``'s quote embed as ``recordWithMedia`` with a link card for media."""
+    external = {
+        "$type": "app.bsky.embed.external",
+        "external": {
+            "uri": "https://www.univ.example/jpo",
+            "title": "Journées portes ouvertes",
+            "description": "Le programme",
+            "thumb": {"$type": "blob", "ref": {"$link": thumb}, "mimeType": "image/jpeg",
+                      "size": 23456},
+        },
+    }  # fmt: skip
+    record["embed"] = {
+        "$type": "app.bsky.embed.recordWithMedia",
+        "record": record["embed"],
+        "media": external,
+    }
+    return record
+
+
+async def test_a_quote_post_shows_the_quoted_post_looked_up_on_the_appview(wall, jetstream):
+    wall.bluesky.add_profile(AUTHOR, "ines.bsky.social", "Inès Moreau")
+    wall.bluesky.add_profile(SAM, "sam.bsky.social", "Sam")
+    quoted = wall.bluesky.add_post(SAM, post_record("Qui vient au hall B ?"), rkey="3kquoted")
+    thumb = cid()
+    wall.start(wall.feed())
+    await jetstream.wait_connections(1)
+    plain = jetstream.post(AUTHOR, post_record("Moi ! #JPO2026", quote=quoted))
+    again = jetstream.post(AUTHOR, post_record("Moi aussi #JPO2026", quote=quoted))
+    carded = jetstream.post(
+        AUTHOR, with_external(post_record("Et le programme #JPO2026", quote=quoted), thumb)
+    )
+
+    await wall.wait_stored({plain.uri, again.uri, carded.uri})
+
+    by_uri = {p.network_id: p for p in wall.yielded}
+    for uri in (plain.uri, again.uri, carded.uri):
+        quote = by_uri[uri].quote
+        assert quote is not None
+        assert (quote.author.name, quote.author.handle) == ("Sam", "sam.bsky.social")
+        assert quote.text == "Qui vient au hall B ?"
+        assert quote.url == f"https://bsky.app/profile/{SAM}/post/3kquoted"
+    assert wall.bluesky.post_calls == [[quoted]]  # asked once, then remembered
+    link = by_uri[carded.uri].link
+    assert link is not None and link.title == "Journées portes ouvertes"
+    assert link.image is not None and link.image.url.startswith("/media/")
+
+
+async def test_a_quote_the_appview_does_not_show_or_cannot_answer_costs_only_the_quote(
+    wall, jetstream
+):
+    gone = f"at://{SAM}/{POST}/3kdeleted"  # deleted: the AppView leaves it out
+    feed_uri = f"at://{SAM}/app.bsky.feed.generator/campus"  # a quoted feed: not a post
+    wall.start(wall.feed())
+    await jetstream.wait_connections(1)
+    first = jetstream.post(AUTHOR, post_record("Disparu ? #JPO2026", quote=gone))
+    second = jetstream.post(AUTHOR, post_record("Un fil #JPO2026", quote=feed_uri))
+    await wall.wait_stored({first.uri, second.uri})
+    wall.bluesky.posts_status = 502
+    third = jetstream.post(AUTHOR, post_record("En panne #JPO2026", quote=f"at://{SAM}/{POST}/3kx"))
+    await wall.wait_stored({third.uri})
+
+    assert [p.quote for p in wall.yielded] == [None, None, None]
+    assert [p.text for p in wall.yielded] == ["Disparu ? #JPO2026", "Un fil #JPO2026",
+                                              "En panne #JPO2026"]  # fmt: skip
+    assert wall.bluesky.post_calls == [[gone], [f"at://{SAM}/{POST}/3kx"]]  # no feed asked
+    assert wall.health().state == "live"
+
+
+async def test_a_post_quoting_a_post_bluesky_labelled_is_held_for_a_moderator(wall, jetstream):
+    wall.bluesky.add_profile(SAM, "sam.bsky.social", "Sam")
+    labelled = wall.bluesky.add_post(SAM, post_record("Photo de la soirée"), labels=["porn"])
+    wall.start(wall.feed())
+    await jetstream.wait_connections(1)
+    event = jetstream.post(AUTHOR, post_record("Haha #JPO2026", quote=labelled))
+
+    await wall.wait_stored({event.uri})
+
+    _, pending = await wall.store.posts(EVENT.slug, Status.PENDING)
+    assert [(p.network_id, p.rule) for p in pending] == [(event.uri, "sensitive")]
+    assert pending[0].quote is not None and pending[0].quote.sensitive

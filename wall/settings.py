@@ -221,7 +221,8 @@ class BlueskySource(
 ):
     # Jetstream host to subscribe to.
     jetstream: WsUrl = "wss://jetstream2.us-east.bsky.network"
-    # AppView used to look up author profiles (app.bsky.actor.getProfiles).
+    # AppView used to look up author profiles (app.bsky.actor.getProfiles) and quoted
+    # posts (app.bsky.feed.getPosts).
     appview: HttpUrl = "https://public.api.bsky.app"
     # CDN that serves the posts' pictures (fetched by Murmur, never by screens).
     cdn: HttpUrl = "https://cdn.bsky.app"

@@ -10,7 +10,9 @@ publish events and misbehave on demand: ``drop``, ``stall``, ``refuse``, ``injec
 malformed or huge frame), ``duplicate``.
 
 ``FakeBluesky`` is an aiohttp server with ``/xrpc/app.bsky.actor.getProfiles`` (at most 25
-``actors``; unknown ones are left out, as the real AppView does) and the CDN's
+``actors``; unknown ones are left out, as the real AppView does),
+``/xrpc/app.bsky.feed.getPosts`` (at most 25 ``uris``, PostViews of the posts added with
+``add_post``; unknown ones left out) and the CDN's
 ``/img/{variant}/plain/{did}/{cid}@jpeg`` paths, serving a small JPEG.
 
 ``post_record`` builds realistic post records: tag, link and mention facets with UTF-8
@@ -541,6 +543,9 @@ class FakeBluesky:
         self.profiles: dict[str, FakeProfile] = {}
         self.profile_calls: list[list[str]] = []
         self.profile_status = 200  # anything else: getProfiles fails with that status
+        self.posts: dict[str, tuple[str, Json, list[str]]] = {}  # uri -> author, record, labels
+        self.post_calls: list[list[str]] = []
+        self.posts_status = 200  # anything else: getPosts fails with that status
         self.cdn_hits: list[str] = []
         self.missing: set[str] = set()  # CIDs the CDN answers 404 for
         self.picture = jpeg()
@@ -550,6 +555,7 @@ class FakeBluesky:
     async def __aenter__(self) -> FakeBluesky:
         app = web.Application()
         app.router.add_get("/xrpc/app.bsky.actor.getProfiles", self._get_profiles)
+        app.router.add_get("/xrpc/app.bsky.feed.getPosts", self._get_posts)
         app.router.add_get("/img/{variant}/plain/{did}/{file}", self._image)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -568,6 +574,61 @@ class FakeBluesky:
         profile = FakeProfile(author, handle, display_name, cid() if avatar else None)
         self.profiles[author] = profile
         return profile
+
+    def add_post(
+        self, author: str, record: Json, *, rkey: str | None = None, labels: Sequence[str] = ()
+    ) -> str:
+        """A post the AppView knows (one a post may quote); ``labels``: Bluesky's own
+        moderation labels on it. Returns its ``at://`` URI."""
+        uri = f"at://{author}/{POST}/{rkey or tid(int(time.time() * 1_000_000))}"
+        self.posts[uri] = (author, record, list(labels))
+        return uri
+
+    def _post_view(self, uri: str) -> Json:
+        author, record, labels = self.posts[uri]
+        profile = self.profiles.get(author)
+        basic: Json = {
+            "did": author,
+            "handle": profile.handle if profile else "handle.invalid",
+            "associated": {"chat": {"allowIncoming": "following"}},
+            "labels": [],
+            "createdAt": "2024-02-07T10:21:00.000Z",
+        }
+        if profile is not None and profile.display_name is not None:
+            basic["displayName"] = profile.display_name
+        if profile is not None and (avatar := self.avatar_url(profile)) is not None:
+            basic["avatar"] = avatar
+        return {
+            "uri": uri,
+            "cid": cid(prefix="bafyrei"),
+            "author": basic,
+            "record": go_map(record),
+            "replyCount": 2,
+            "repostCount": 5,
+            "likeCount": 31,
+            "quoteCount": 1,
+            "indexedAt": _now(),
+            "labels": [
+                {"src": "did:plc:ar7c4by46qjdydhdevvrndac", "uri": uri, "val": v, "cts": _now()}
+                for v in labels
+            ],
+        }
+
+    async def _get_posts(self, request: web.Request) -> web.Response:
+        uris = request.query.getall("uris", [])
+        self.post_calls.append(list(uris))
+        if self.posts_status != 200:
+            return web.json_response(
+                {"error": "InternalServerError", "message": "Internal Server Error"},
+                status=self.posts_status,
+            )
+        if not uris or len(uris) > 25:
+            return web.json_response(
+                {"error": "InvalidRequest", "message": "Error: uris must not have more than 25"},
+                status=400,
+            )
+        # Deleted, taken down or hidden posts are left out, not an error.
+        return web.json_response({"posts": [self._post_view(u) for u in uris if u in self.posts]})
 
     def avatar_url(self, profile: FakeProfile) -> str | None:
         if profile.avatar_cid is None:

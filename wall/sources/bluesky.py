@@ -25,6 +25,7 @@ from yarl import URL
 from moderation.post import Media, Post
 from wall.fetch import FetchRefused, fetch_bytes
 from wall.settings import BlueskySource
+from wall.sources.bluesky_quotes import QuoteLookup
 from wall.sources.bluesky_wire import (
     CASEFOLD_TO_ASCII,
     DEFAULT_CDN,
@@ -148,6 +149,7 @@ class BlueskyFeed:
         self.open_timeout = 10.0
         self.max_frame_bytes = 8 * 1024 * 1024  # far above any post; a larger frame drops
         self.profiles = ProfileCache()
+        self.quotes = QuoteLookup(ctx.http, ctx.guard, settings.appview)
         self.sieve = Sieve(ctx.event.hashtags)
         self._delivered = _Recent()
         self._done: int | bytes | None = None  # the last frame fully processed
@@ -325,12 +327,16 @@ class BlueskyFeed:
         stored = {url: m for (url, _), m in zip(found, fetched, strict=True) if m is not None}
         if profile is not None and profile.avatar and avatar is not None:
             stored[profile.avatar] = avatar
+        # Jetstream carries only a reference to a quoted post: its words come from the
+        # AppView (wall.sources.bluesky_quotes); a post it does not show quotes nothing.
+        quote = await self.quotes.get(quoted_uri(record))
         try:
-            return parse_post(
+            post = parse_post(
                 did, rkey, record, profile, time_us=time_us, cdn=self.cdn, stored=stored
             )
         except Exception as exc:
             raise _Unreadable(f"{type(exc).__name__}: {exc}"[:200]) from exc
+        return msgspec.structs.replace(post, quote=quote) if quote is not None else post
 
     # -- authors --------------------------------------------------------------------------
 
