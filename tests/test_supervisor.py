@@ -62,9 +62,24 @@ async def test_a_failing_source_is_restarted_and_its_health_says_why():
     health = supervisor.health[("jpo", "x-1")]
     assert health.state == "live" and health.posts == 1
     assert health.last_error == "the token was refused"
+    assert health.error_code == "bad_credentials"  # for the pages to word it
     await supervisor.stop()
     assert source.closed == 2  # every run's generator was closed, the cancelled one too
     assert health.state == "stopped"
+
+
+async def test_an_unforeseen_failure_is_coded_unexpected_and_the_source_goes_on():
+    got = []
+
+    async def ingest(event, post):
+        got.append(post.network_id)
+
+    supervisor = Supervisor(ingest, backoff_base=0.001, backoff_cap=0.01)
+    supervisor.start("jpo", Scripted("x-1", [KeyError("boom"), "p-1"]))
+    await wait_for(lambda: got == ["p-1"])
+    health = supervisor.health[("jpo", "x-1")]
+    assert (health.error_code, health.last_error) == ("unexpected", "unexpected error: KeyError")
+    await supervisor.stop()
 
 
 async def test_a_rate_limit_waits_what_the_network_says():

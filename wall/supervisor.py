@@ -32,6 +32,9 @@ class Health:
     state: str = "connecting"
     last_post_at: float | None = None
     last_error: str | None = None
+    # ``last_error`` as a code (wall.sources.errors), for pages to word: "unexpected"
+    # when the source failed in a way it did not foresee.
+    error_code: str | None = None
     next_retry_at: float | None = None
     posts: int = 0
     # Items the source could not read and left out (a status, a frame, a feed entry):
@@ -101,6 +104,7 @@ class Supervisor:
             except SourceFailure as exc:
                 health.failures += 1
                 health.last_error = str(exc)
+                health.error_code = exc.code
                 health.state = exc.state
                 if exc.retry_after is not None:
                     delay = exc.retry_after
@@ -120,6 +124,7 @@ class Supervisor:
             except Exception as exc:
                 health.failures += 1
                 health.last_error = f"unexpected error: {type(exc).__name__}"
+                health.error_code = "unexpected"
                 log.exception("source %s/%s failed", event, source.name)
                 delay = backoff_delay(health.failures, base=self.backoff_base, cap=self.backoff_cap)
                 health.state = "failing"

@@ -18,6 +18,9 @@ class SourceFailure(Exception):
 
     state = "failing"
     permanent = False
+    # Names the failure for pages that word it in their reader's language
+    # (``source.error.<code>``); the message stays the technical detail, in English.
+    code = "failure"
 
     def __init__(self, message: str, *, retry_after: float | None = None) -> None:
         super().__init__(message)
@@ -27,16 +30,20 @@ class SourceFailure(Exception):
 class BadCredentials(SourceFailure):
     state = "failing: bad credentials"
     permanent = True
+    code = "bad_credentials"
 
 
 class NotFoundOnNetwork(SourceFailure):
     state = "failing: not found"
     permanent = True
+    code = "not_found"
 
 
 class RateLimited(SourceFailure):
     state = "rate limited"
+    code = "rate_limited"
 
 
 class Disconnected(SourceFailure):
     state = "reconnecting"
+    code = "disconnected"

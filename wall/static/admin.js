@@ -140,6 +140,16 @@ function renderScreens(screens) {
 
 // ---------------------------------------------------------------- sources
 
+/** The source's last failure in the reader's language; the technical detail on hover. */
+function sourceError(source) {
+  const code = String(source.error_code ?? "");
+  const key = `source.error.${code}`;
+  const worded = code && t(key) !== key ? t(key) : String(source.last_error ?? "");
+  const cell = element("td", "source-error", worded);
+  if (source.last_error) cell.title = String(source.last_error);
+  return cell;
+}
+
 function renderSources(sources) {
   lastSources = sources;
   $("sources-body").replaceChildren(
@@ -171,7 +181,7 @@ function renderSources(sources) {
         element("td", "num", String(source.posts ?? 0)),
         skipped,
         element("td", "", ago(source.last_post_at)),
-        element("td", "source-error", String(source.last_error ?? "")),
+        sourceError(source),
       );
       return row;
     }),

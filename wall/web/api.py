@@ -81,6 +81,8 @@ class SourceHealth(msgspec.Struct):
     last_post_at: float | None
     last_error: str | None
     next_retry_at: float | None
+    # ``last_error`` as a code, for pages to word (``source.error.<code>``).
+    error_code: str | None = None
     # Items left out because they could not be read, and the last one's reason.
     skipped: int = 0
     last_skipped: str | None = None
@@ -230,6 +232,7 @@ async def list_sources(request: Request) -> Response:
                     last_post_at=h.last_post_at,
                     last_error=h.last_error,
                     next_retry_at=h.next_retry_at,
+                    error_code=h.error_code,
                     skipped=h.skipped,
                     last_skipped=h.last_skipped,
                 )

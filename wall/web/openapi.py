@@ -211,6 +211,9 @@ def _operation(
         }
     if operation.login or csrf:
         item["security"] = [{"session": [], "csrf": []} if csrf else {"session": []}]
+        if not operation.login:
+            # Open to anyone (logging out): the token is asked only of a live session.
+            item["security"].append({})
     return item
 
 
