@@ -14,7 +14,19 @@ from datetime import datetime
 import msgspec
 import nh3
 
-from moderation import Author, History, Media, Post, Rules, Verdict, decide
+from moderation import (
+    Author,
+    History,
+    LinkCard,
+    Media,
+    Poll,
+    PollOption,
+    Post,
+    Quoted,
+    Rules,
+    Verdict,
+    decide,
+)
 
 ALLOWED_TAGS = {"p", "br", "a", "span", "strong", "em", "b", "i", "ul", "ol", "li", "blockquote"}
 ALLOWED_ATTRIBUTES = {"a": {"href"}}
@@ -23,6 +35,11 @@ MAX_NAME = 200
 MAX_HASHTAGS = 30
 MAX_MEDIA = 4
 MAX_EMOJI = 20
+MAX_QUOTE = 1000  # the quoted post is shown small, under the post
+MAX_POLL_OPTIONS = 10
+MAX_OPTION = 200
+MAX_LINK_TITLE = 300
+MAX_LINK_DESCRIPTION = 500
 _SHORTCODE = re.compile(r"^[A-Za-z0-9_]{1,64}$")
 
 # C0/C1 controls except tab and newline, bidi overrides and isolates, zero-width joiners'
@@ -64,16 +81,69 @@ def sanitise_html(html: str) -> str:
     )
 
 
-def normalise(post: Post) -> Post:
-    """The same post with hostile or oversized content made safe."""
-    author = Author(
-        name=clean_text(post.author.name, MAX_NAME) or clean_text(post.author.handle, MAX_NAME),
-        handle=clean_text(post.author.handle, MAX_NAME),
-        avatar_url=local_media(post.author.avatar_url),
-        profile_url=web_link(post.author.profile_url),
-        bot=post.author.bot,
-        created_at=post.author.created_at,
+def _author(author: Author) -> Author:
+    return Author(
+        name=clean_text(author.name, MAX_NAME) or clean_text(author.handle, MAX_NAME),
+        handle=clean_text(author.handle, MAX_NAME),
+        avatar_url=local_media(author.avatar_url),
+        profile_url=web_link(author.profile_url),
+        bot=author.bot,
+        created_at=author.created_at,
     )
+
+
+def _poll(poll: Poll | None) -> Poll | None:
+    """A poll with clean answers and counts that are counts; none without an answer."""
+    if poll is None:
+        return None
+    options = tuple(
+        PollOption(
+            title=clean_text(o.title, MAX_OPTION),
+            votes=o.votes if o.votes is not None and o.votes >= 0 else None,
+        )
+        for o in poll.options[:MAX_POLL_OPTIONS]
+    )
+    if not any(o.title for o in options):
+        return None
+    voters = poll.voters if poll.voters is not None and poll.voters >= 0 else None
+    return msgspec.structs.replace(poll, options=options, voters=voters)
+
+
+def _quote(quote: Quoted | None) -> Quoted | None:
+    if quote is None:
+        return None
+    text = clean_text(quote.text, MAX_QUOTE)
+    if not text:
+        return None
+    return msgspec.structs.replace(
+        quote,
+        author=_author(quote.author),
+        text=text,
+        url=web_link(quote.url),
+        content_warning=clean_text(quote.content_warning, 500),
+    )
+
+
+def _link(link: LinkCard | None) -> LinkCard | None:
+    """A link card with an http(s) address and a title, else none; its picture only from
+    Murmur's media store."""
+    url = web_link(link.url) if link is not None else None
+    title = clean_text(link.title, MAX_LINK_TITLE) if link is not None else ""
+    if link is None or url is None or not title:
+        return None
+    image = link.image if link.image is not None and local_media(link.image.url) else None
+    return LinkCard(
+        url=url,
+        title=title,
+        description=clean_text(link.description, MAX_LINK_DESCRIPTION),
+        image=msgspec.structs.replace(image, alt=clean_text(image.alt, 1500)) if image else None,
+    )
+
+
+def normalise(post: Post) -> Post:
+    """The same post with hostile or oversized content made safe, what it shows of others
+    (who boosted it, the post it quotes, its poll and link card) too."""
+    author = _author(post.author)
     media = tuple(
         msgspec.structs.replace(m, alt=clean_text(m.alt, 1500))
         for m in post.media
@@ -97,6 +167,10 @@ def normalise(post: Post) -> Post:
         media=media,
         hashtags=tuple(tags)[:MAX_HASHTAGS],
         emoji=emoji,
+        boosted_by=_author(post.boosted_by) if post.boosted_by is not None else None,
+        poll=_poll(post.poll),
+        quote=_quote(post.quote),
+        link=_link(post.link),
     )
 
 

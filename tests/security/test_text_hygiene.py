@@ -8,9 +8,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import msgspec
 import pytest
 
-from moderation import Author, Media, Post, Status
+from moderation import Author, LinkCard, Media, Poll, PollOption, Post, Quoted, Status
 from tests.factories import make_post
 from tests.live import LiveServer, test_event
 from wall.ingest import MAX_NAME, MAX_TEXT, clean_text
@@ -102,6 +103,56 @@ def test_pictures_and_avatars_off_murmur_and_script_links_are_dropped(live: Live
     assert view.author.avatar_url is None and view.author.profile_url is None
     assert view.url is None
     assert [m.alt for m in view.media] == ["kept"]
+
+
+def test_what_a_post_shows_of_others_is_cleaned_on_its_way_in(live: LiveServer) -> None:
+    # Who boosted it, the post it quotes, its poll and its link card reach the screens as
+    # the post's own words do: with the same characters stripped and the same links kept.
+    dirty = "".join(HIDDEN)
+    post = msgspec.structs.replace(
+        make_post("shared"),
+        boosted_by=Author(name=f"Lé{dirty}a", handle=f"lea{dirty}@campus.example"),
+        quote=Quoted(
+            author=Author(name=f"S{dirty}am", handle="sam@x.example", avatar_url="https://t/a"),
+            text=f"quo{dirty}ted\u202egnp.exe",
+            url="javascript:alert(1)",
+            content_warning=f"sp{dirty}oiler",
+        ),
+        poll=Poll(
+            options=(PollOption(title=f"O{dirty}ui", votes=-3), PollOption(title="Non", votes=2)),
+            voters=-1,
+        ),
+        link=LinkCard(
+            url="https://news.example/a",
+            title=f"Ti{dirty}tle",
+            description=f"de{dirty}sc",
+            image=Media(url="https://tracker.example/card.jpg"),
+        ),
+    )
+    live.ingest("jpo", post)
+
+    (view,) = live.call(lambda: live.hub.store.posts("jpo", Status.PENDING, limit=5))[1]
+    assert view.boosted_by is not None
+    assert (view.boosted_by.name, view.boosted_by.handle) == ("Léa", "lea@campus.example")
+    assert view.quote is not None
+    assert (view.quote.author.name, view.quote.text) == ("Sam", "quotedgnp.exe")
+    assert view.quote.author.avatar_url is None and view.quote.url is None
+    assert view.quote.content_warning == "spoiler"
+    assert view.poll is not None
+    assert [(o.title, o.votes) for o in view.poll.options] == [("Oui", None), ("Non", 2)]
+    assert view.poll.voters is None
+    assert view.link is not None
+    assert (view.link.title, view.link.description, view.link.image) == ("Title", "desc", None)
+
+
+def test_a_link_card_to_a_script_or_without_title_is_dropped(live: LiveServer) -> None:
+    scripted = LinkCard(url="javascript:alert(1)", title="Click")
+    untitled = LinkCard(url="https://news.example/a", title="\u202e\u200b")
+    for n, link in enumerate((scripted, untitled)):
+        live.ingest("jpo", msgspec.structs.replace(make_post(f"card {n}"), link=link))
+
+    views = live.call(lambda: live.hub.store.posts("jpo", Status.PENDING, limit=5))[1]
+    assert [v.link for v in views] == [None, None]
 
 
 # -- characters that show nothing, inside a blocked word (moderation.invisible) ----------
