@@ -26,6 +26,7 @@ from wall.web import (
     attendee,
     desk,
     events,
+    figures,
     login,
     metrics,
     organiser,
@@ -77,6 +78,7 @@ def create_app(settings: Settings) -> Starlette:
             *privacy.routes,
             *announce.routes,
             *events.routes,
+            *figures.routes,
             *people.routes,
             *metrics.routes,
             *api.fallback_routes,  # after every /api/ route: JSON 404, 405 + Allow, OPTIONS
