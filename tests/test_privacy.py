@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 from websockets.sync.client import connect
 
-from moderation import Status
+from moderation import LinkCard, Status
 from tests.client import Client
 from tests.factories import make_post
 from tests.live import LiveServer, test_event
@@ -199,3 +199,20 @@ def test_the_retention_erases_an_events_posts_n_days_after_they_came_in(tmp_path
         assert [p.text for p in left] == ["gardé"]
     finally:
         live.stop()
+
+
+def test_erasing_a_person_deletes_their_link_cards_picture_too(two_events):
+    live = two_events
+    card = picture(live, "green")
+    link = LinkCard(url="https://www.univ.example/jpo", title="Programme", image=card)
+    post = make_post("Le programme", network="mastodon", handle="ines@campus.example")
+    live.ingest("jpo", msgspec.structs.replace(post, link=link))
+    media_dir = live.settings.data_dir / "media"
+    assert (media_dir / card.url.removeprefix("/media/")).exists()
+
+    person = {"network": "mastodon", "handle": "ines@campus.example"}
+    reply = login(live, "olga").post("/api/privacy/erase", person)
+
+    assert reply.status == 200, reply.body
+    assert reply.json()["pictures"] == 1
+    assert not (media_dir / card.url.removeprefix("/media/")).exists()

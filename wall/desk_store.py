@@ -159,7 +159,7 @@ class DeskStore(PrivacyStore):
                     before.status,
                     before.flags,
                     what,
-                    has_media=bool(view.media),
+                    has_media=bool(view.media) or _link_picture(view),
                     reply=reply,
                     replaces=replaces,
                 )
@@ -552,3 +552,8 @@ class DeskStore(PrivacyStore):
             return entries
 
         return await self._read(read)
+
+
+def _link_picture(view: PostView) -> bool:
+    """Whether the post's link card has a picture (hidden and shown with its pictures)."""
+    return view.link is not None and view.link.image is not None

@@ -75,8 +75,11 @@ class Receipt(msgspec.Struct, kw_only=True):
 
 
 def media_urls(post: Post) -> set[str]:
-    """The ``/media/…`` pictures a post uses: its own, its author's avatar, its emoji."""
+    """The ``/media/…`` pictures a post uses: its own, its author's avatar, its emoji, its
+    link card's."""
     urls = {m.url for m in post.media} | {e.url for e in post.emoji}
+    if post.link is not None and post.link.image is not None:
+        urls.add(post.link.image.url)
     if post.author.avatar_url:
         urls.add(post.author.avatar_url)
     return {url for url in urls if url.startswith("/media/")}

@@ -175,3 +175,40 @@ def test_one_post_at_a_time_shows_its_poll_and_quote_under_its_words(
     )
     assert overflowing == []
     assert bob.post(f"/api/events/two/posts/{post_id}/remove").status == 200
+
+
+def test_a_link_cards_picture_is_hidden_from_the_desk_like_a_photo(
+    server, tabs, browser, olga, bob
+):
+    # A post whose only picture is its link card's: the desk offers "Hide picture", the
+    # screens lose the picture at once, the desk keeps it, dimmed.
+    calm(olga, "two", layout="grid")
+    picture = photo(server, 600, 315)
+    post = msgspec.structs.replace(
+        make_post("Le programme complet est en ligne #JPO2026", network="bluesky"),
+        link=LinkCard(url="https://www.univ.example/jpo", title="Programme des JPO", image=picture),
+    )
+    post_id = server.ingest("two", post)
+    assert bob.post(f"/api/events/two/posts/{post_id}/approve").status == 200
+    wall = open_wall(tabs, "/wall/two", SCREEN)
+    on_wall = wall.locator(f'#posts article.card[data-id="{post_id}"] .card-link-image')
+    expect(on_wall).to_have_attribute("src", picture.url)
+
+    pages = Pages(browser, server)
+    try:
+        desk = pages.open("/moderate/two", login="bob", viewport={"width": 1024, "height": 768})
+        expect(desk.locator("body")).to_have_attribute("data-connection", "online")
+        card = desk.locator(f'article.card[data-id="{post_id}"]')
+        card.locator(".card-text").click()
+        card.locator("button[data-tool=hide-media]").click()
+        expect(card.locator(".card-link")).to_have_attribute("data-hidden", "true")
+        expect(card.locator(".card-link-image")).to_have_attribute("src", picture.url)
+        expect(card.locator("button[data-tool=show-media]")).to_have_count(1)
+        assert pages.problems == []
+    finally:
+        pages.close()
+    expect(on_wall).to_have_count(0)
+    expect(wall.locator(f'#posts article.card[data-id="{post_id}"] .card-link-title')).to_have_text(
+        "Programme des JPO"
+    )
+    assert bob.post(f"/api/events/two/posts/{post_id}/remove").status == 200

@@ -18,7 +18,7 @@ import pytest
 from starlette.routing import Route
 from websockets.sync.client import connect
 
-from moderation import Author, Emoji, Media
+from moderation import Author, Emoji, LinkCard, Media
 from tests.client import Client
 from tests.factories import make_post
 from tests.live import LiveServer
@@ -249,6 +249,30 @@ def test_a_shown_posts_avatar_and_emoji_stay_public_when_its_pictures_are_hidden
     assert public() == [200, 200, 404]
     assert mod.post(f"{base}/remove").status == 200
     assert public() == [404, 404, 404]
+
+
+def test_a_link_cards_picture_is_hidden_like_a_photo_even_on_a_post_without_one(live):
+    # The desk's "hide picture" applies to a post whose only picture is its link card's:
+    # screens lose it, anonymous clients are refused it, the desk still has it.
+    mod, anonymous = _moderator(live), Client(live.url)
+    card = _picture(live, (600, 315))
+    link = LinkCard(url="https://www.univ.example/jpo", title="Programme", image=card)
+    post_id = live.ingest("jpo", msgspec.structs.replace(make_post("À lire"), link=link))
+    base = f"/api/events/jpo/posts/{post_id}"
+    assert mod.post(f"{base}/approve").status == 200
+    assert anonymous.get(card.url).status == 200
+
+    assert mod.post(f"{base}/hide-media").status == 200
+
+    with connect(f"{live.ws_url}/ws/wall/jpo") as ws:
+        snapshot = ws.recv(timeout=10)
+    _no_secrets(snapshot, _stem(card))
+    shown = json.loads(snapshot)["posts"][0]
+    assert shown["link"]["title"] == "Programme" and shown["link"]["image"] is None
+    assert anonymous.get(card.url).status == 404
+    assert mod.get(card.url).status == 200
+    assert mod.post(f"{base}/show-media").status == 200
+    assert anonymous.get(card.url).status == 200
 
 
 def test_an_announcements_picture_is_public_and_a_picture_of_nothing_is_not(live):

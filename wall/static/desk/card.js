@@ -10,7 +10,7 @@ import { relativeTime, t } from "/static/i18n.js";
 import { ACTIONS, known, me, ui } from "/static/desk/state.js";
 import { reasonText } from "/static/reasons.js";
 import { avatar, element, firstImage, textBlock } from "/static/wall/cards.js";
-import { boostedLine, extras } from "/static/wall/extras.js";
+import { boostedLine, extras, hasLinkPicture } from "/static/wall/extras.js";
 
 const BUTTON_STYLE = {
   approve: "btn--ok",
@@ -100,7 +100,9 @@ export function toolsFor(post) {
   if (post.status === "approved") tools.push(post.pinned ? "unpin" : "pin", "spotlight");
   if (post.status === "pending" || post.status === "approved") {
     tools.push("reply");
-    if (firstImage(post)) tools.push(post.media_hidden ? "show-media" : "hide-media");
+    if (firstImage(post) || hasLinkPicture(post)) {
+      tools.push(post.media_hidden ? "show-media" : "hide-media");
+    }
   }
   if (post.status !== "removed") tools.push("block-author");
   return tools;

@@ -66,9 +66,16 @@ function host(url) {
   }
 }
 
-function linkBlock(link) {
+/** Whether the post's link card has a picture of Murmur's (hidden with its pictures). */
+export function hasLinkPicture(post) {
+  return isLocalMedia(post?.link?.image?.url);
+}
+
+function linkBlock(link, hidden) {
   if (!link || typeof link !== "object" || !link.title) return null;
   const card = element("div", "card-link");
+  // The desk still shows a picture a moderator hid from the screens, marked so.
+  if (hidden) card.dataset.hidden = "true";
   if (link.image && isLocalMedia(link.image.url)) {
     const img = element("img", "card-link-image");
     img.alt = "";
@@ -87,5 +94,6 @@ function linkBlock(link) {
 
 /** The blocks under a post's text: its poll, quoted post and link card (those it has). */
 export function extras(post) {
-  return [pollBlock(post?.poll), quoteBlock(post?.quote), linkBlock(post?.link)].filter(Boolean);
+  const link = linkBlock(post?.link, Boolean(post?.media_hidden));
+  return [pollBlock(post?.poll), quoteBlock(post?.quote), link].filter(Boolean);
 }
