@@ -212,3 +212,23 @@ def test_a_link_cards_picture_is_hidden_from_the_desk_like_a_photo(
         "Programme des JPO"
     )
     assert bob.post(f"/api/events/two/posts/{post_id}/remove").status == 200
+
+
+def test_a_multiple_choice_polls_shares_are_of_the_people_who_voted(server, tabs, olga, bob):
+    # 15 people chose among two answers, several both: 12 and 9 of them, 80 % and 60 %
+    # (as Mastodon shows it), not 57 % and 43 % of the 21 votes.
+    calm(olga, "two", layout="grid")
+    poll = Poll(
+        options=(PollOption(title="Café", votes=12), PollOption(title="Thé", votes=9)),
+        closed=True,
+        voters=15,
+    )
+    post_id = server.ingest(
+        "two", msgspec.structs.replace(make_post("Café ou thé ? #JPO2026"), poll=poll)
+    )
+    assert bob.post(f"/api/events/two/posts/{post_id}/approve").status == 200
+
+    wall = open_wall(tabs, "/wall/two", SCREEN)
+    card = wall.locator(f'#posts article.card[data-id="{post_id}"]')
+    expect(card.locator(".card-poll-share")).to_have_text(["80\u00a0%", "60\u00a0%"])
+    assert bob.post(f"/api/events/two/posts/{post_id}/remove").status == 200

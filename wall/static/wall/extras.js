@@ -19,6 +19,10 @@ function pollBlock(poll) {
   const options = Array.isArray(poll?.options) ? poll.options.slice(0, 10) : [];
   if (!options.length) return null;
   const total = options.reduce((sum, o) => sum + (Number(o.votes) || 0), 0);
+  // Over the people who voted, when the network says (a multiple-choice poll's shares add
+  // up to more than 100 %, as Mastodon shows them), else over the votes.
+  const voters = Number(poll.voters);
+  const base = Number.isInteger(voters) && voters > 0 ? voters : total;
   const results = Boolean(poll.closed) && total > 0;
   const list = element("ol", "card-poll");
   list.dataset.closed = String(Boolean(poll.closed));
@@ -28,7 +32,7 @@ function pollBlock(poll) {
     title.dir = "auto";
     item.append(title);
     if (results) {
-      const share = Math.round(((Number(option.votes) || 0) / total) * 100);
+      const share = Math.min(100, Math.round(((Number(option.votes) || 0) / base) * 100));
       item.style.setProperty("--share", `${share}%`);
       item.append(element("span", "card-poll-share", `${share}\u00a0%`));
     }
