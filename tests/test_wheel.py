@@ -35,6 +35,7 @@ PAGES = [
     "/admin/demo",
     "/admin/demo/event",
     "/submit/demo",
+    "/invite/a-token-the-page-asks-about",
 ]
 _HTML_REF = re.compile(r'(?:src|href)="(/[^"]*)"')
 _JS_IMPORT = re.compile(

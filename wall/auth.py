@@ -33,6 +33,15 @@ class Role(StrEnum):
     ORGANISER = "organiser"
 
 
+MAX_USERNAME = 100
+
+
+def check_username(name: str) -> None:
+    """``ValueError`` unless ``name`` is a user name: 1 to 100 printable characters."""
+    if not 1 <= len(name) <= MAX_USERNAME or not name.isprintable():
+        raise ValueError(f"a user name has 1 to {MAX_USERNAME} printable characters")
+
+
 def hash_password(password: str) -> str:
     if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
         raise ValueError(f"a password must have {MIN_PASSWORD} to {MAX_PASSWORD} characters")
@@ -104,6 +113,17 @@ class PasswordChecks:
         try:
             loop = asyncio.get_running_loop()
             return await loop.run_in_executor(self._pool, self._check, password_hash, password)
+        finally:
+            self._queued -= 1
+
+    async def hash(self, password: str) -> str:
+        """``hash_password`` on the pool (an invitation's new account), ``Busy`` when full."""
+        if self._queued >= self.capacity:
+            raise Busy(everyone=True)
+        self._queued += 1
+        try:
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(self._pool, hash_password, password)
         finally:
             self._queued -= 1
 

@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from typing import TypeVar
 
 from wall.accounts import Accounts, UserSummary
-from wall.auth import MAX_PASSWORD, MIN_PASSWORD, Role, hash_password
+from wall.auth import MAX_PASSWORD, MIN_PASSWORD, Role, check_username, hash_password
 from wall.config import load_settings
 from wall.sessions import is_alive
 from wall.settings import Settings
@@ -157,8 +157,7 @@ def _terminal() -> bool:
 
 def _add(args: argparse.Namespace, settings: Settings) -> int:
     name: str = args.name
-    if not 1 <= len(name) <= 100 or not name.isprintable():
-        raise ValueError("a user name has 1 to 100 printable characters")
+    check_username(name)
     hashed = hash_password(read_password(args.password_stdin))
     created = _accounts(settings, lambda a: a.add_user(name, hashed, args.role))
     what = "added" if created else "updated (their sessions are ended)"

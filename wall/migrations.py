@@ -188,3 +188,23 @@ MIGRATIONS = (
     ALTER TABLE users ADD COLUMN events TEXT NOT NULL DEFAULT '[]';
     """,
 )
+
+MIGRATIONS = (
+    *MIGRATIONS,
+    # 10: invitations to become a moderator or an organiser, by link or QR code. Only the
+    # token's SHA-256 is kept (a copy of the database opens no door); an invitation is
+    # used once (``used_by``), and kept after for the record. Times are Unix seconds.
+    """
+    CREATE TABLE invites (
+        id INTEGER PRIMARY KEY,
+        token_hash TEXT NOT NULL UNIQUE,
+        role TEXT NOT NULL CHECK (role IN ('moderator', 'organiser')),
+        events TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        expires_at REAL NOT NULL,
+        used_by TEXT,
+        used_at REAL
+    );
+    """,
+)

@@ -326,7 +326,15 @@ def test_no_anonymous_get_route_answers_with_moderation_data_or_taken_down_conte
     scene = _scene(live)
     anonymous = Client(live.url)
     picture = scene["hidden"].rsplit("/", 1)[-1]
-    fill = {"{event}": "jpo", "{id}": str(scene["kept"]), "{name}": f"{picture}.webp"}
+    organiser = Client(live.url)
+    assert organiser.login(ORGANISER, PASSWORD).status == 200
+    token = organiser.post("/api/invites", {}).json()["token"]  # a live invitation's offer
+    fill = {
+        "{event}": "jpo",
+        "{id}": str(scene["kept"]),
+        "{name}": f"{picture}.webp",
+        "{token}": token,
+    }
     paths = []
     for route in _get_routes(live.app):
         path = route.replace("{rest:path}", "posts/1")
@@ -340,6 +348,7 @@ def test_no_anonymous_get_route_answers_with_moderation_data_or_taken_down_conte
         if path.startswith("/media/"):
             assert reply.status == 404
     assert {"/api/events/jpo", "/api/events/jpo/posts", "/qr/jpo.svg"} <= set(paths)
+    assert f"/api/join/{token}" in paths
 
 
 def test_an_attendee_blocked_from_a_card_is_not_told_who_blocked_them_nor_why(live):

@@ -8,6 +8,7 @@
 // catalogue, one t().
 
 import { DESK_STRINGS } from "/static/desk/strings.js";
+import { PEOPLE_STRINGS } from "/static/people-strings.js";
 import { REASON_STRINGS } from "/static/reason-strings.js";
 
 const STRINGS = {
@@ -731,7 +732,7 @@ const STRINGS = {
   },
 };
 
-for (const part of [DESK_STRINGS, REASON_STRINGS]) {
+for (const part of [DESK_STRINGS, REASON_STRINGS, PEOPLE_STRINGS]) {
   for (const [code, strings] of Object.entries(part)) {
     for (const key of Object.keys(strings)) {
       if (key in STRINGS[code]) console.warn(`murmur i18n: ${key} is defined twice`);

@@ -14,6 +14,7 @@ from starlette.staticfiles import StaticFiles
 from wall.accounts import Accounts
 from wall.auth import PasswordChecks
 from wall.hub import Hub
+from wall.invites import Invites
 from wall.people import People
 from wall.secret import session_secret
 from wall.sessions import Sessions
@@ -27,6 +28,7 @@ from wall.web import (
     desk,
     events,
     figures,
+    invites,
     login,
     metrics,
     organiser,
@@ -80,6 +82,8 @@ def create_app(settings: Settings) -> Starlette:
             *events.routes,
             *figures.routes,
             *people.routes,
+            *invites.routes,
+            *invites.page_routes,
             *metrics.routes,
             *api.fallback_routes,  # after every /api/ route: JSON 404, 405 + Allow, OPTIONS
             Mount("/static", app=StaticFiles(directory=pages.STATIC), name="static"),
@@ -103,6 +107,8 @@ def create_app(settings: Settings) -> Starlette:
     app.state.metrics_allow = parse_networks(settings.server.metrics_allow)
     app.state.sessions = sessions
     app.state.people = People(hub.store, sessions)
+    app.state.invites = Invites(hub.store)
+    app.state.invite_throttle = LoginThrottle()
     app.state.login_throttle = LoginThrottle()
     app.state.device_trust = DeviceTrust(secret)
     app.state.password_checks = password_checks

@@ -15,13 +15,14 @@ new events, privacy requests across events).
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import msgspec
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from wall.accounts import User
 from wall.auth import Busy, PasswordChecks, Role
 from wall.hub import Hub
 from wall.sessions import Session, Sessions, may_act_on
@@ -137,28 +138,8 @@ async def login(request: Request) -> Response:
         raise ApiError(401, "Wrong user name or password.", code="wrong_login")
     throttle.succeeded(data.username, client)
 
-    sessions = _state(request, "sessions", Sessions)
-    previous = request.scope.get(SESSION)
-    if isinstance(previous, Session):  # logging in again, perhaps as someone else
-        await sessions.end(previous)
-    cookie, session = await sessions.start(
-        user,
-        address=request.client.host if request.client else "",
-        agent=request.headers.get("user-agent", ""),
-    )
-    response = JSONResponse(
-        {"username": session.username, "role": session.role, "csrf_token": session.csrf}
-    )
+    response = await open_session(request, user)
     is_secure = secure(request.scope, hub.settings.server.secure_cookies)
-    response.set_cookie(
-        SESSION_COOKIE,
-        cookie,
-        max_age=hub.settings.server.session_hours * 3600,
-        path="/",
-        httponly=True,
-        samesite="lax",
-        secure=is_secure,
-    )
     if device is None:
         response.set_cookie(
             DEVICE_COOKIE,
@@ -169,6 +150,44 @@ async def login(request: Request) -> Response:
             samesite="strict",
             secure=is_secure,
         )
+    return response
+
+
+async def open_session(
+    request: Request, user: User, *, status: int = 200, extra: dict[str, Any] | None = None
+) -> Response:
+    """Log ``user`` in: a new session (ending the browser's previous one) and its cookie.
+
+    The JSON answer holds the user name, role and CSRF token, and ``extra``.
+    """
+    hub: Hub = request.app.state.hub
+    sessions = _state(request, "sessions", Sessions)
+    previous = request.scope.get(SESSION)
+    if isinstance(previous, Session):  # logging in again, perhaps as someone else
+        await sessions.end(previous)
+    cookie, session = await sessions.start(
+        user,
+        address=request.client.host if request.client else "",
+        agent=request.headers.get("user-agent", ""),
+    )
+    response = JSONResponse(
+        {
+            "username": session.username,
+            "role": session.role,
+            "csrf_token": session.csrf,
+            **(extra or {}),
+        },
+        status_code=status,
+    )
+    response.set_cookie(
+        SESSION_COOKIE,
+        cookie,
+        max_age=hub.settings.server.session_hours * 3600,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=secure(request.scope, hub.settings.server.secure_cookies),
+    )
     return response
 
 

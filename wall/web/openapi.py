@@ -51,8 +51,10 @@ REASONS = {
     400: "Bad input: `error` says what to send, `field` names the parameter at fault",
     401: "Not logged in: `code` is `login_required`, or `session_expired` when it ended",
     403: "Forbidden: a missing or wrong X-CSRF-Token, or a role that may not do this",
-    404: "No such event, post or block (an id that cannot exist is one that does not)",
+    404: "No such event, post, block, user or invitation (an id that cannot exist is one that "
+    "does not)",
     409: "Refused: the current state does not allow it",
+    410: "Gone: it was used up or has expired (`code` says which)",
     413: "The body is too large",
     415: "The body's Content-Type is not one this route reads",
     429: "Too many attempts: `Retry-After` says when to try again",

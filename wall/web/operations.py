@@ -30,6 +30,8 @@ PATH_PARAMETERS: dict[str, Any] = {
     "index": AnnouncementIndex,
     "name": UserName,
     "session": SessionId,
+    "invite": Annotated[int, msgspec.Meta(ge=1, description="An invitation's id")],
+    "token": Annotated[str, msgspec.Meta(max_length=200, description="An invitation's token")],
 }
 
 

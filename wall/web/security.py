@@ -64,7 +64,8 @@ UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 CSRF_HEADER = "x-csrf-token"
 CSRF_EXEMPT = {"/api/login"}
 # The attendees' form is anonymous: wall.web.submit checks its origin and device cookie.
-CSRF_EXEMPT_PATTERN = re.compile(r"^/api/events/[^/]+/submissions$")
+# So is accepting an invitation (no session yet): wall.web.invites checks its origin.
+CSRF_EXEMPT_PATTERN = re.compile(r"^(?:/api/events/[^/]+/submissions|/api/join/[^/]+)$")
 MAX_JSON = 16 * 1024
 
 
