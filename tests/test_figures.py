@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import csv
 import io
+import sqlite3
+from datetime import UTC, datetime, timedelta
 
 import msgspec
+from websockets.sync.client import connect
 
 from tests.client import Client
 from tests.factories import make_post
@@ -90,5 +93,65 @@ def test_the_export_holds_every_post_with_its_decision_and_no_formula(tmp_path):
         for path in ("/api/events/jpo/figures", "/api/events/jpo/export"):
             assert bob.get(path).status == 403
             assert Client(live.url).get(path).status == 401
+    finally:
+        live.stop()
+
+
+def test_screens_online_are_kept_minute_by_minute_and_survive_a_restart(tmp_path):
+    live = LiveServer(tmp_path / "data", events=[test_event("jpo")]).start()
+    olga = login(live, "olga", "organiser")
+    try:
+        nine = datetime(2026, 6, 12, 9, 0, 10, tzinfo=UTC)
+        with connect(f"{live.ws_url}/ws/wall/jpo?screen=hall") as hall:
+            hall.recv(timeout=10)
+            live.call(lambda: live.hub.sample_screens(nine))
+            with connect(f"{live.ws_url}/ws/wall/jpo?screen=stage") as stage:
+                stage.recv(timeout=10)
+                live.call(lambda: live.hub.sample_screens(nine + timedelta(seconds=30)))
+                live.call(lambda: live.hub.sample_screens(nine + timedelta(minutes=1)))
+            # the stage left: the next minute counts only the hall, the minute before keeps 2
+            live.call(lambda: live.hub.sample_screens(nine + timedelta(minutes=1, seconds=40)))
+            live.call(lambda: live.hub.sample_screens(nine + timedelta(minutes=2)))
+        live.call(lambda: live.hub.sample_screens(nine + timedelta(minutes=3)))  # none: no row
+        live.restart()
+        found = olga.get("/api/events/jpo/figures").json()
+        assert found["screens"] == [
+            {"minute": "2026-06-12T09:00", "screens": 2},
+            {"minute": "2026-06-12T09:01", "screens": 2},
+            {"minute": "2026-06-12T09:02", "screens": 1},
+        ]
+        assert found["screens_peak"] == 2
+        table = olga.get("/api/events/jpo/figures?format=csv").body.decode()
+        assert "screens_online,2026-06-12T09:02,1" in table
+    finally:
+        live.stop()
+
+
+def test_the_queue_over_time_follows_arrivals_and_decisions(tmp_path):
+    live = LiveServer(tmp_path / "data", events=[test_event("jpo")]).start()
+    bob, olga = login(live, "bob", "moderator"), login(live, "olga", "organiser")
+    try:
+        ids = [live.ingest("jpo", make_post(f"question {n} #JPO2026")) for n in range(3)]
+        for post_id in ids[:2]:
+            assert bob.post(f"/api/events/jpo/posts/{post_id}/approve").status == 200
+        # Put the arrivals and the decisions at known minutes, in the real file.
+        times = {
+            ids[0]: ("2026-06-12T09:00:05+00:00", "2026-06-12T09:03:00+00:00"),
+            ids[1]: ("2026-06-12T09:00:40+00:00", "2026-06-12T09:03:30+00:00"),
+            ids[2]: ("2026-06-12T09:01:10+00:00", None),
+        }
+        with sqlite3.connect(tmp_path / "data" / "murmur.sqlite3") as db:
+            for post_id, (received, decided) in times.items():
+                db.execute(
+                    "UPDATE posts SET received_at = ?, decided_at = ? WHERE id = ?",
+                    (received, decided, post_id),
+                )
+        found = olga.get("/api/events/jpo/figures").json()
+        assert found["queue_per_minute"] == [
+            {"minute": "2026-06-12T09:00", "waiting": 2},
+            {"minute": "2026-06-12T09:01", "waiting": 3},
+            {"minute": "2026-06-12T09:03", "waiting": 1},
+        ]
+        assert found["queue"] == 1
     finally:
         live.stop()

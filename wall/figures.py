@@ -14,6 +14,7 @@ from datetime import datetime
 import msgspec
 
 from wall.accounts import Database
+from wall.screen_log import ScreensAt, screens_over_time
 from wall.store import _post_decoder
 
 TOP = 10
@@ -40,6 +41,12 @@ class Contributor(msgspec.Struct, kw_only=True):
     approved: int
 
 
+class QueueAt(msgspec.Struct, kw_only=True):
+    minute: str
+    # Posts waiting for a moderator at the end of that minute; it stays so until the next.
+    waiting: int
+
+
 class Figures(msgspec.Struct, kw_only=True):
     posts: int
     by_status: dict[str, int]
@@ -59,6 +66,11 @@ class Figures(msgspec.Struct, kw_only=True):
     moderators: list[Moderator]
     top_contributors: list[Contributor]
     answered: int
+    # How the queue grew and emptied: one entry per minute in which it changed.
+    queue_per_minute: list[QueueAt]
+    # Screens online, the most seen in each minute with at least one.
+    screens: list[ScreensAt]
+    screens_peak: int
 
 
 def _p90(values: list[float]) -> float:
@@ -82,6 +94,7 @@ def _figures(conn: sqlite3.Connection, event: str) -> Figures:
     approved_by: Counter[tuple[str, str]] = Counter()
     names: dict[tuple[str, str], str] = {}
     answered = 0
+    queue_moves: Counter[str] = Counter()
     for network, status, rule, decided_by, decided_at, received_at, why, data, reply in rows:
         by_status[status] += 1
         by_network[network] += 1
@@ -89,6 +102,12 @@ def _figures(conn: sqlite3.Connection, event: str) -> Figures:
         minutes[(received_at[:16], network)] += 1
         if status in {"rejected", "removed"} and why:
             rejected_why[msgspec.json.decode(why)["code"]] += 1
+        if status == "pending":
+            queue_moves[received_at[:16]] += 1
+        elif decided_by and decided_at:
+            # A post a moderator decided waited in the queue until then.
+            queue_moves[received_at[:16]] += 1
+            queue_moves[decided_at[:16]] -= 1
         if decided_by and decided_at:
             seconds = (
                 datetime.fromisoformat(decided_at) - datetime.fromisoformat(received_at)
@@ -101,6 +120,13 @@ def _figures(conn: sqlite3.Connection, event: str) -> Figures:
             approved_by[key] += 1
             names[key] = author.name
         answered += reply is not None
+    queue: list[QueueAt] = []
+    waiting = 0
+    for minute in sorted(queue_moves):
+        waiting += queue_moves[minute]
+        if not queue or queue[-1].waiting != waiting:
+            queue.append(QueueAt(minute=minute, waiting=waiting))
+    screens = screens_over_time(conn, event)
     decided = by_status["approved"] + by_status["rejected"] + by_status["removed"]
     return Figures(
         posts=len(rows),
@@ -135,6 +161,9 @@ def _figures(conn: sqlite3.Connection, event: str) -> Figures:
             ]
         ],
         answered=answered,
+        queue_per_minute=queue,
+        screens=screens,
+        screens_peak=max((s.screens for s in screens), default=0),
     )
 
 

@@ -19,7 +19,7 @@ import msgspec
 
 from moderation import Action, AuthorAction, AuthorRule, History, Mode, Post, Rules
 from moderation.rules import fold
-from wall import event_store, wordlists
+from wall import event_store, screen_log, wordlists
 from wall.bus import Bus
 from wall.config import env_secret
 from wall.credentials import CredentialRefused, Vault, check_live_sources
@@ -237,8 +237,16 @@ class Hub:
             await asyncio.sleep(SCHEDULE_EVERY)
             try:
                 await self.follow_schedule()
+                await self.sample_screens()
             except Exception:  # a failed round is logged; the next one tries again
                 log.exception("the events' schedule could not be followed")
+
+    async def sample_screens(self, now: datetime | None = None) -> None:
+        """Keep how many screens show each event this minute (the organiser's figures)."""
+        counts = {
+            slug: sum(s["state"] != "offline" for s in self.fleet.of(slug)) for slug in self.events
+        }
+        await screen_log.record(self.store, counts, screen_log.minute_of(now))
 
     async def _restart_sources(self, slug: str) -> None:
         if slug in self._running:

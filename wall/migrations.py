@@ -208,3 +208,17 @@ MIGRATIONS = (
     );
     """,
 )
+
+MIGRATIONS = (
+    *MIGRATIONS,
+    # 11: how many screens showed each event, minute by minute (the most seen in that
+    # minute), for the organiser's figures. A minute with no screen has no row.
+    """
+    CREATE TABLE screen_minutes (
+        event TEXT NOT NULL,
+        minute TEXT NOT NULL,
+        screens INTEGER NOT NULL,
+        PRIMARY KEY (event, minute)
+    ) WITHOUT ROWID;
+    """,
+)

@@ -1,6 +1,7 @@
-// The event's figures on the organiser page: a few numbers and the posts per minute of the
-// last hour as an SVG bar chart drawn here (nothing loaded from elsewhere), refreshed every
-// 30 seconds; the whole figures and every post as CSV (docs/organisers.md).
+// The event's figures on the organiser page: a few numbers, and the posts, the queue and
+// the screens online per minute of the last hour (of activity, once the event is over) as
+// SVG bar charts drawn here (nothing loaded from elsewhere), refreshed every 30 seconds;
+// the whole figures and every post as CSV (docs/organisers.md).
 
 import { lang, t } from "/static/i18n.js";
 
@@ -17,40 +18,99 @@ function svg(tag, attributes) {
   return el;
 }
 
-/** Posts per minute over the last hour, all networks together, as bars. */
-function chart(perMinute, now = new Date()) {
-  const counts = new Map();
-  for (const row of perMinute) counts.set(row.minute, (counts.get(row.minute) ?? 0) + row.posts);
+/** The hour the charts cover: the last one, or the event's last hour of activity after it. */
+function hour(found, now = new Date()) {
+  const seen = [
+    ...(found.per_minute ?? []).map((r) => r.minute),
+    ...(found.screens ?? []).map((r) => r.minute),
+  ].sort();
+  const last = seen.at(-1);
+  const end = last && Date.parse(`${last}:00Z`) < now.getTime() - MINUTES * 60_000
+    ? new Date(Date.parse(`${last}:00Z`))
+    : now;
   const minutes = [];
   for (let i = MINUTES - 1; i >= 0; i -= 1) {
-    minutes.push(new Date(now.getTime() - i * 60_000).toISOString().slice(0, 16));
+    minutes.push(new Date(end.getTime() - i * 60_000).toISOString().slice(0, 16));
   }
-  const top = Math.max(1, ...minutes.map((m) => counts.get(m) ?? 0));
+  return minutes;
+}
+
+/** One value per minute as bars; ``label`` words the chart for a screen reader. */
+function chart(minutes, value, label, name) {
+  const top = Math.max(1, ...minutes.map(value));
   const width = 600;
-  const height = 120;
-  const bar = width / MINUTES;
+  const height = 90;
+  const bar = width / minutes.length;
   const root = svg("svg", { viewBox: `0 0 ${width} ${height}`, role: "img", class: "figures-chart" });
-  root.setAttribute("aria-label", t("figures.chart_label", { max: top }));
+  root.dataset.chart = name;
+  root.setAttribute("aria-label", t(label, { max: top }));
   minutes.forEach((minute, index) => {
-    const value = counts.get(minute) ?? 0;
-    if (!value) return;
-    const h = Math.max(2, (value / top) * (height - 10));
+    const count = value(minute);
+    if (!count) return;
+    const h = Math.max(2, (count / top) * (height - 10));
     const rect = svg("rect", {
       x: index * bar + 1,
       y: height - h,
       width: bar - 2,
       height: h,
       rx: 1.5,
-      class: "figures-bar",
+      class: `figures-bar figures-bar--${name}`,
     });
     rect.dataset.minute = minute;
-    rect.dataset.posts = String(value);
+    rect.dataset.value = String(count);
     const title = svg("title", {});
-    title.textContent = `${minute.slice(11)} — ${value}`;
+    title.textContent = `${minute.slice(11)} — ${count}`;
     rect.append(title);
     root.append(rect);
   });
   return root;
+}
+
+/** The queue is a step: each minute holds the last change at or before it. */
+function queueAt(changes) {
+  const sorted = [...changes].sort((a, b) => a.minute.localeCompare(b.minute));
+  return (minute) => {
+    let waiting = 0;
+    for (const change of sorted) {
+      if (change.minute > minute) break;
+      waiting = change.waiting;
+    }
+    return waiting;
+  };
+}
+
+function charts(found) {
+  const minutes = hour(found);
+  const clock = new Intl.DateTimeFormat(lang() === "fr" ? "fr-FR" : "en-GB", {
+    hour: "2-digit",
+    minute: "2-digit",
+  });
+  const posts = new Map();
+  for (const row of found.per_minute ?? []) {
+    posts.set(row.minute, (posts.get(row.minute) ?? 0) + row.posts);
+  }
+  const screens = new Map((found.screens ?? []).map((row) => [row.minute, row.screens]));
+  return [
+    ["figures.chart_help", chart(minutes, (m) => posts.get(m) ?? 0, "figures.chart_label", "posts")],
+    ["figures.queue_help", chart(minutes, queueAt(found.queue_per_minute ?? []), "figures.queue_label", "queue")],
+    ["figures.screens_help", chart(minutes, (m) => screens.get(m) ?? 0, "figures.screens_label", "screens")],
+  ].map(([help, drawn]) => {
+    const figure = document.createElement("figure");
+    figure.className = "figures-figure";
+    const caption = document.createElement("figcaption");
+    caption.className = "field-help";
+    caption.textContent = t(help);
+    const axis = document.createElement("div");
+    axis.className = "figures-axis";
+    axis.append(...[minutes[0], minutes.at(-1)].map((minute) => {
+      const time = document.createElement("time");
+      time.dateTime = `${minute}Z`;
+      time.textContent = clock.format(new Date(`${minute}:00Z`));
+      return time;
+    }));
+    figure.append(caption, drawn, axis);
+    return figure;
+  });
 }
 
 function number(key, value) {
@@ -76,8 +136,9 @@ function render(found) {
     ),
     number("figures.wait", wait === null ? "—" : t("figures.seconds", { count: Math.round(wait) })),
     number("figures.answered", String(found.answered)),
+    number("figures.screens_peak", String(found.screens_peak ?? 0)),
   );
-  $("figures-chart").replaceChildren(chart(found.per_minute ?? []));
+  $("figures-chart").replaceChildren(...charts(found));
 }
 
 async function refresh() {

@@ -83,6 +83,9 @@ def figure_rows(found: Figures) -> list[list[Any]]:
         table: dict[str, int] = getattr(found, name)
         rows += [[name, key, value] for key, value in sorted(table.items())]
     rows += [[f"per_minute:{m.network}", m.minute, m.posts] for m in found.per_minute]
+    rows += [["queue_waiting", q.minute, q.waiting] for q in found.queue_per_minute]
+    rows += [["screens_online", s.minute, s.screens] for s in found.screens]
+    rows += [["screens_peak", "", found.screens_peak]]
     for mod in found.moderators:
         rows += [["moderator_decisions", mod.name, mod.decisions]]
         rows += [["moderator_median_seconds", mod.name, mod.median_seconds]]
