@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import sqlite3
+import time
 from datetime import UTC, datetime, timedelta
 
 import msgspec
@@ -97,6 +98,16 @@ def test_the_export_holds_every_post_with_its_decision_and_no_formula(tmp_path):
         live.stop()
 
 
+def gone(live: LiveServer, screen: str) -> None:
+    """Wait until the server has seen the screen's socket close."""
+    for _ in range(200):
+        states = {s["screen"]: s["state"] for s in live.hub.fleet.of("jpo")}
+        if states.get(screen, "offline") == "offline":
+            return
+        time.sleep(0.025)
+    raise AssertionError(f"{screen} still connected: {states}")
+
+
 def test_screens_online_are_kept_minute_by_minute_and_survive_a_restart(tmp_path):
     live = LiveServer(tmp_path / "data", events=[test_event("jpo")]).start()
     olga = login(live, "olga", "organiser")
@@ -109,9 +120,11 @@ def test_screens_online_are_kept_minute_by_minute_and_survive_a_restart(tmp_path
                 stage.recv(timeout=10)
                 live.call(lambda: live.hub.sample_screens(nine + timedelta(seconds=30)))
                 live.call(lambda: live.hub.sample_screens(nine + timedelta(minutes=1)))
+            gone(live, "stage")
             # the stage left: the next minute counts only the hall, the minute before keeps 2
             live.call(lambda: live.hub.sample_screens(nine + timedelta(minutes=1, seconds=40)))
             live.call(lambda: live.hub.sample_screens(nine + timedelta(minutes=2)))
+        gone(live, "hall")
         live.call(lambda: live.hub.sample_screens(nine + timedelta(minutes=3)))  # none: no row
         live.restart()
         found = olga.get("/api/events/jpo/figures").json()

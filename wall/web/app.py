@@ -35,6 +35,7 @@ from wall.web import (
     pages,
     people,
     privacy,
+    report,
     sockets,
     submit,
 )
@@ -81,6 +82,7 @@ def create_app(settings: Settings) -> Starlette:
             *announce.routes,
             *events.routes,
             *figures.routes,
+            *report.routes,
             *people.routes,
             *invites.routes,
             *invites.page_routes,

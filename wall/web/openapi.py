@@ -173,11 +173,11 @@ def _operation(
     errors.update({status: kind or Error for status, kind in operation.errors.items()})
 
     ok: dict[str, Any] = {"description": _describe(operation.ok) or operation.summary}
+    content = {ctype: {"schema": s} for ctype, s in operation.ok_also.items()}
     if operation.ok is not None:
-        ok["content"] = {
-            "application/json": {"schema": schema(operation.ok)},
-            **{ctype: {"schema": s} for ctype, s in operation.ok_also.items()},
-        }
+        content = {"application/json": {"schema": schema(operation.ok)}, **content}
+    if content:
+        ok["content"] = content
     responses: dict[str, Any] = {str(operation.status): ok}
     for status, kind in sorted(errors.items()):
         answer: dict[str, Any] = {
