@@ -23,27 +23,35 @@ class Overflow(Exception):
 
 
 class Subscription:
-    """One subscriber's bounded buffer. Iterate it to receive entries in order."""
+    """One subscriber's bounded buffer. Iterate it to receive entries in order.
 
-    __slots__ = ("_buffer", "_maxsize", "_ready", "audience", "event", "overflowed")
+    Kept small: every screen holds one for as long as it is connected. The buffer is made
+    on the first entry and the waiter is one future while the consumer waits, rather than
+    a deque and an ``asyncio.Event`` (with a deque of its own) per idle screen.
+    """
+
+    __slots__ = ("_buffer", "_maxsize", "_waiter", "audience", "event", "overflowed")
 
     def __init__(self, event: str, audience: str, maxsize: int) -> None:
         self.event = event
         self.audience = audience
         self.overflowed = False
         self._maxsize = maxsize
-        self._buffer: deque[LogEntry] = deque()
-        self._ready = asyncio.Event()
+        self._buffer: deque[LogEntry] | None = None
+        self._waiter: asyncio.Future[None] | None = None
 
     def push(self, entry: LogEntry) -> None:
         if self.overflowed:
             return
+        if self._buffer is None:
+            self._buffer = deque()
         if len(self._buffer) >= self._maxsize:
             self.overflowed = True
-            self._buffer.clear()
+            self._buffer = None
         else:
             self._buffer.append(entry)
-        self._ready.set()
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
 
     def __aiter__(self) -> AsyncIterator[LogEntry]:
         return self._entries()
@@ -55,8 +63,12 @@ class Subscription:
             if self._buffer:
                 yield self._buffer.popleft()
                 continue
-            self._ready.clear()
-            await self._ready.wait()
+            self._buffer = None  # an idle subscriber holds no buffer
+            self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self._waiter
+            finally:
+                self._waiter = None
 
 
 class Bus:

@@ -43,6 +43,7 @@ from wall.web.errors import ApiError, api_error_handler
 from wall.web.proxy import ProxyHeaders, parse_networks
 from wall.web.security import CSRFMiddleware, SecurityHeaders
 from wall.web.session_cookies import SessionCookies
+from wall.web.sockets import ScreenSockets
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +93,8 @@ def create_app(settings: Settings) -> Starlette:
             Mount("/themes", app=StaticFiles(directory=THEMES, check_dir=False), name="themes"),
         ],
         middleware=[
+            # Screens' sockets leave here, with the proxy headers read (wall.web.sockets).
+            Middleware(ScreenSockets, trusted=parse_networks(settings.server.trusted_proxies)),
             # First: every later check reads the client, scheme and host it settles on.
             Middleware(ProxyHeaders, trusted=parse_networks(settings.server.trusted_proxies)),
             Middleware(SecurityHeaders),

@@ -12,10 +12,12 @@ import asyncio
 import contextlib
 import functools
 import json
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from starlette.routing import WebSocketRoute
+from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from wall.bus import Overflow, Subscription
@@ -25,6 +27,7 @@ from wall.screens import screen_name
 from wall.sessions import may_act_on
 from wall.views import EPHEMERAL, MODERATE, WALL, Snapshot, encode
 from wall.web.params import whole_number
+from wall.web.proxy import Network, ProxyHeaders
 from wall.web.security import origin_allowed
 
 RESYNC = 4000
@@ -194,3 +197,31 @@ routes = [
     WebSocketRoute("/ws/wall/{event}", wall_socket),
     WebSocketRoute("/ws/moderate/{event}", moderate_socket),
 ]
+
+_WALL_PATH = re.compile(r"/ws/wall/(?P<event>[^/]+)")
+
+
+class ScreenSockets:
+    """Screens' sockets go straight to their handler, past the layers made for people.
+
+    A screen has no session, sends no form and receives no page, yet every middleware it
+    passes through keeps a frame alive for as long as the socket is open: with thousands
+    of screens that is most of what an idle one costs (bench/screen_memory.py). So the
+    first middleware sends ``/ws/wall/{event}`` through the proxy headers only (the
+    origin check needs the client's real scheme and host) and on to ``wall_socket``.
+    """
+
+    def __init__(self, app: ASGIApp, *, trusted: Sequence[Network]) -> None:
+        self.app = app
+        self.screens = ProxyHeaders(self._wall, trusted=trusted)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket" and (found := _WALL_PATH.fullmatch(scope["path"])):
+            scope["path_params"] = {"event": found["event"]}
+            await self.screens(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+    @staticmethod
+    async def _wall(scope: Scope, receive: Receive, send: Send) -> None:
+        await wall_socket(WebSocket(scope, receive, send))
