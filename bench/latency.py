@@ -91,6 +91,8 @@ async def murmur_server(cfg: Json) -> None:
                                 ws_per_message_deflate=False, ws_max_size=64 * 1024)  # fmt: skip
         server = uvicorn.Server(config)
         sock = _listener()
+        if cfg.get("sndbuf"):  # accepted sockets inherit it (bench/slow_screen.py)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, cfg["sndbuf"])
         serving = asyncio.create_task(server.serve(sockets=[sock]))
         try:
             async with asyncio.timeout(PHASE):

@@ -46,5 +46,6 @@ MURMUR_SOAK_POSTS="${MURMUR_SOAK_POSTS:-300}" .venv/bin/python -m pytest -m slow
 echo "== benchmarks (small sizes; full sizes: see bench/README.md)"
 .venv/bin/python bench/latency.py --screens 20 --posts 10
 .venv/bin/python bench/screen_memory.py --screens 200
+.venv/bin/python bench/slow_screen.py --screens 20 --posts 700
 .venv/bin/python bench/jetstream.py --frames 20000
 .venv/bin/python bench/media.py --quick
