@@ -433,8 +433,15 @@ async def eventually(check: Callable[[], bool | Awaitable[bool]], timeout: float
 class Wall:
     """A store, a media store, a guarded session, and a supervisor ingesting like the hub."""
 
-    def __init__(self, path: Path, bluesky: FakeBluesky, jetstream: FakeJetstream) -> None:
+    def __init__(
+        self,
+        path: Path,
+        bluesky: FakeBluesky,
+        jetstream: FakeJetstream,
+        event: EventSettings = EVENT,
+    ) -> None:
         self.path = path
+        self.event = event
         self.bluesky = bluesky
         self.jetstream = jetstream
         self.store = Store(path / "murmur.sqlite3")
@@ -444,11 +451,11 @@ class Wall:
         self.supervisor = Supervisor(self.ingest)
         self.yielded: list[Post] = []
         self.withdrawn: list[tuple[str, str]] = []
-        self.rules = rules_for(EVENT)
+        self.rules = rules_for(event)
 
     async def __aenter__(self) -> Wall:
         await self.store.open()
-        await self.store.save_event(EVENT.slug, EVENT.title, "{}")
+        await self.store.save_event(self.event.slug, self.event.title, "{}")
         self.http = make_session(self.guard)
         return self
 
@@ -466,19 +473,19 @@ class Wall:
     def context(self, name: str = "bluesky-1") -> SourceContext:
         assert self.http is not None
         return SourceContext(
-            event=EVENT,
+            event=self.event,
             http=self.http,
             guard=self.guard,
             media=self.media,
-            cursor=Cursor(self.store, EVENT.slug, name),
+            cursor=Cursor(self.store, self.event.slug, name),
             secret=lambda _: None,
             withdraw=self.withdraw,
-            stored=functools.partial(self.store.recent_network_ids, EVENT.slug),
-            on_skip=functools.partial(self.supervisor.mark_skipped, EVENT.slug, name),
+            stored=functools.partial(self.store.recent_network_ids, self.event.slug),
+            on_skip=functools.partial(self.supervisor.mark_skipped, self.event.slug, name),
         )
 
     async def withdraw(self, network: str, network_id: str) -> object:
-        done = await self.store.withdraw(EVENT.slug, network, network_id)
+        done = await self.store.withdraw(self.event.slug, network, network_id)
         self.withdrawn.append((network, network_id))
         return done
 
@@ -490,11 +497,11 @@ class Wall:
         return feed
 
     def start(self, feed: BlueskyFeed) -> BlueskyFeed:
-        self.supervisor.start(EVENT.slug, feed)
+        self.supervisor.start(self.event.slug, feed)
         return feed
 
     def health(self, name: str = "bluesky-1") -> Any:
-        return self.supervisor.health[(EVENT.slug, name)]
+        return self.supervisor.health[(self.event.slug, name)]
 
     def stored(self) -> list[str]:
         conn = sqlite3.connect(self.store.path)
@@ -507,7 +514,7 @@ class Wall:
         await eventually(lambda: uris <= set(self.stored()))
 
     async def cursor(self, name: str = "bluesky-1") -> str | None:
-        return await self.store.get_cursor(EVENT.slug, name)
+        return await self.store.get_cursor(self.event.slug, name)
 
 
 @pytest.fixture

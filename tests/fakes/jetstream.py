@@ -365,6 +365,21 @@ class FakeJetstream:
         )
         return self._publish(Event(self._seq, time_us, collection, text, did=author, rkey=rkey))
 
+    def replay(self, frame: str) -> Event:
+        """Publish a frame recorded from a real Jetstream, byte for byte as it was sent."""
+        head = json.loads(frame)
+        commit = head.get("commit") or {}
+        self._seq += 1
+        event = Event(
+            self._seq,
+            int(head.get("time_us", 0)),
+            commit.get("collection"),
+            frame,
+            did=str(head.get("did", "")),
+            rkey=str(commit.get("rkey", "")),
+        )
+        return self._publish(event)
+
     def post(self, author: str, record: Json, *, rkey: str | None = None, **extra: Any) -> Event:
         """Publish the creation of a post; ``extra`` adds top-level keys (``cursor``…)."""
         return self._commit(

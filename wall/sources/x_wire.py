@@ -235,6 +235,11 @@ def _post(tweet: _Tweet, includes: _Includes) -> Post:
     ident = tweet.id
     user = next((u for u in includes.users if u.id == tweet.author_id), None)
     username = user.username if user and user.username else None
+    if username is None and not tweet.author_id:
+        # Not even the author's id (an answer asked without author_id, as some recorded
+        # pages are): no one could block or trust the author, so the post is a counted
+        # skip rather than an anonymous card.
+        raise MalformedLine(f"post {ident}: its author is not in the answer")
     entities = tweet.entities or _Entities()
     note = tweet.note_tweet
     if note is not None and note.text.strip():

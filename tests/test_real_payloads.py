@@ -1,0 +1,217 @@
+"""Payloads recorded from the real networks (tests/data/real, see its README for origins and
+licences), each asserted to the exact posts Murmur makes of it: Mastodon statuses and
+timelines as a Mastodon server answered them, Jetstream frames captured from the Bluesky
+network, X API v2 pages. No exception escapes any item; what cannot be shown is a counted
+skip with its reason."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.fakes.jetstream import FakeBluesky, FakeJetstream
+from tests.test_source_bluesky import Wall, eventually
+from wall.settings import EventSettings
+from wall.sources.bluesky_wire import read_frame
+from wall.sources.mastodon_wire import ParsedStatus, parse_status
+from wall.sources.x_wire import parse_search_page
+
+REAL = Path(__file__).parent / "data" / "real"
+SERVER = "mastodon.example"
+
+
+def statuses(name: str) -> list[dict[str, Any]]:
+    loaded = json.loads((REAL / "mastodon" / name).read_bytes())
+    return loaded if isinstance(loaded, list) else [loaded]
+
+
+def parsed(name: str) -> list[ParsedStatus]:
+    return [parse_status(json.dumps(s), server=SERVER) for s in statuses(name)]
+
+
+# -- Mastodon ------------------------------------------------------------------------------
+
+
+def test_every_recorded_mastodon_status_reads_without_an_error():
+    names = sorted(p.name for p in (REAL / "mastodon").glob("*.json"))
+    read = [(name, item) for name in names for item in parsed(name)]
+    assert len(read) == 60  # 13 answers of a Mastodon server, 60 statuses in all
+    assert all(item.post.author.handle.endswith(f"@{SERVER}") for _, item in read)
+    assert all(item.post.created_at.tzinfo is not None for _, item in read)
+
+
+def test_a_hashtag_timeline_page_gives_its_posts_with_their_tag():
+    (hoot,) = parsed("tag-timeline-hoot.json")
+    assert hoot.post.text == "#hoot (hashtag toot)"
+    assert hoot.post.hashtags == ("hoot",)
+    assert hoot.post.author.handle == f"mastodonpy_test_2@{SERVER}"
+    assert hoot.post.created_at == datetime(2026, 8, 1, 13, 55, 55, 867000, tzinfo=UTC)
+    page = parsed("tag-timeline-page.json")
+    assert [p.post.text.split("!")[0] for p in page] == [
+        f"Toot number {n}" for n in range(29, 19, -1)
+    ]  # newest first, as the server pages them
+    assert {p.post.hashtags for p in page} == {
+        ("fgiztsshwiaqqiztpmmjbtvmescsculuvmgjgopwoeidbcrixp",)
+    }
+    assert len({p.post.network_id for p in page}) == 10
+
+
+def test_a_boost_shows_the_original_post_and_who_shared_it():
+    (boost,) = parsed("status-reblog.json")
+    original = statuses("status-reblog.json")[0]["reblog"]
+    assert boost.post.text == "Toot!"
+    assert boost.post.network_id == original["uri"]  # the same post seen directly is one
+    assert boost.post.boosted_by is not None
+    assert boost.post.boosted_by.handle == f"mastodonpy_test@{SERVER}"
+
+
+def test_a_poll_keeps_its_options_and_votes():
+    (poll,) = parsed("status-poll.json")
+    assert poll.post.text == "nice"
+    assert poll.post.poll is not None
+    assert [(o.title, o.votes) for o in poll.post.poll.options] == [
+        ("four twenty", 0),
+        ("sixty-nine", 0),
+    ]
+    assert poll.post.poll.closed is False
+
+
+def test_an_accepted_quote_is_shown_and_a_revoked_one_is_not():
+    (quoting,) = parsed("status-quote.json")
+    assert quoting.post.text == "yoooooooo"  # the "RE:" line stands for the quote: gone
+    assert quoting.post.quote is not None and quoting.post.quote.text == "Toot!"
+    (revoked,) = parsed("status-quote-revoked.json")
+    assert revoked.post.quote is None
+    # Without the quoted post, its link line stays, as Mastodon writes it for old apps.
+    assert revoked.post.text.startswith("RE: localhost:3000/@mastodonpy_tes…\n\n")
+
+
+def test_pictures_a_video_a_content_warning_and_a_link_card():
+    (media,) = parsed("status-media.json")
+    assert media.post.text == "LOL check this out"
+    assert [(m.kind, m.width, m.height) for m in media.media] == [
+        ("image", 600, 600),
+        ("image", 400, 400),
+    ]
+    (video,) = parsed("status-edited-media.json")
+    assert [(m.kind, m.width, m.height) for m in video.media] == [("video", 640, 640)]
+    assert "/thumbnails/" in video.media[0].url  # the poster frame, not the video
+    (warned,) = parsed("status-content-warning.json")
+    assert (warned.post.content_warning, warned.post.text) == ("Content warning", "Toot!")
+    (card,) = parsed("status-card.json")
+    assert card.post.link is not None and card.post.link.title == "Example Domain"
+
+
+def test_timelines_give_a_post_per_status_with_polls_read():
+    for name, count, polls in (
+        ("home-timeline.json", 13, 1),
+        ("public-timeline.json", 8, 1),
+        ("public-timeline-20.json", 20, 0),
+    ):
+        page = parsed(name)
+        assert len(page) == count, name
+        assert sum(p.post.poll is not None for p in page) == polls, name
+        assert all(p.post.text for p in page), name
+
+
+# -- X -------------------------------------------------------------------------------------
+
+
+X_FILES = {
+    # file: (posts, newest_id, next_token)
+    "search-recent-1.json": (
+        10,
+        "1578516068309794817",
+        "b26v89c19zqg8o3fpzbn1e0ffhxjiofzw6po136rvbnul",
+    ),
+    "search-recent-2.json": (
+        10,
+        "1578522194770296832",
+        "b26v89c19zqg8o3fpzbn1e0frlukytxrp1o8pel01jb7h",
+    ),
+    "search-all.json": (10, "1578520094778740736", "b26v89c19zqg8o3fpzbn1e0fn1zaav0xt6cy473glm83h"),
+    "tweets-lookup.json": (2, None, None),
+    "quote-tweets.json": (9, None, "ayf96h94ritk"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(X_FILES))
+def test_x_pages_as_x_sent_them(name):
+    page = parse_search_page((REAL / "x" / name).read_bytes())
+    count, newest, token = X_FILES[name]
+    assert (page.newest_id, page.next_token) == (newest, token)
+    # These answers were asked without expansions: no author came with any post, and a
+    # post whose author is unknown cannot be shown (nor blocked): each is a counted skip.
+    assert page.posts == []
+    assert len(page.skipped) == count
+    assert all("its author is not in the answer" in why for why in page.skipped)
+
+
+def test_an_x_post_without_a_date_takes_the_time_its_id_holds():
+    from wall.sources.x_wire import _created_at
+
+    # 1293593516040269825: "It's finally here! Say hello to the new #TwitterAPI", sent on
+    # 12 August 2020 at 17:01:42.686 UTC; the lookup answer carries no created_at.
+    assert _created_at(None, "1293593516040269825") == datetime(
+        2020, 8, 12, 17, 1, 42, 686000, tzinfo=UTC
+    )
+
+
+# -- Bluesky -------------------------------------------------------------------------------
+
+
+FRAMES = [
+    line
+    for name in sorted((REAL / "bluesky").glob("*.jsonl"))
+    for line in name.read_text(encoding="utf-8").splitlines()
+    if line.strip()
+]
+
+
+def test_every_captured_jetstream_frame_is_read_or_set_aside_without_an_error():
+    kinds: Counter[str] = Counter()
+    for frame in FRAMES:
+        found = read_frame(frame)  # raises Malformed for a broken frame: none here
+        kinds["other" if found is None else found.commit.operation] += 1
+    # Likes, reposts, follows, blocks, identity and account events are not posts.
+    assert kinds == {"other": 143, "create": 18, "delete": 1}
+
+
+async def test_the_connector_keeps_exactly_the_captured_posts_with_the_events_hashtags(
+    tmp_path,
+):
+    # Two of the eighteen captured posts carry these tags (the case differs on purpose).
+    event = EventSettings(
+        slug="jpo", title="JPO", hashtags=["#indierebellion", "TalesAtWonderworld"]
+    )
+    async with (
+        FakeBluesky() as bluesky,
+        FakeJetstream() as jetstream,
+        Wall(tmp_path, bluesky, jetstream, event) as wall,
+    ):
+        wall.start(wall.feed())
+        # Jetstream without a cursor starts from now: the frames come once subscribed.
+        await eventually(lambda: bool(jetstream.clients))
+        for frame in FRAMES:
+            jetstream.replay(frame)
+        wanted = {
+            "at://did:plc:tn3hni2jpphsgl6amfbb7ja6/app.bsky.feed.post/3mptbypfywk2v",
+            "at://did:plc:ynfp6wddjqpl44gordpsqkuw/app.bsky.feed.post/3mptbyo7tas2u",
+        }
+        await wall.wait_stored(wanted)
+        await asyncio.sleep(0.3)  # time for anything else to (wrongly) arrive
+        assert sorted(wall.stored()) == sorted(wanted)
+        posts = {p.network_id: p for p in wall.yielded}
+        rebel = posts[min(wanted)]
+        assert rebel.text.startswith("#HowToTellAiToShutUp!")
+        assert {t.lower() for t in rebel.hashtags} >= {"indierebellion"}
+        assert rebel.language == "de"
+        tales = posts[max(wanted)]
+        assert tales.text.startswith("\"Behind them, Timmi and Wanky'u follow silently")
+        assert wall.health().skipped == 0
