@@ -25,12 +25,26 @@ from moderation.status import Status
 MAX_REPLY = 500
 
 
+class Published(msgspec.Struct, frozen=True, kw_only=True):
+    """Where the answer went on the post's own network (see wall.replier)."""
+
+    network: str
+    # "sending" until the network took it, then "published"; "failed" for good.
+    state: str
+    # The reply on the network, once published.
+    url: str | None = None
+    # Why it could not be published: a code the desk words (``reply.why.<code>``).
+    why: str | None = None
+
+
 class Reply(msgspec.Struct, frozen=True, kw_only=True):
     """The institution's answer to a post, as a moderator wrote it."""
 
     text: str
     by: str
     at: datetime
+    # Also sent as a reply on the post's network, from the institution's account.
+    published: Published | None = None
 
 
 class Flags(msgspec.Struct, frozen=True, kw_only=True):

@@ -13,7 +13,7 @@ from datetime import datetime
 import msgspec
 
 from moderation import Status, Why
-from moderation.flags import Change, InvalidChange, Reply
+from moderation.flags import Change, InvalidChange, Published, Reply
 from moderation.flags import change as change_flags
 from wall.changes import decode_state
 from wall.privacy_store import PrivacyStore
@@ -128,6 +128,10 @@ def _spotlight(conn: sqlite3.Connection, event: str) -> tuple[int, SpotlightNow]
     return row[0], SpotlightNow(id=message.id, until=message.until, post=_view(post))
 
 
+# The actor of the log entries that say where an answer went on its network.
+REPLIER = "murmur"
+
+
 class DeskStore(PrivacyStore):
     """``Store`` with the moderation desk's operations (see ``wall.desk``)."""
 
@@ -170,6 +174,33 @@ class DeskStore(PrivacyStore):
                 conn, row, after, actor=actor, action=what.value, reason=reason
             )
             return (entries[-1].seq, view), entries
+
+        return await self._run(work)
+
+    async def set_published(
+        self, event: str, post_id: int, reply_at: datetime, published: Published
+    ) -> PostView | None:
+        """Say where the answer written at ``reply_at`` went on the network (wall.replier).
+
+        None when that answer is no longer the post's (edited or withdrawn meanwhile): the
+        newer one has its own row in the outbox.
+        """
+
+        def work(conn: sqlite3.Connection) -> tuple[PostView | None, list[LogEntry]]:
+            row = self._read_post(conn, event, post_id)
+            before = _state(row)
+            reply = before.flags.reply
+            if reply is None or reply.at != reply_at:
+                return None, []
+            flags = msgspec.structs.replace(
+                before.flags, reply=msgspec.structs.replace(reply, published=published)
+            )
+            after = msgspec.structs.replace(before, flags=flags)
+            view, entries = self._apply(
+                conn, row, after, actor=REPLIER, action="reply-" + published.state,
+                reason=published.url or published.why or "", undoable=False,
+            )  # fmt: skip
+            return view, entries
 
         return await self._run(work)
 

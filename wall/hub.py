@@ -31,6 +31,7 @@ from wall.language import Detector
 from wall.media import MediaStore
 from wall.metrics import Metrics
 from wall.privacy import retention_loop
+from wall.replier import Replier
 from wall.screens import Fleet
 from wall.settings import DisplaySettings, EventSettings, Settings, SourceSettings
 from wall.sources.context import Cursor, SourceContext
@@ -138,6 +139,8 @@ class Hub:
         self.http: aiohttp.ClientSession | None = None
         self._started = False
         self._retention: asyncio.Task[None] | None = None
+        # Answers sent on the networks: accounts from the file's events only.
+        self.replier = Replier(self.store, self._file_events.get, env_secret, lambda: self.http)
 
     async def start(self) -> None:
         await self.store.open()
@@ -176,6 +179,7 @@ class Hub:
         await self.desk.start(self.events)
         await self.follow_schedule()
         self._schedule = asyncio.create_task(self._schedule_loop(), name="schedule")
+        self.replier.start()
 
     # -- the events' lifecycle: created from the browser, scheduled, archived ------------
 
@@ -264,6 +268,11 @@ class Hub:
         if event.slug in self.events:
             raise ValueError(f"an event called {event.slug} already exists")
         check_live_sources([], event.sources)
+        if event.replies.mastodon is not None:
+            raise CredentialRefused(
+                "replies.mastodon: the accounts answers go out from are set in the config "
+                "file by whoever runs the server, not here"
+            )
         data = msgspec.json.encode(event).decode()
         await event_store.save_live_event(self.store, event.slug, data, actor=actor)
         await self.store.save_event(event.slug, event.title, data)
@@ -361,6 +370,7 @@ class Hub:
             self._retention = asyncio.create_task(retention_loop(self), name="retention")
 
     async def stop(self) -> None:
+        await self.replier.stop()
         if self._schedule is not None:
             self._schedule.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -222,3 +222,30 @@ MIGRATIONS = (
     ) WITHOUT ROWID;
     """,
 )
+
+MIGRATIONS = (
+    *MIGRATIONS,
+    # 12: answers to send as replies on the networks (wall.replier). The idempotency key is
+    # written before anything is sent, so a crash or a timeout between sending and hearing
+    # back retries with the same key and never posts twice. Times are Unix seconds.
+    """
+    CREATE TABLE reply_outbox (
+        id INTEGER PRIMARY KEY,
+        event TEXT NOT NULL,
+        post_id INTEGER NOT NULL,
+        reply_at TEXT NOT NULL,
+        network TEXT NOT NULL,
+        key TEXT NOT NULL UNIQUE,
+        text TEXT NOT NULL,
+        target TEXT NOT NULL,
+        state TEXT NOT NULL DEFAULT 'sending',
+        remote_id TEXT,
+        url TEXT,
+        why TEXT,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_at REAL NOT NULL,
+        created_at REAL NOT NULL
+    );
+    CREATE INDEX reply_outbox_due ON reply_outbox (state, next_at);
+    """,
+)

@@ -324,6 +324,23 @@ class PrivacySettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     retention_days: Annotated[int, msgspec.Meta(ge=0, le=3650)] = 0
 
 
+class MastodonReplies(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """The institution's Mastodon account, to answer posts where they were written."""
+
+    # The server the account lives on.
+    server: HttpUrl
+    # Environment variable holding the account's access token, with the scope
+    # write:statuses (and read:search to find the post on this server).
+    token_env: TokenEnv
+
+
+class RepliesSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """Accounts the desk may answer from on the networks (docs/replies.md). Read from the
+    configuration file only: live changes and events made in the browser have none."""
+
+    mastodon: MastodonReplies | None = None
+
+
 class EventSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     slug: Slug
     title: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
@@ -343,6 +360,8 @@ class EventSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     # say when it starts; after it, a closing slide; sources run only within it. None: open.
     starts_at: Annotated[datetime, msgspec.Meta(tz=True)] | None = None
     ends_at: Annotated[datetime, msgspec.Meta(tz=True)] | None = None
+    # Answer on the networks too (docs/replies.md); none by default.
+    replies: RepliesSettings = msgspec.field(default_factory=RepliesSettings)
 
     def __post_init__(self) -> None:
         if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:

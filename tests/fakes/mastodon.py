@@ -37,6 +37,8 @@ from typing import Any, Self
 from aiohttp import web
 from PIL import Image
 
+from tests.fakes.mastodon_writes import Writes
+
 
 def _png() -> bytes:
     out = io.BytesIO()
@@ -365,6 +367,7 @@ class FakeMastodon:
         self._failures: list[_Failure] = []
         self._runners: list[web.AppRunner] = []
         self._closing = asyncio.Event()
+        self.writes = Writes(self)  # what the institution's account answers
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -373,6 +376,7 @@ class FakeMastodon:
         main.router.add_get("/api/v2/instance", self._instance)
         main.router.add_get("/api/v1/timelines/tag/{tag}", self._timeline)
         main.router.add_get("/system/{path:.*}", self._file)
+        self.writes.routes(main)
         streaming.router.add_get("/api/v1/streaming", self._websocket)
         streaming.router.add_get("/api/v1/streaming/health", self._health)
         streaming.router.add_get("/api/v1/streaming/hashtag", self._sse)

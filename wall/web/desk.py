@@ -17,6 +17,7 @@ from moderation import Action
 from moderation.flags import MAX_REPLY, Change
 from wall.desk import BulkResult, claim_view
 from wall.ingest import clean_text
+from wall.replier import LIMITS, ReplyRefused
 from wall.views import ClaimInfo, Moderator, PostView
 from wall.web import audit, blocks
 from wall.web.api import (
@@ -57,6 +58,16 @@ class ReplyInput(msgspec.Struct, forbid_unknown_fields=True):
     replaces: datetime | None
     reason: Reason = ""
     override: bool = False
+    # Also reply on the post's network, from the event's account (docs/replies.md).
+    publish: bool = False
+
+
+class ReplyNetworks(msgspec.Struct, kw_only=True):
+    # The networks this event's desk may answer on now: an account is configured in the
+    # file and its token is set.
+    networks: list[str]
+    # The longest reply each takes, counted as it counts (Mastodon: links as 23).
+    limits: dict[str, int]
 
 
 class WithdrawInput(msgspec.Struct, forbid_unknown_fields=True):
@@ -214,7 +225,28 @@ async def write_reply(request: Request) -> Response:
             params={"limit": MAX_REPLY},
             field="text",
         )
-    return await _reply(request, slug, post_id, user, Change.REPLY, data, text)
+    replier = hub_of(request).replier
+    sending = None
+    if data.publish:
+        post = await hub_of(request).store.get_post(slug, post_id)
+        if post is None:
+            raise ApiError(404, "No such post.", code="no_post")
+        try:
+            sending = replier.check(slug, post, text)
+        except ReplyRefused as exc:
+            raise ApiError(400, str(exc), code=exc.code, field="publish") from None
+    answer = await _reply(request, slug, post_id, user, Change.REPLY, data, text)
+    if sending is None:
+        return JSON(answer)
+    # The screens have the answer already; now it goes out on the network (wall.replier).
+    post = await replier.enqueue(slug, answer.post, sending)
+    return JSON(Decided(answer.seq, post or answer.post))
+
+
+async def reply_networks(request: Request) -> Response:
+    current_user(request)
+    networks = hub_of(request).replier.networks(event_of(request))
+    return JSON(ReplyNetworks(networks=networks, limits={n: LIMITS[n] for n in networks}))
 
 
 async def withdraw_reply(request: Request) -> Response:
@@ -222,7 +254,7 @@ async def withdraw_reply(request: Request) -> Response:
     slug = event_of(request)
     post_id = path_id(request)
     data = await read_json(request, WithdrawInput)
-    return await _reply(request, slug, post_id, user, Change.WITHDRAW_REPLY, data, None)
+    return JSON(await _reply(request, slug, post_id, user, Change.WITHDRAW_REPLY, data, None))
 
 
 async def _reply(
@@ -233,7 +265,7 @@ async def _reply(
     what: Change,
     data: ReplyInput | WithdrawInput,
     text: str | None,
-) -> Response:
+) -> Decided:
     async with refusals(request, slug, post_id):
         seq, post = await hub_of(request).desk.change(
             slug,
@@ -245,7 +277,7 @@ async def _reply(
             text=text,
             replaces=data.replaces,
         )
-    return JSON(Decided(seq, post))
+    return Decided(seq, post)
 
 
 async def undo(request: Request) -> Response:
@@ -346,6 +378,12 @@ routes = [
         Operation("Withdraw the answer", ok=Decided, body=WithdrawInput, errors=_CONFLICT),
     ),
     _change("undo", undo, "Undo one's own last action on the post", UndoInput, ok=Undone),
+    ApiRoute(
+        f"{_EVENT}/replies",
+        reply_networks,
+        "GET",
+        Operation("The networks the desk may answer on, and their limits", ok=ReplyNetworks),
+    ),
     *blocks.routes,
     *audit.routes,
 ]

@@ -82,6 +82,8 @@ async def create_event(request: Request) -> Response:
         kept = [s for s in data["sources"] if not s.get("token_env")]
         left_behind = [str(s["type"]) for s in data["sources"] if s.get("token_env")]
         data["sources"] = kept
+        # The accounts answers go out from are the file's only (docs/replies.md).
+        data.pop("replies", None)
     else:
         data = {}
     data.update(

@@ -210,6 +210,8 @@ function fillCard(card, post) {
     if (post.reply.by) {
       reply.append(element("p", "card-reply-by", t("desk.card.answer_by", { who: post.reply.by })));
     }
+    const out = publication(post.reply.published);
+    if (out) reply.append(out);
     main.append(reply);
   }
   const why = whyLine(post);
@@ -271,4 +273,35 @@ export function setBusy(id, on) {
   for (const button of card.querySelectorAll("button[data-action], button[data-tool]")) {
     button.disabled = on;
   }
+}
+
+const WHY_CODES = new Set([
+  "reply_not_allowed",
+  "reply_post_not_found",
+  "reply_rejected",
+  "reply_unreachable",
+  "reply_network_unavailable",
+]);
+
+/** Where the answer went on the post's network: a link, "sending…", or why not, in words. */
+function publication(published) {
+  if (!published || typeof published !== "object") return null;
+  const network = { mastodon: "Mastodon", bluesky: "Bluesky", x: "X" }[published.network];
+  const name = network ?? String(published.network ?? "");
+  const line = element("p", "card-reply-published");
+  line.dataset.state = String(published.state ?? "");
+  if (published.state === "published" && typeof published.url === "string" &&
+      /^https?:\/\//.test(published.url)) {
+    const link = element("a", "", t("desk.card.published", { network: name }));
+    link.href = published.url;
+    link.target = "_blank";
+    link.rel = "noopener noreferrer";
+    line.append(link);
+  } else if (published.state === "failed") {
+    const why = WHY_CODES.has(published.why) ? published.why : "other";
+    line.textContent = t("desk.card.publish_failed", { network: name, why: t(`reply.why.${why}`) });
+  } else {
+    line.textContent = t("desk.card.publishing", { network: name });
+  }
+  return line;
 }

@@ -4,6 +4,7 @@
 import { t } from "/static/i18n.js";
 import { errorText } from "/static/reasons.js";
 import { perform } from "/static/desk/actions.js";
+import { request } from "/static/desk/api.js";
 import { openAudit } from "/static/desk/audit.js";
 import { $ } from "/static/desk/dom.js";
 import { toast } from "/static/desk/notices.js";
@@ -14,7 +15,29 @@ const REPLY_MAX = 500;
 // ---------------------------------------------------------------- answers
 
 const replyDialog = $("reply-dialog");
-const replying = { id: null, replaces: null };
+const replying = { id: null, replaces: null, network: null };
+// The networks this event may answer on (an account configured, its token set).
+const replyNetworks = { networks: [], limits: {} };
+const NETWORK_NAMES = { mastodon: "Mastodon", bluesky: "Bluesky", x: "X" };
+const URL_RE = /https?:\/\/\S+/g;
+const MENTION_RE = /@([A-Za-z0-9_]+)@[A-Za-z0-9.-]+/g;
+
+request("GET", `/api/events/${encodeURIComponent(slug)}/replies`)
+  .then(({ response, body }) => {
+    if (response.ok && body) Object.assign(replyNetworks, body);
+  })
+  .catch(() => {});
+
+/** The reply as the network will get it: addressed to the author, as the server does. */
+function asSent(text, handle) {
+  const mention = `@${handle}`;
+  return text.toLowerCase().includes(mention.toLowerCase()) ? text : `${mention} ${text}`;
+}
+
+/** Mastodon's count: every link 23 characters, a mention by the user's name only. */
+function networkLength(text) {
+  return [...text.replace(URL_RE, "x".repeat(23)).replace(MENTION_RE, "@$1")].length;
+}
 
 export function openReply(id) {
   const post = known.posts.get(id);
@@ -25,6 +48,16 @@ export function openReply(id) {
   $("reply-text").value = String(post.reply?.text ?? "");
   $("reply-withdraw").hidden = !post.reply;
   $("reply-error").textContent = "";
+  const network = replyNetworks.networks.includes(post.network) ? post.network : null;
+  replying.network = network;
+  replying.handle = post.author?.handle ?? "";
+  $("reply-publish-row").hidden = network === null;
+  $("reply-publish").checked = false;
+  if (network) {
+    $("reply-publish-label").textContent = t("desk.reply.publish", {
+      network: NETWORK_NAMES[network] ?? network,
+    });
+  }
   countReply();
   replyDialog.showModal();
   $("reply-text").focus();
@@ -35,6 +68,18 @@ function countReply() {
     count: $("reply-text").value.length,
     max: REPLY_MAX,
   });
+  const counting = replying.network && $("reply-publish").checked;
+  const line = $("reply-network-count");
+  line.hidden = !counting;
+  if (!counting) return;
+  const max = replyNetworks.limits[replying.network] ?? REPLY_MAX;
+  const count = networkLength(asSent($("reply-text").value.trim(), replying.handle));
+  line.textContent = t("desk.reply.network_count", {
+    network: NETWORK_NAMES[replying.network] ?? replying.network,
+    count,
+    max,
+  });
+  line.dataset.over = String(count > max);
 }
 
 async function saveReply(withdraw) {
@@ -48,7 +93,9 @@ async function saveReply(withdraw) {
   await perform(id, withdraw ? "withdraw-reply" : "reply", {
     method: withdraw ? "DELETE" : "PUT",
     path: "reply",
-    body: withdraw ? { replaces } : { text, replaces },
+    body: withdraw
+      ? { replaces }
+      : { text, replaces, publish: Boolean(replying.network && $("reply-publish").checked) },
     onRefused(response, body) {
       if (response.status !== 409 && response.status !== 400) return false;
       // Keep the dialog open with what the moderator wrote; saving again replaces the
@@ -71,6 +118,7 @@ $("reply-form").addEventListener("submit", (event) => {
 $("reply-withdraw").addEventListener("click", () => saveReply(true));
 $("reply-cancel").addEventListener("click", () => replyDialog.close());
 $("reply-text").addEventListener("input", countReply);
+$("reply-publish").addEventListener("change", countReply);
 
 // ---------------------------------------------------------------- author blocks
 

@@ -1,0 +1,172 @@
+"""Answers sent as replies on the networks, from the institution's accounts (docs/replies.md).
+
+The desk writes the answer (the screens show it at once, whatever the network does), then
+asks for it to go out: ``enqueue`` keeps it in the outbox with its idempotency key before
+anything is sent. One task sends what is due, retries what failed for a reason worth
+retrying (with the same key, after 2, 4, 8… seconds, at most ``MAX_ATTEMPTS`` times), and
+records on the post where the reply went, or why it could not: the desks see it live. What
+was waiting when Murmur stopped is sent after it starts again, with the same key.
+
+Accounts come from the configuration file only (``[events.replies]``), their tokens from
+the environment, like the sources' read tokens.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+import aiohttp
+
+from moderation.flags import Published
+from wall import reply_mastodon, reply_outbox
+from wall.desk_store import DeskStore
+from wall.reply_outbox import Outgoing
+from wall.settings import EventSettings, MastodonReplies
+from wall.views import PostView
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+# The longest reply each network takes, counted as it counts.
+LIMITS = {"mastodon": reply_mastodon.MAX_CHARS}
+POLL_SECONDS = 1.0
+
+
+class ReplyRefused(Exception):
+    """This answer cannot go out on that network; ``code`` says why (reply.why.<code>)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class Replier:
+    def __init__(
+        self,
+        store: DeskStore,
+        accounts: Callable[[str], EventSettings | None],
+        read_env: Callable[[str], str | None],
+        http: Callable[[], aiohttp.ClientSession | None],
+    ) -> None:
+        self.store = store
+        self._accounts = accounts  # the file's settings of an event
+        self._read_env = read_env
+        self._http = http
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        # How long one request may take, and the first wait before a retry (then doubled).
+        self.timeout = reply_mastodon.TIMEOUT
+        self.first_delay = 2.0
+
+    # -- what the desk asks ------------------------------------------------------------
+
+    def networks(self, event: str) -> list[str]:
+        """The networks this event may answer on now (an account set, its token present)."""
+        account = self._mastodon(event)
+        return ["mastodon"] if account and self._read_env(account.token_env) else []
+
+    def check(self, event: str, post: PostView, text: str) -> str:
+        """The reply as it will be sent; raises ReplyRefused with a code and a sentence."""
+        if post.network not in self.networks(event):
+            raise ReplyRefused(
+                "reply_network_unavailable",
+                f"This event has no {post.network} account ready to answer from.",
+            )
+        sent = reply_mastodon.with_mention(text, post.author.handle)
+        count = reply_mastodon.length(sent)
+        if count > reply_mastodon.MAX_CHARS:
+            raise ReplyRefused(
+                "reply_too_long_for_network",
+                f"Too long for Mastodon: {count} of {reply_mastodon.MAX_CHARS} characters.",
+            )
+        return sent
+
+    async def enqueue(self, event: str, post: PostView, text: str) -> PostView | None:
+        """Keep the answer to send (its key first), and mark the post "sending"."""
+        assert post.reply is not None
+        await reply_outbox.enqueue(
+            self.store, event=event, post_id=post.id, reply_at=post.reply.at.isoformat(),
+            network=post.network, text=text, target=post.network_id,
+        )  # fmt: skip
+        view = await self.store.set_published(
+            event, post.id, post.reply.at, Published(network=post.network, state="sending")
+        )
+        self._wake.set()
+        return view
+
+    # -- the sending task --------------------------------------------------------------
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._loop(), name="replier")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _loop(self) -> None:
+        while True:
+            try:
+                await self.send_due()
+            except Exception:  # one bad round is logged; the next one tries again
+                log.exception("replies could not be sent this round")
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(POLL_SECONDS):
+                    await self._wake.wait()
+            self._wake.clear()
+
+    async def send_due(self) -> None:
+        for row in await reply_outbox.due(self.store):
+            await self._send(row)
+
+    async def _send(self, row: Outgoing) -> None:
+        account = self._mastodon(row.event)
+        token = self._read_env(account.token_env) if account else None
+        http = self._http()
+        if account is None or token is None or http is None:
+            await self._settle(row, "failed", why="reply_network_unavailable")
+            return
+        try:
+            sent = await reply_mastodon.publish(
+                http, account.server, token, target=row.target, text=row.text, key=row.key,
+                seconds=self.timeout,
+            )  # fmt: skip
+        except reply_mastodon.Refused as exc:
+            log.warning("event %s: the reply to post %s was refused: %s", row.event,
+                        row.post_id, exc)  # fmt: skip
+            await self._settle(row, "failed", why=exc.code)
+        except reply_mastodon.TryAgain as exc:
+            if row.attempts + 1 >= MAX_ATTEMPTS:
+                await self._settle(row, "failed", why="reply_unreachable")
+            else:
+                log.info("event %s: reply to post %s, will retry: %s", row.event, row.post_id,
+                         exc)  # fmt: skip
+                delay = min(300.0, self.first_delay * 2.0**row.attempts)
+                await reply_outbox.retry_later(self.store, row, delay)
+        else:
+            await self._settle(row, "published", remote_id=sent.remote_id, url=sent.url)
+
+    async def _settle(
+        self, row: Outgoing, state: str, *, remote_id: str | None = None,
+        url: str | None = None, why: str | None = None,
+    ) -> None:  # fmt: skip
+        await reply_outbox.settle(self.store, row, state=state, remote_id=remote_id, url=url,
+                                  why=why)  # fmt: skip
+        published = Published(network=row.network, state=state, url=url, why=why)
+        await self.store.set_published(
+            row.event, row.post_id, datetime.fromisoformat(row.reply_at), published
+        )
+
+    def _mastodon(self, event: str) -> MastodonReplies | None:
+        settings = self._accounts(event)
+        return settings.replies.mastodon if settings is not None else None
+
+
+__all__ = ["LIMITS", "Replier", "ReplyRefused"]

@@ -1,0 +1,110 @@
+"""The replies waiting to go out on the networks, in the store (see wall.replier).
+
+One row per answer sent: its idempotency key is written here, in the same store as the
+answer, before the first attempt, and every retry uses it again, so the network takes the
+reply once however often Murmur has to ask.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+import uuid
+from dataclasses import dataclass
+
+from wall.accounts import Database
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    id: int
+    event: str
+    post_id: int
+    reply_at: str  # the answer this row sends (Reply.at, ISO): a newer one replaces it
+    network: str
+    key: str
+    text: str
+    target: str  # the post on its network: a Mastodon status's uri
+    attempts: int
+
+
+_COLUMNS = "id, event, post_id, reply_at, network, key, text, target, attempts"
+
+
+async def enqueue(
+    store: Database, *, event: str, post_id: int, reply_at: str, network: str, text: str,
+    target: str,
+) -> Outgoing:  # fmt: skip
+    """Keep the reply to send, with a new idempotency key; an older unsent one for the same
+    post is dropped (the moderator changed the answer before it went out)."""
+    key = str(uuid.uuid4())
+    now = time.time()
+
+    def write(conn: sqlite3.Connection) -> Outgoing:
+        conn.execute(
+            "DELETE FROM reply_outbox WHERE event = ? AND post_id = ? AND state = 'sending'",
+            (event, post_id),
+        )
+        cur = conn.execute(
+            "INSERT INTO reply_outbox (event, post_id, reply_at, network, key, text, target,"
+            " next_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (event, post_id, reply_at, network, key, text, target, now, now),
+        )
+        assert cur.lastrowid is not None
+        return Outgoing(cur.lastrowid, event, post_id, reply_at, network, key, text, target, 0)
+
+    return await store.transact(write)
+
+
+async def due(store: Database, now: float | None = None) -> list[Outgoing]:
+    """Replies still to send whose time has come, oldest first."""
+    moment = time.time() if now is None else now
+
+    def read(conn: sqlite3.Connection) -> list[Outgoing]:
+        rows = conn.execute(
+            f"SELECT {_COLUMNS} FROM reply_outbox WHERE state = 'sending' AND next_at <= ?"
+            " ORDER BY id LIMIT 50",
+            (moment,),
+        ).fetchall()
+        return [Outgoing(*row) for row in rows]
+
+    return await store.query(read)
+
+
+async def retry_later(store: Database, row: Outgoing, delay: float) -> None:
+    def write(conn: sqlite3.Connection) -> None:
+        conn.execute(
+            "UPDATE reply_outbox SET attempts = attempts + 1, next_at = ? WHERE id = ?",
+            (time.time() + delay, row.id),
+        )
+
+    await store.transact(write)
+
+
+async def settle(
+    store: Database, row: Outgoing, *, state: str, remote_id: str | None = None,
+    url: str | None = None, why: str | None = None,
+) -> None:  # fmt: skip
+    def write(conn: sqlite3.Connection) -> None:
+        conn.execute(
+            "UPDATE reply_outbox SET state = ?, remote_id = ?, url = ?, why = ?,"
+            " attempts = attempts + 1 WHERE id = ?",
+            (state, remote_id, url, why, row.id),
+        )
+
+    await store.transact(write)
+
+
+async def sent(store: Database, event: str) -> list[tuple[int, str, str | None]]:
+    """``(post id, state, url)`` of every reply of an event, for the figures and audit."""
+
+    def read(conn: sqlite3.Connection) -> list[tuple[int, str, str | None]]:
+        rows = conn.execute(
+            "SELECT post_id, state, url FROM reply_outbox WHERE event = ? ORDER BY id", (event,)
+        ).fetchall()
+        return [(int(p), str(s), u) for p, s, u in rows]
+
+    return await store.query(read)
+
+
+__all__ = ["Outgoing", "due", "enqueue", "retry_later", "sent", "settle"]
