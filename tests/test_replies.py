@@ -19,11 +19,13 @@ from websockets.sync.client import connect
 
 from tests.client import Client
 from tests.factories import make_post
+from tests.fakes.jetstream import FakeBluesky, post_record
 from tests.fakes.mastodon import FakeMastodon
 from tests.fakes.mastodon_writes import READ_ONLY_TOKEN, WRITE_TOKEN
+from tests.fakes.pds import APP_PASSWORD, FakePds
 from tests.live import LiveServer, test_event
 from wall import reply_outbox
-from wall.settings import MastodonReplies, RepliesSettings, ServerSettings
+from wall.settings import BlueskyReplies, MastodonReplies, RepliesSettings, ServerSettings
 from wall.sources.mastodon_wire import parse_status
 
 T = TypeVar("T")
@@ -233,3 +235,112 @@ def test_accounts_come_from_the_file_only(world):
         {"replies": {"mastodon": {"server": fake.url, "token_env": "OTHER_TOKEN"}}},
     )
     assert changed.status == 400
+
+
+# -- Bluesky -------------------------------------------------------------------------------
+
+BSKY_ENV = "MURMUR_TEST_BSKY_REPLY_TOKEN"
+LEA = "did:plc:lea234567abcdefghijklmno"
+
+
+@pytest.fixture
+def sky(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[LiveServer, Any, Any]]:
+    monkeypatch.setenv(BSKY_ENV, APP_PASSWORD)
+    loop = Loop()
+    appview = loop.run(lambda: FakeBluesky().__aenter__())
+    pds = loop.run(lambda: FakePds(appview).start())
+    appview.add_profile(LEA, "lea.bsky.example", "Léa")
+    event = test_event("jpo")
+    event.replies = RepliesSettings(
+        bluesky=BlueskyReplies(
+            handle=pds.handle, token_env=BSKY_ENV, pds=pds.url, appview=appview.url
+        )
+    )
+    live = LiveServer(
+        tmp_path / "data", events=[event], server=ServerSettings(fetch_allow=["127.0.0.0/8"])
+    ).start()
+    live.add_user("bob", PASSWORD, "moderator")
+    fast(live)
+    try:
+        yield live, appview, pds
+    finally:
+        live.stop()
+        loop.run(pds.close)
+        loop.run(lambda: appview.__aexit__(None, None, None))
+        loop.close()
+
+
+def bluesky_post(
+    live: LiveServer, appview: Any, bob: Client, record: dict[str, Any]
+) -> tuple[int, str]:
+    uri = appview.add_post(LEA, record)
+    post = make_post(record["text"], network="bluesky", network_id=uri,
+                     handle="lea.bsky.example", name="Léa")  # fmt: skip
+    post_id = live.ingest("jpo", post)
+    assert bob.post(f"/api/events/jpo/posts/{post_id}/approve").status == 200
+    return post_id, uri
+
+
+def test_an_answer_goes_under_the_original_on_bluesky_with_its_refs_and_facets(sky):
+    live, appview, pds = sky
+    bob = moderator(live)
+    assert bob.get("/api/events/jpo/replies").json() == {
+        "networks": ["bluesky"], "limits": {"bluesky": 300}
+    }  # fmt: skip
+    post_id, uri = bluesky_post(live, appview, bob, post_record("Où est l'amphi B ? #JPO2026"))
+    assert answer(bob, post_id, "Au bout du couloir : https://univ.example/plan").status == 200
+    post = published(bob, post_id)
+    (reply,) = pds.thread(uri)
+    rkey = next(iter(pds.records))
+    assert post["reply"]["published"]["url"] == f"https://bsky.app/profile/{pds.handle}/post/{rkey}"
+    parent = {"uri": uri, "cid": appview.cid_of(uri)}
+    assert reply["reply"] == {"root": parent, "parent": parent}
+    text = reply["text"]
+    assert text == "@lea.bsky.example Au bout du couloir : https://univ.example/plan"
+    mention, link = reply["facets"]
+    assert mention["features"] == [{"$type": "app.bsky.richtext.facet#mention", "did": LEA}]
+    assert text.encode()[mention["index"]["byteStart"] : mention["index"]["byteEnd"]] == (
+        b"@lea.bsky.example"
+    )
+    assert text.encode()[link["index"]["byteStart"] : link["index"]["byteEnd"]] == (
+        b"https://univ.example/plan"
+    )
+
+
+def test_a_reply_in_a_thread_keeps_the_thread_s_root(sky):
+    live, appview, pds = sky
+    bob = moderator(live)
+    root_uri = appview.add_post(LEA, post_record("Journée portes ouvertes !"))
+    root = {"uri": root_uri, "cid": appview.cid_of(root_uri)}
+    record = post_record("Et le parking ? #JPO2026")
+    record["reply"] = {"root": root, "parent": root}
+    post_id, uri = bluesky_post(live, appview, bob, record)
+    assert answer(bob, post_id, "Parking P2, gratuit.").status == 200
+    published(bob, post_id)
+    (reply,) = pds.thread(uri)
+    assert reply["reply"]["root"] == root
+    assert reply["reply"]["parent"] == {"uri": uri, "cid": appview.cid_of(uri)}
+
+
+def test_a_timeout_after_the_record_was_written_does_not_post_twice_on_bluesky(sky):
+    live, appview, pds = sky
+    bob = moderator(live)
+    post_id, uri = bluesky_post(live, appview, bob, post_record("Merci ! #JPO2026"))
+    pds.time_out_after_write()
+    assert answer(bob, post_id, "Avec plaisir.").status == 200
+    post = published(bob, post_id)
+    assert post["reply"]["published"]["state"] == "published"
+    assert len(pds.thread(uri)) == 1
+    assert len(pds.writes) == 2 and pds.writes[0] == pds.writes[1]  # the same record key
+
+
+def test_a_wrong_app_password_is_said_and_the_wall_keeps_the_answer(sky, monkeypatch):
+    live, appview, pds = sky
+    monkeypatch.setenv(BSKY_ENV, "not-the-app-password")
+    bob = moderator(live)
+    post_id, uri = bluesky_post(live, appview, bob, post_record("Bonjour #JPO2026"))
+    assert answer(bob, post_id, "Bonjour !").status == 200
+    post = published(bob, post_id, "failed")
+    assert post["reply"]["published"]["why"] == "reply_not_allowed"
+    assert post["reply"]["text"] == "Bonjour !"
+    assert pds.thread(uri) == []

@@ -238,6 +238,7 @@ MIGRATIONS = (
         key TEXT NOT NULL UNIQUE,
         text TEXT NOT NULL,
         target TEXT NOT NULL,
+        author TEXT NOT NULL,
         state TEXT NOT NULL DEFAULT 'sending',
         remote_id TEXT,
         url TEXT,

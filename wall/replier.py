@@ -22,17 +22,17 @@ from datetime import datetime
 import aiohttp
 
 from moderation.flags import Published
-from wall import reply_mastodon, reply_outbox
+from wall import reply_bluesky, reply_mastodon, reply_outbox
 from wall.desk_store import DeskStore
 from wall.reply_outbox import Outgoing
-from wall.settings import EventSettings, MastodonReplies
+from wall.settings import BlueskyReplies, EventSettings, MastodonReplies
 from wall.views import PostView
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
 # The longest reply each network takes, counted as it counts.
-LIMITS = {"mastodon": reply_mastodon.MAX_CHARS}
+LIMITS = {"mastodon": reply_mastodon.MAX_CHARS, "bluesky": reply_bluesky.MAX_GRAPHEMES}
 POLL_SECONDS = 1.0
 
 
@@ -66,8 +66,12 @@ class Replier:
 
     def networks(self, event: str) -> list[str]:
         """The networks this event may answer on now (an account set, its token present)."""
-        account = self._mastodon(event)
-        return ["mastodon"] if account and self._read_env(account.token_env) else []
+        ready = []
+        for network in ("mastodon", "bluesky"):
+            account = self._account(event, network)
+            if account is not None and self._read_env(account.token_env):
+                ready.append(network)
+        return ready
 
     def check(self, event: str, post: PostView, text: str) -> str:
         """The reply as it will be sent; raises ReplyRefused with a code and a sentence."""
@@ -77,11 +81,15 @@ class Replier:
                 f"This event has no {post.network} account ready to answer from.",
             )
         sent = reply_mastodon.with_mention(text, post.author.handle)
-        count = reply_mastodon.length(sent)
-        if count > reply_mastodon.MAX_CHARS:
+        if post.network == "bluesky":
+            count, name = reply_bluesky.graphemes(sent), "Bluesky"
+        else:
+            count, name = reply_mastodon.length(sent), "Mastodon"
+        limit = LIMITS[post.network]
+        if count > limit:
             raise ReplyRefused(
                 "reply_too_long_for_network",
-                f"Too long for Mastodon: {count} of {reply_mastodon.MAX_CHARS} characters.",
+                f"Too long for {name}: {count} of {limit} characters.",
             )
         return sent
 
@@ -91,6 +99,8 @@ class Replier:
         await reply_outbox.enqueue(
             self.store, event=event, post_id=post.id, reply_at=post.reply.at.isoformat(),
             network=post.network, text=text, target=post.network_id,
+            author=post.author.handle,
+            key=reply_bluesky.new_rkey() if post.network == "bluesky" else None,
         )  # fmt: skip
         view = await self.store.set_published(
             event, post.id, post.reply.at, Published(network=post.network, state="sending")
@@ -127,17 +137,25 @@ class Replier:
             await self._send(row)
 
     async def _send(self, row: Outgoing) -> None:
-        account = self._mastodon(row.event)
+        account = self._account(row.event, row.network)
         token = self._read_env(account.token_env) if account else None
         http = self._http()
         if account is None or token is None or http is None:
             await self._settle(row, "failed", why="reply_network_unavailable")
             return
         try:
-            sent = await reply_mastodon.publish(
-                http, account.server, token, target=row.target, text=row.text, key=row.key,
-                seconds=self.timeout,
-            )  # fmt: skip
+            if isinstance(account, BlueskyReplies):
+                did = row.target.removeprefix("at://").split("/", 1)[0]
+                sent = await reply_bluesky.publish(
+                    http, pds=account.pds, appview=account.appview, handle=account.handle,
+                    password=token, target=row.target, author=(row.author, did),
+                    text=row.text, rkey=row.key, seconds=self.timeout,
+                )  # fmt: skip
+            else:
+                sent = await reply_mastodon.publish(
+                    http, account.server, token, target=row.target, text=row.text, key=row.key,
+                    seconds=self.timeout,
+                )  # fmt: skip
         except reply_mastodon.Refused as exc:
             log.warning("event %s: the reply to post %s was refused: %s", row.event,
                         row.post_id, exc)  # fmt: skip
@@ -164,9 +182,15 @@ class Replier:
             row.event, row.post_id, datetime.fromisoformat(row.reply_at), published
         )
 
-    def _mastodon(self, event: str) -> MastodonReplies | None:
+    def _account(self, event: str, network: str) -> MastodonReplies | BlueskyReplies | None:
         settings = self._accounts(event)
-        return settings.replies.mastodon if settings is not None else None
+        if settings is None:
+            return None
+        if network == "mastodon":
+            return settings.replies.mastodon
+        if network == "bluesky":
+            return settings.replies.bluesky
+        return None
 
 
 __all__ = ["LIMITS", "Replier", "ReplyRefused"]

@@ -24,20 +24,22 @@ class Outgoing:
     network: str
     key: str
     text: str
-    target: str  # the post on its network: a Mastodon status's uri
+    target: str  # the post on its network: a Mastodon status's uri, a Bluesky at:// URI
     attempts: int
+    author: str  # the handle the reply addresses
 
 
-_COLUMNS = "id, event, post_id, reply_at, network, key, text, target, attempts"
+_COLUMNS = "id, event, post_id, reply_at, network, key, text, target, attempts, author"
 
 
 async def enqueue(
     store: Database, *, event: str, post_id: int, reply_at: str, network: str, text: str,
-    target: str,
+    target: str, author: str, key: str | None = None,
 ) -> Outgoing:  # fmt: skip
-    """Keep the reply to send, with a new idempotency key; an older unsent one for the same
-    post is dropped (the moderator changed the answer before it went out)."""
-    key = str(uuid.uuid4())
+    """Keep the reply to send, with its idempotency key (a new UUID unless the network
+    needs its own kind, as Bluesky's record key); an older unsent one for the same post is
+    dropped (the moderator changed the answer before it went out)."""
+    key = key or str(uuid.uuid4())
     now = time.time()
 
     def write(conn: sqlite3.Connection) -> Outgoing:
@@ -47,11 +49,13 @@ async def enqueue(
         )
         cur = conn.execute(
             "INSERT INTO reply_outbox (event, post_id, reply_at, network, key, text, target,"
-            " next_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (event, post_id, reply_at, network, key, text, target, now, now),
+            " author, next_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (event, post_id, reply_at, network, key, text, target, author, now, now),
         )
         assert cur.lastrowid is not None
-        return Outgoing(cur.lastrowid, event, post_id, reply_at, network, key, text, target, 0)
+        return Outgoing(
+            cur.lastrowid, event, post_id, reply_at, network, key, text, target, 0, author
+        )
 
     return await store.transact(write)
 

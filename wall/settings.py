@@ -334,11 +334,26 @@ class MastodonReplies(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     token_env: TokenEnv
 
 
+class BlueskyReplies(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """The institution's Bluesky account, to answer posts where they were written."""
+
+    # The account's handle (univ.bsky.social) or DID.
+    handle: Annotated[str, msgspec.Meta(min_length=3, max_length=253)]
+    # Environment variable holding an app password of the account (Settings → Privacy
+    # and security → App passwords), never the account's own password.
+    token_env: TokenEnv
+    # The account's PDS, where the reply is written.
+    pds: HttpUrl = "https://bsky.social"
+    # Where the answered post's cid and thread are read (app.bsky.feed.getPosts).
+    appview: HttpUrl = "https://public.api.bsky.app"
+
+
 class RepliesSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """Accounts the desk may answer from on the networks (docs/replies.md). Read from the
     configuration file only: live changes and events made in the browser have none."""
 
     mastodon: MastodonReplies | None = None
+    bluesky: BlueskyReplies | None = None
 
 
 class EventSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):

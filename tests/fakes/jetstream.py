@@ -559,6 +559,7 @@ class FakeBluesky:
         self.profile_calls: list[list[str]] = []
         self.profile_status = 200  # anything else: getProfiles fails with that status
         self.posts: dict[str, tuple[str, Json, list[str]]] = {}  # uri -> author, record, labels
+        self._cids: dict[str, str] = {}
         self.post_calls: list[list[str]] = []
         self.posts_status = 200  # anything else: getPosts fails with that status
         self.cdn_hits: list[str] = []
@@ -599,6 +600,10 @@ class FakeBluesky:
         self.posts[uri] = (author, record, list(labels))
         return uri
 
+    def cid_of(self, uri: str) -> str:
+        """The post's cid: the same each time it is asked, as a record's content is."""
+        return self._cids.setdefault(uri, cid(prefix="bafyrei"))
+
     def _post_view(self, uri: str) -> Json:
         author, record, labels = self.posts[uri]
         profile = self.profiles.get(author)
@@ -615,7 +620,7 @@ class FakeBluesky:
             basic["avatar"] = avatar
         return {
             "uri": uri,
-            "cid": cid(prefix="bafyrei"),
+            "cid": self.cid_of(uri),
             "author": basic,
             "record": go_map(record),
             "replyCount": 2,

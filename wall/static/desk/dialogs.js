@@ -34,8 +34,12 @@ function asSent(text, handle) {
   return text.toLowerCase().includes(mention.toLowerCase()) ? text : `${mention} ${text}`;
 }
 
-/** Mastodon's count: every link 23 characters, a mention by the user's name only. */
-function networkLength(text) {
+/** The length as the network counts it. Mastodon: every link 23 characters, a mention by
+ * the user's name only. Bluesky: graphemes (what a reader sees as one character). */
+function networkLength(text, network) {
+  if (network === "bluesky") {
+    return [...new Intl.Segmenter(undefined, { granularity: "grapheme" }).segment(text)].length;
+  }
   return [...text.replace(URL_RE, "x".repeat(23)).replace(MENTION_RE, "@$1")].length;
 }
 
@@ -73,7 +77,8 @@ function countReply() {
   line.hidden = !counting;
   if (!counting) return;
   const max = replyNetworks.limits[replying.network] ?? REPLY_MAX;
-  const count = networkLength(asSent($("reply-text").value.trim(), replying.handle));
+  const sent = asSent($("reply-text").value.trim(), replying.handle);
+  const count = networkLength(sent, replying.network);
   line.textContent = t("desk.reply.network_count", {
     network: NETWORK_NAMES[replying.network] ?? replying.network,
     count,
