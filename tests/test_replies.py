@@ -344,3 +344,37 @@ def test_a_wrong_app_password_is_said_and_the_wall_keeps_the_answer(sky, monkeyp
     assert post["reply"]["published"]["why"] == "reply_not_allowed"
     assert post["reply"]["text"] == "Bonjour !"
     assert pds.thread(uri) == []
+
+
+def test_the_organiser_sees_which_accounts_are_ready_never_their_token(world, env):
+    live, fake = world
+    live.add_user("olga", PASSWORD, "organiser")
+    olga = Client(live.url)
+    assert olga.login("olga", PASSWORD).status == 200
+    status = olga.get("/api/events/jpo/settings/status")
+    assert status.json()["replies"] == [
+        {"network": "mastodon", "account": fake.url, "token_env": TOKEN_ENV, "set": True}
+    ]
+    assert WRITE_TOKEN.encode() not in status.body
+    env.delenv(TOKEN_ENV)
+    assert olga.get("/api/events/jpo/settings/status").json()["replies"][0]["set"] is False
+
+
+def test_the_figures_count_answers_published_and_the_time_to_answer(world):
+    live, fake = world
+    live.add_user("olga", PASSWORD, "organiser")
+    olga = Client(live.url)
+    assert olga.login("olga", PASSWORD).status == 200
+    bob = moderator(live)
+    post_id, _ = shown_mastodon_post(live, fake, bob)
+    assert answer(bob, post_id, "Merci !").status == 200
+    published(bob, post_id)
+    found = olga.get("/api/events/jpo/figures").json()
+    assert found["answered"] == 1
+    assert found["published_replies"] == {"mastodon": 1}
+    assert found["unpublished_replies"] == 0
+    assert found["answer_median_seconds"] >= 0
+    assert (
+        "published_replies,mastodon,1"
+        in olga.get("/api/events/jpo/figures?format=csv").body.decode()
+    )

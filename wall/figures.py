@@ -66,6 +66,12 @@ class Figures(msgspec.Struct, kw_only=True):
     moderators: list[Moderator]
     top_contributors: list[Contributor]
     answered: int
+    # Answers also published as replies on their network, by network (wall.replier), and
+    # those that could not be.
+    published_replies: dict[str, int]
+    unpublished_replies: int
+    # From a post's arrival to the institution's answer, in seconds.
+    answer_median_seconds: float | None
     # How the queue grew and emptied: one entry per minute in which it changed.
     queue_per_minute: list[QueueAt]
     # Screens online, the most seen in each minute with at least one.
@@ -94,6 +100,9 @@ def _figures(conn: sqlite3.Connection, event: str) -> Figures:
     approved_by: Counter[tuple[str, str]] = Counter()
     names: dict[tuple[str, str], str] = {}
     answered = 0
+    published: Counter[str] = Counter()
+    unpublished = 0
+    answer_waits: list[float] = []
     queue_moves: Counter[str] = Counter()
     for network, status, rule, decided_by, decided_at, received_at, why, data, reply in rows:
         by_status[status] += 1
@@ -120,6 +129,16 @@ def _figures(conn: sqlite3.Connection, event: str) -> Figures:
             approved_by[key] += 1
             names[key] = author.name
         answered += reply is not None
+        if reply is not None:
+            answer = msgspec.json.decode(reply)
+            answer_waits.append(max(0.0, (
+                datetime.fromisoformat(answer["at"]) - datetime.fromisoformat(received_at)
+            ).total_seconds()))  # fmt: skip
+            out = answer.get("published") or {}
+            if out.get("state") == "published":
+                published[str(out.get("network"))] += 1
+            elif out.get("state") == "failed":
+                unpublished += 1
     queue: list[QueueAt] = []
     waiting = 0
     for minute in sorted(queue_moves):
@@ -161,6 +180,9 @@ def _figures(conn: sqlite3.Connection, event: str) -> Figures:
             ]
         ],
         answered=answered,
+        published_replies=dict(published),
+        unpublished_replies=unpublished,
+        answer_median_seconds=statistics.median(answer_waits) if answer_waits else None,
         queue_per_minute=queue,
         screens=screens,
         screens_peak=max((s.screens for s in screens), default=0),

@@ -199,6 +199,10 @@ class Hub:
             self._apply(event)
         self.archived = await event_store.archived_events(self.store) & set(self.events)
 
+    def file_event(self, slug: str) -> EventSettings | None:
+        """The event as the configuration file has it (None: made in the browser)."""
+        return self._file_events.get(slug)
+
     def state(self, slug: str, now: datetime | None = None) -> str:
         """``upcoming``, ``live``, ``ended`` or ``archived``."""
         if slug in self.archived:

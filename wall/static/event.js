@@ -405,6 +405,24 @@ async function reset() {
   say(t("event.reset_done"), "ok");
 }
 
+/** The accounts answers go out from, and whether their tokens are set (never a value). */
+function showReplies(accounts) {
+  $("replies-none").hidden = accounts.length > 0;
+  $("replies-list").replaceChildren(
+    ...accounts.map((a) => {
+      const item = document.createElement("li");
+      item.className = "credential";
+      item.dataset.set = String(a.set);
+      item.textContent = t(a.set ? "event.replies.ready" : "event.replies.missing", {
+        network: a.network === "bluesky" ? "Bluesky" : "Mastodon",
+        account: a.account,
+        name: a.token_env,
+      });
+      return item;
+    }),
+  );
+}
+
 async function load() {
   const [settingsReply, statusReply] = await Promise.all([api(base), api(`${base}/status`)]);
   if (!settingsReply.ok) {
@@ -422,6 +440,7 @@ async function load() {
     ? t("event.origin_live", { keys: status.live.map((k) => t(`event.key.${k}`)).join(", ") })
     : t("event.origin_file");
   $("reset").hidden = status.live.length === 0;
+  showReplies(status.replies ?? []);
   build();
   fill(loaded);
   document.body.dataset.state = "ready";

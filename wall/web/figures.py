@@ -78,6 +78,9 @@ def figure_rows(found: Figures) -> list[list[Any]]:
     rows += [["posts", "", found.posts], ["queue", "", found.queue]]
     rows += [["approval_rate", "", found.approval_rate], ["answered", "", found.answered]]
     rows += [["wait_median_seconds", "", found.wait_median_seconds]]
+    rows += [["answer_median_seconds", "", found.answer_median_seconds]]
+    rows += [["published_replies", k, v] for k, v in sorted(found.published_replies.items())]
+    rows += [["unpublished_replies", "", found.unpublished_replies]]
     rows += [["wait_p90_seconds", "", found.wait_p90_seconds]]
     for name in ("by_status", "by_network", "by_rule", "rejected_why"):
         table: dict[str, int] = getattr(found, name)

@@ -42,10 +42,22 @@ class Credential(msgspec.Struct, kw_only=True):
     set: bool
 
 
+class ReplyAccount(msgspec.Struct, kw_only=True):
+    """An account the desk may answer from on a network (docs/replies.md)."""
+
+    network: str
+    # Its server (Mastodon) or handle (Bluesky), as the file names it.
+    account: str
+    token_env: str
+    set: bool
+
+
 class SettingsStatus(msgspec.Struct, kw_only=True):
     # The settings changed live, over the file's (DELETE …/settings goes back to the file).
     live: list[str]
     credentials: list[Credential]
+    # The file's reply accounts for this event, and whether their tokens are set.
+    replies: list[ReplyAccount] = []
 
 
 async def settings_status(request: Request) -> Response:
@@ -61,7 +73,18 @@ async def settings_status(request: Request) -> Response:
         for index, source in enumerate(hub.events[slug].sources)
         if isinstance(name := getattr(source, "token_env", None), str)
     ]
-    return JSON(SettingsStatus(live=sorted(live), credentials=credentials))
+    replies = []
+    configured = hub.file_event(slug)
+    if configured is not None:
+        if (mastodon := configured.replies.mastodon) is not None:
+            replies.append(ReplyAccount(network="mastodon", account=mastodon.server,
+                                        token_env=mastodon.token_env,
+                                        set=bool(os.environ.get(mastodon.token_env))))  # fmt: skip
+        if (bluesky := configured.replies.bluesky) is not None:
+            replies.append(ReplyAccount(network="bluesky", account=bluesky.handle,
+                                        token_env=bluesky.token_env,
+                                        set=bool(os.environ.get(bluesky.token_env))))  # fmt: skip
+    return JSON(SettingsStatus(live=sorted(live), credentials=credentials, replies=replies))
 
 
 async def patch_settings(request: Request) -> Response:
