@@ -378,3 +378,60 @@ def test_the_figures_count_answers_published_and_the_time_to_answer(world):
         "published_replies,mastodon,1"
         in olga.get("/api/events/jpo/figures?format=csv").body.decode()
     )
+
+
+def edit(bob: Client, post_id: int, text: str, replaces: str) -> Any:
+    body = {"text": text, "replaces": replaces}
+    return bob.request("PUT", f"/api/events/jpo/posts/{post_id}/reply", body)
+
+
+def wait_for(check: Callable[[], bool]) -> None:
+    deadline = time.monotonic() + 15  # a safety net, not a measurement
+    while not check():
+        assert time.monotonic() < deadline, "never happened"
+        time.sleep(0.05)
+
+
+def test_an_edited_answer_is_edited_on_mastodon_and_a_withdrawn_one_deleted(world):
+    live, fake = world
+    bob = moderator(live)
+    post_id, status = shown_mastodon_post(live, fake, bob)
+    assert answer(bob, post_id, "Salle 12.").status == 200
+    first = published(bob, post_id)
+    # Edited on the desk (no box to tick): the same reply is edited on Mastodon.
+    assert edit(bob, post_id, "Salle 14, pardon.", first["reply"]["at"]).status == 200
+    wait_for(lambda: fake.writes.thread(status["id"])[0]["text"].endswith("Salle 14, pardon."))
+    (reply,) = fake.writes.thread(status["id"])
+    assert reply["history"] == [f"@{status['account']['acct']}@mastodon.example Salle 12."]
+    assert published(bob, post_id)["reply"]["published"]["url"] == reply["url"]
+    # Withdrawn: deleted on Mastodon too.
+    current = published(bob, post_id)["reply"]["at"]
+    withdrawn = bob.request(
+        "DELETE", f"/api/events/jpo/posts/{post_id}/reply", {"replaces": current}
+    )
+    assert withdrawn.status == 200
+    wait_for(lambda: fake.writes.deleted == [reply["id"]])
+    assert fake.writes.thread(status["id"]) == []
+
+
+def test_bluesky_keeps_the_first_text_and_the_desk_says_so_then_deletes_on_withdraw(sky):
+    live, appview, pds = sky
+    bob = moderator(live)
+    post_id, uri = bluesky_post(live, appview, bob, post_record("Wifi ? #JPO2026"))
+    assert answer(bob, post_id, "Réseau Campus-Invité.").status == 200
+    first = published(bob, post_id)
+    changed = edit(bob, post_id, "Réseau Campus-Visiteurs.", first["reply"]["at"])
+    out = changed.json()["post"]["reply"]["published"]
+    assert (
+        out["why"] == "reply_edit_unsupported" and out["url"] == first["reply"]["published"]["url"]
+    )
+    (reply,) = pds.thread(uri)
+    assert reply["text"].endswith("Réseau Campus-Invité.")  # Bluesky has no edits
+    rkey = next(iter(pds.records))
+    current = changed.json()["post"]["reply"]["at"]
+    withdrawn = bob.request(
+        "DELETE", f"/api/events/jpo/posts/{post_id}/reply", {"replaces": current}
+    )
+    assert withdrawn.status == 200
+    wait_for(lambda: pds.deleted == [rkey])
+    assert pds.thread(uri) == []

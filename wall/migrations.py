@@ -225,7 +225,8 @@ MIGRATIONS = (
 
 MIGRATIONS = (
     *MIGRATIONS,
-    # 12: answers to send as replies on the networks (wall.replier). The idempotency key is
+    # 12: answers to send as replies on the networks (wall.replier), and edits and deletions
+    # of replies sent before. The idempotency key is
     # written before anything is sent, so a crash or a timeout between sending and hearing
     # back retries with the same key and never posts twice. Times are Unix seconds.
     """
@@ -239,6 +240,9 @@ MIGRATIONS = (
         text TEXT NOT NULL,
         target TEXT NOT NULL,
         author TEXT NOT NULL,
+        -- "reply" writes a new reply under target; "edit" and "delete" act on the reply
+        -- published before (target: its id on the network).
+        kind TEXT NOT NULL DEFAULT 'reply',
         state TEXT NOT NULL DEFAULT 'sending',
         remote_id TEXT,
         url TEXT,

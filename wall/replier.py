@@ -108,6 +108,47 @@ class Replier:
         self._wake.set()
         return view
 
+    async def follow_edit(
+        self, event: str, before: PostView, after: PostView, text: str
+    ) -> PostView | None:
+        """The answer was edited while its reply is on the network: edit it there too
+        (Mastodon), or say that the network keeps the first text (Bluesky)."""
+        out = before.reply.published if before.reply is not None else None
+        found = await reply_outbox.last_published(self.store, event, before.id)
+        if out is None or out.state != "published" or found is None or after.reply is None:
+            return None
+        network, remote_id = found
+        if network == "bluesky":
+            kept = Published(network=network, state="published", url=out.url,
+                             why="reply_edit_unsupported")  # fmt: skip
+            return await self.store.set_published(event, after.id, after.reply.at, kept)
+        await reply_outbox.enqueue(
+            self.store, event=event, post_id=after.id, reply_at=after.reply.at.isoformat(),
+            network=network, text=text, target=remote_id, author=after.author.handle,
+            kind="edit",
+        )  # fmt: skip
+        view = await self.store.set_published(
+            event, after.id, after.reply.at, Published(network=network, state="sending")
+        )
+        self._wake.set()
+        return view
+
+    async def follow_withdraw(self, event: str, before: PostView) -> bool:
+        """The answer was withdrawn while its reply is on the network: delete it there.
+        True when a deletion is on its way."""
+        out = before.reply.published if before.reply is not None else None
+        found = await reply_outbox.last_published(self.store, event, before.id)
+        if out is None or out.state != "published" or found is None or before.reply is None:
+            return False
+        network, remote_id = found
+        await reply_outbox.enqueue(
+            self.store, event=event, post_id=before.id, reply_at=before.reply.at.isoformat(),
+            network=network, text="", target=remote_id, author=before.author.handle,
+            kind="delete",
+        )  # fmt: skip
+        self._wake.set()
+        return True
+
     # -- the sending task --------------------------------------------------------------
 
     def start(self) -> None:
@@ -144,18 +185,7 @@ class Replier:
             await self._settle(row, "failed", why="reply_network_unavailable")
             return
         try:
-            if isinstance(account, BlueskyReplies):
-                did = row.target.removeprefix("at://").split("/", 1)[0]
-                sent = await reply_bluesky.publish(
-                    http, pds=account.pds, appview=account.appview, handle=account.handle,
-                    password=token, target=row.target, author=(row.author, did),
-                    text=row.text, rkey=row.key, seconds=self.timeout,
-                )  # fmt: skip
-            else:
-                sent = await reply_mastodon.publish(
-                    http, account.server, token, target=row.target, text=row.text, key=row.key,
-                    seconds=self.timeout,
-                )  # fmt: skip
+            sent = await self._act(row, account, token, http)
         except reply_mastodon.Refused as exc:
             log.warning("event %s: the reply to post %s was refused: %s", row.event,
                         row.post_id, exc)  # fmt: skip
@@ -169,7 +199,46 @@ class Replier:
                 delay = min(300.0, self.first_delay * 2.0**row.attempts)
                 await reply_outbox.retry_later(self.store, row, delay)
         else:
-            await self._settle(row, "published", remote_id=sent.remote_id, url=sent.url)
+            if row.kind == "delete":
+                await reply_outbox.settle(self.store, row, state="published")
+                await reply_outbox.forget_published(self.store, row.event, row.post_id)
+                log.info("event %s: the reply to post %s was deleted on %s", row.event,
+                         row.post_id, row.network)  # fmt: skip
+            elif sent is not None:
+                await self._settle(row, "published", remote_id=sent.remote_id, url=sent.url)
+
+    async def _act(
+        self, row: Outgoing, account: MastodonReplies | BlueskyReplies, token: str,
+        http: aiohttp.ClientSession,
+    ) -> reply_mastodon.Sent | None:  # fmt: skip
+        """Do what the row asks on its network; None for a deletion."""
+        if isinstance(account, BlueskyReplies):
+            if row.kind == "delete":
+                await reply_bluesky.delete(
+                    http, pds=account.pds, handle=account.handle, password=token,
+                    uri=row.target, seconds=self.timeout,
+                )  # fmt: skip
+                return None
+            did = row.target.removeprefix("at://").split("/", 1)[0]
+            return await reply_bluesky.publish(
+                http, pds=account.pds, appview=account.appview, handle=account.handle,
+                password=token, target=row.target, author=(row.author, did),
+                text=row.text, rkey=row.key, seconds=self.timeout,
+            )  # fmt: skip
+        if row.kind == "delete":
+            await reply_mastodon.delete(
+                http, account.server, token, status_id=row.target, seconds=self.timeout
+            )
+            return None
+        if row.kind == "edit":
+            return await reply_mastodon.edit(
+                http, account.server, token, status_id=row.target, text=row.text,
+                seconds=self.timeout,
+            )  # fmt: skip
+        return await reply_mastodon.publish(
+            http, account.server, token, target=row.target, text=row.text, key=row.key,
+            seconds=self.timeout,
+        )  # fmt: skip
 
     async def _settle(
         self, row: Outgoing, state: str, *, remote_id: str | None = None,

@@ -135,6 +135,29 @@ async def publish(
         raise TryAgain(f"an answer Murmur could not read: {exc}") from None
 
 
+async def delete(
+    http: aiohttp.ClientSession, *, pds: str, handle: str, password: str, uri: str,
+    seconds: float,
+) -> None:  # fmt: skip
+    """Delete the reply published before (``uri``: its at:// URI). Raises as publish."""
+    within = aiohttp.ClientTimeout(total=seconds)
+    try:
+        session = await _session(http, pds, handle, password, within)
+        rkey = uri.rsplit("/", 1)[-1]
+        body = {"repo": session.did, "collection": POST, "rkey": rkey}
+        async with http.post(
+            f"{pds.rstrip('/')}/xrpc/com.atproto.repo.deleteRecord", json=body,
+            headers={"Authorization": f"Bearer {session.token}"}, timeout=within,
+        ) as done:  # fmt: skip
+            if done.status in (401, 403):
+                _sessions.pop((pds, handle), None)
+                raise Refused("reply_not_allowed", (await done.text())[:200])
+            if done.status >= 400:
+                raise TryAgain(f"HTTP {done.status} from deleteRecord")
+    except (TimeoutError, aiohttp.ClientError) as exc:
+        raise TryAgain(f"{type(exc).__name__}: {exc}") from None
+
+
 async def _session(
     http: aiohttp.ClientSession, pds: str, handle: str, password: str, within: aiohttp.ClientTimeout
 ) -> _Session:
@@ -191,4 +214,4 @@ async def _exists(
         return got.status == 200
 
 
-__all__ = ["MAX_GRAPHEMES", "facets", "graphemes", "new_rkey", "publish"]
+__all__ = ["MAX_GRAPHEMES", "delete", "facets", "graphemes", "new_rkey", "publish"]

@@ -82,6 +82,44 @@ async def publish(
         raise TryAgain(f"an answer Murmur could not read: {exc}") from None
 
 
+async def edit(
+    http: aiohttp.ClientSession, server: str, token: str, *, status_id: str, text: str,
+    seconds: float = TIMEOUT,
+) -> Sent:  # fmt: skip
+    """Edit the reply published before (Mastodon keeps its history). Raises as publish."""
+    within = aiohttp.ClientTimeout(total=seconds)
+    auth = {"Authorization": f"Bearer {token}"}
+    try:
+        async with http.put(
+            f"{server.rstrip('/')}/api/v1/statuses/{status_id}", json={"status": text},
+            headers=auth, timeout=within,
+        ) as done:  # fmt: skip
+            _raise_for(done.status, await done.text())
+            status = await done.json(content_type=None)
+        return Sent(str(status["id"]), str(status.get("url") or status.get("uri") or ""))
+    except (TimeoutError, aiohttp.ClientError) as exc:
+        raise TryAgain(f"{type(exc).__name__}: {exc}") from None
+    except (KeyError, TypeError, ValueError) as exc:
+        raise TryAgain(f"an answer Murmur could not read: {exc}") from None
+
+
+async def delete(
+    http: aiohttp.ClientSession, server: str, token: str, *, status_id: str,
+    seconds: float = TIMEOUT,
+) -> None:  # fmt: skip
+    """Delete the reply published before; one already gone counts as deleted."""
+    within = aiohttp.ClientTimeout(total=seconds)
+    auth = {"Authorization": f"Bearer {token}"}
+    try:
+        async with http.delete(
+            f"{server.rstrip('/')}/api/v1/statuses/{status_id}", headers=auth, timeout=within
+        ) as done:
+            if done.status != 404:
+                _raise_for(done.status, await done.text())
+    except (TimeoutError, aiohttp.ClientError) as exc:
+        raise TryAgain(f"{type(exc).__name__}: {exc}") from None
+
+
 def _raise_for(status: int, body: str) -> None:
     if status < 400:
         return
@@ -94,4 +132,7 @@ def _raise_for(status: int, body: str) -> None:
     raise TryAgain(f"HTTP {status}: {body[:200]}")
 
 
-__all__ = ["MAX_CHARS", "Refused", "Sent", "TryAgain", "length", "publish", "with_mention"]
+__all__ = [
+    "MAX_CHARS", "Refused", "Sent", "TryAgain", "delete", "edit", "length", "publish",
+    "with_mention",
+]  # fmt: skip

@@ -27,14 +27,15 @@ class Outgoing:
     target: str  # the post on its network: a Mastodon status's uri, a Bluesky at:// URI
     attempts: int
     author: str  # the handle the reply addresses
+    kind: str = "reply"  # or "edit", "delete": of the reply published before (target)
 
 
-_COLUMNS = "id, event, post_id, reply_at, network, key, text, target, attempts, author"
+_COLUMNS = "id, event, post_id, reply_at, network, key, text, target, attempts, author, kind"
 
 
 async def enqueue(
     store: Database, *, event: str, post_id: int, reply_at: str, network: str, text: str,
-    target: str, author: str, key: str | None = None,
+    target: str, author: str, key: str | None = None, kind: str = "reply",
 ) -> Outgoing:  # fmt: skip
     """Keep the reply to send, with its idempotency key (a new UUID unless the network
     needs its own kind, as Bluesky's record key); an older unsent one for the same post is
@@ -49,12 +50,12 @@ async def enqueue(
         )
         cur = conn.execute(
             "INSERT INTO reply_outbox (event, post_id, reply_at, network, key, text, target,"
-            " author, next_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (event, post_id, reply_at, network, key, text, target, author, now, now),
+            " author, kind, next_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (event, post_id, reply_at, network, key, text, target, author, kind, now, now),
         )
         assert cur.lastrowid is not None
         return Outgoing(
-            cur.lastrowid, event, post_id, reply_at, network, key, text, target, 0, author
+            cur.lastrowid, event, post_id, reply_at, network, key, text, target, 0, author, kind
         )
 
     return await store.transact(write)
@@ -99,16 +100,55 @@ async def settle(
     await store.transact(write)
 
 
+async def last_published(store: Database, event: str, post_id: int) -> tuple[str, str] | None:
+    """``(network, id on the network)`` of the post's reply now published, if any."""
+
+    def read(conn: sqlite3.Connection) -> tuple[str, str] | None:
+        row = conn.execute(
+            "SELECT network, remote_id FROM reply_outbox WHERE event = ? AND post_id = ?"
+            " AND kind != 'delete' AND state = 'published' AND remote_id IS NOT NULL"
+            " ORDER BY id DESC LIMIT 1",
+            (event, post_id),
+        ).fetchone()
+        return (str(row[0]), str(row[1])) if row else None
+
+    return await store.query(read)
+
+
+async def forget_published(store: Database, event: str, post_id: int) -> None:
+    """The post's published reply was deleted on its network: nothing left to edit."""
+
+    def write(conn: sqlite3.Connection) -> None:
+        conn.execute(
+            "UPDATE reply_outbox SET state = 'deleted' WHERE event = ? AND post_id = ?"
+            " AND kind != 'delete' AND state = 'published'",
+            (event, post_id),
+        )
+
+    await store.transact(write)
+
+
 async def sent(store: Database, event: str) -> list[tuple[int, str, str | None]]:
     """``(post id, state, url)`` of every reply of an event, for the figures and audit."""
 
     def read(conn: sqlite3.Connection) -> list[tuple[int, str, str | None]]:
         rows = conn.execute(
-            "SELECT post_id, state, url FROM reply_outbox WHERE event = ? ORDER BY id", (event,)
+            "SELECT post_id, state, url FROM reply_outbox WHERE event = ? AND kind = 'reply'"
+            " ORDER BY id",
+            (event,),
         ).fetchall()
         return [(int(p), str(s), u) for p, s, u in rows]
 
     return await store.query(read)
 
 
-__all__ = ["Outgoing", "due", "enqueue", "retry_later", "sent", "settle"]
+__all__ = [
+    "Outgoing",
+    "due",
+    "enqueue",
+    "forget_published",
+    "last_published",
+    "retry_later",
+    "sent",
+    "settle",
+]

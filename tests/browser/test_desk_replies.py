@@ -116,3 +116,9 @@ def test_the_desk_answers_a_mastodon_post_on_mastodon_too(pages, world, locale):
     assert reply["text"].startswith(f"@{handle}@m.example Au bout du couloir")
     expect(card(wall, post_id).locator(".card-reply-text")).to_contain_text("Au bout du couloir")
     page.screenshot(path=str(ARTIFACTS / f"desk-reply-published-{locale[:2]}.png"))
+
+    # Opened again: the answer is on Mastodon, so an edit follows it there (no box).
+    card(page, post_id).locator("button[data-tool=reply]").tap()
+    expect(page.locator("#reply-follows")).to_contain_text("Mastodon")
+    expect(page.locator("#reply-publish-row")).to_be_hidden()
+    page.locator("#reply-cancel").tap()

@@ -45,10 +45,13 @@ class Writes:
         self._keys: dict[str, dict[str, Any]] = {}
         self._failures: list[int] = []
         self._stall_after_write = 0
+        self.deleted: list[str] = []
 
     def routes(self, app: web.Application) -> None:
         app.router.add_get("/api/v2/search", self._search)
         app.router.add_post("/api/v1/statuses", self._post)
+        app.router.add_put("/api/v1/statuses/{id}", self._edit)
+        app.router.add_delete("/api/v1/statuses/{id}", self._delete)
 
     # -- control -----------------------------------------------------------------------
 
@@ -124,6 +127,37 @@ class Writes:
             self._stall_after_write -= 1
             await asyncio.sleep(3600)  # written; the client gives up before hearing so
         return web.json_response(reply)
+
+    def _own(self, request: web.Request) -> tuple[dict[str, Any] | None, web.Response | None]:
+        scopes = self._scopes(request)
+        if scopes is None:
+            return None, web.json_response({"error": "The access token is invalid"}, status=401)
+        if "write:statuses" not in scopes and "write" not in scopes:
+            refusal = {"error": "This action is outside the authorized scopes"}
+            return None, web.json_response(refusal, status=403)
+        found = next((r for r in self.replies if r["id"] == request.match_info["id"]), None)
+        if found is None:
+            return None, web.json_response({"error": "Record not found"}, status=404)
+        return found, None
+
+    async def _edit(self, request: web.Request) -> web.Response:
+        reply, refusal = self._own(request)
+        if refusal is not None or reply is None:
+            return refusal or web.json_response({}, status=500)
+        text = str((await request.json()).get("status") or "")
+        if not text.strip() or counted(text) > 500:
+            return web.json_response({"error": "Validation failed: Text"}, status=422)
+        reply.setdefault("history", []).append(reply["text"])
+        reply.update(text=text, content=f"<p>{text}</p>", edited_at="now")
+        return web.json_response(reply)
+
+    async def _delete(self, request: web.Request) -> web.Response:
+        reply, refusal = self._own(request)
+        if refusal is not None or reply is None:
+            return refusal or web.json_response({}, status=500)
+        self.replies.remove(reply)
+        self.deleted.append(reply["id"])
+        return web.json_response({**reply, "text": reply["text"]})
 
 
 __all__ = ["READ_ONLY_TOKEN", "WRITE_TOKEN", "Writes", "counted"]

@@ -39,6 +39,7 @@ class FakePds:
         self.records: dict[str, dict[str, Any]] = {}  # rkey -> record
         self.writes: list[str] = []  # rkeys asked for, in order (retries included)
         self.sessions = 0
+        self.deleted: list[str] = []
         self._failures: list[int] = []
         self._stall_after_write = 0
         self._runner: web.AppRunner | None = None
@@ -49,6 +50,7 @@ class FakePds:
         app.router.add_post("/xrpc/com.atproto.server.createSession", self._session)
         app.router.add_post("/xrpc/com.atproto.repo.createRecord", self._create)
         app.router.add_get("/xrpc/com.atproto.repo.getRecord", self._get)
+        app.router.add_post("/xrpc/com.atproto.repo.deleteRecord", self._delete)
         self._runner = web.AppRunner(app, shutdown_timeout=0.5, handler_cancellation=True)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -133,6 +135,16 @@ class FakePds:
             if not 0 <= index.get("byteStart", -1) < index.get("byteEnd", -1) <= size:
                 return "Record/facets/index is outside the text"
         return None
+
+    async def _delete(self, request: web.Request) -> web.Response:
+        if not self._authorised(request):
+            return self._error(401, "AuthenticationRequired", "Authentication Required")
+        body = await request.json()
+        if body.get("repo") not in (self.did, self.handle) or body.get("collection") != POST:
+            return self._error(400, "InvalidRequest", "Input/repo must be the caller's")
+        self.records.pop(str(body.get("rkey")), None)  # deleting what is gone is fine
+        self.deleted.append(str(body.get("rkey")))
+        return web.json_response({})
 
     async def _get(self, request: web.Request) -> web.Response:
         rkey = request.query.get("rkey", "")

@@ -226,20 +226,27 @@ async def write_reply(request: Request) -> Response:
             field="text",
         )
     replier = hub_of(request).replier
+    before = await hub_of(request).store.get_post(slug, post_id)
+    # An answer already on the network follows its edits there (wall.replier).
+    out = before.reply.published if before is not None and before.reply is not None else None
+    following = out is not None and out.state == "published"
     sending = None
-    if data.publish:
-        post = await hub_of(request).store.get_post(slug, post_id)
-        if post is None:
-            raise ApiError(404, "No such post.", code="no_post")
+    if before is not None and (data.publish or following):
         try:
-            sending = replier.check(slug, post, text)
+            sending = replier.check(slug, before, text)
         except ReplyRefused as exc:
-            raise ApiError(400, str(exc), code=exc.code, field="publish") from None
+            # An account gone since the reply went out does not hold the wall's edit back.
+            if data.publish or exc.code != "reply_network_unavailable":
+                raise ApiError(400, str(exc), code=exc.code, field="publish") from None
+            following = False
     answer = await _reply(request, slug, post_id, user, Change.REPLY, data, text)
-    if sending is None:
+    if sending is None or before is None:
         return JSON(answer)
-    # The screens have the answer already; now it goes out on the network (wall.replier).
-    post = await replier.enqueue(slug, answer.post, sending)
+    # The screens have the answer already; now it goes out on the network.
+    if following:
+        post = await replier.follow_edit(slug, before, answer.post, sending)
+    else:
+        post = await replier.enqueue(slug, answer.post, sending)
     return JSON(Decided(answer.seq, post or answer.post))
 
 
@@ -254,7 +261,12 @@ async def withdraw_reply(request: Request) -> Response:
     slug = event_of(request)
     post_id = path_id(request)
     data = await read_json(request, WithdrawInput)
-    return JSON(await _reply(request, slug, post_id, user, Change.WITHDRAW_REPLY, data, None))
+    before = await hub_of(request).store.get_post(slug, post_id)
+    answer = await _reply(request, slug, post_id, user, Change.WITHDRAW_REPLY, data, None)
+    if before is not None:
+        # A reply on the network is deleted there too (wall.replier).
+        await hub_of(request).replier.follow_withdraw(slug, before)
+    return JSON(answer)
 
 
 async def _reply(

@@ -297,6 +297,9 @@ function publication(published) {
     link.target = "_blank";
     link.rel = "noopener noreferrer";
     line.append(link);
+    if (published.why === "reply_edit_unsupported") {
+      line.append(" ", t("reply.why.reply_edit_unsupported", { network: name }));
+    }
   } else if (published.state === "failed") {
     const why = WHY_CODES.has(published.why) ? published.why : "other";
     line.textContent = t("desk.card.publish_failed", { network: name, why: t(`reply.why.${why}`) });

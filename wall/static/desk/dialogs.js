@@ -55,8 +55,18 @@ export function openReply(id) {
   const network = replyNetworks.networks.includes(post.network) ? post.network : null;
   replying.network = network;
   replying.handle = post.author?.handle ?? "";
-  $("reply-publish-row").hidden = network === null;
+  // An answer already on its network follows the edits there: no box to tick.
+  const out = post.reply?.published;
+  const follows = out?.state === "published" ? out.network : null;
+  $("reply-publish-row").hidden = network === null || follows !== null;
   $("reply-publish").checked = false;
+  $("reply-follows").hidden = follows === null;
+  if (follows) {
+    $("reply-follows").textContent = t(
+      follows === "bluesky" ? "desk.reply.follows_no_edit" : "desk.reply.follows",
+      { network: NETWORK_NAMES[follows] ?? follows },
+    );
+  }
   if (network) {
     $("reply-publish-label").textContent = t("desk.reply.publish", {
       network: NETWORK_NAMES[network] ?? network,

@@ -114,6 +114,9 @@ export const DESK_STRINGS = {
     "reply.why.reply_unreachable": "the server could not be reached, eight times",
     "reply.why.reply_network_unavailable": "the event has no account ready on that network",
     "reply.why.other": "an unexpected error (see the server's log)",
+    "reply.why.reply_edit_unsupported": "{network} does not allow editing: the reply there keeps its first text.",
+    "desk.reply.follows": "This answer is on {network}: saving edits it there too, withdrawing deletes it there.",
+    "desk.reply.follows_no_edit": "This answer is on {network}, which does not allow editing: saving keeps the first text there; withdrawing deletes it there.",
     "desk.card.spotlight": "In the spotlight",
 
     "desk.reply.title": "Answer this post",
@@ -315,6 +318,9 @@ export const DESK_STRINGS = {
     "reply.why.reply_unreachable": "le serveur est resté injoignable, huit fois",
     "reply.why.reply_network_unavailable": "l’événement n’a pas de compte prêt sur ce réseau",
     "reply.why.other": "une erreur imprévue (voir le journal du serveur)",
+    "reply.why.reply_edit_unsupported": "{network} ne permet pas de modifier : la réponse y garde son premier texte.",
+    "desk.reply.follows": "Cette réponse est sur {network} : l’enregistrer l’y modifie aussi, la retirer l’y supprime.",
+    "desk.reply.follows_no_edit": "Cette réponse est sur {network}, qui ne permet pas de modifier : l’enregistrer y garde le premier texte ; la retirer l’y supprime.",
     "desk.card.spotlight": "À la une",
 
     "desk.reply.title": "Répondre à ce message",
