@@ -22,17 +22,21 @@ from datetime import datetime
 import aiohttp
 
 from moderation.flags import Published
-from wall import reply_bluesky, reply_mastodon, reply_outbox
+from wall import reply_bluesky, reply_mastodon, reply_outbox, reply_x
 from wall.desk_store import DeskStore
 from wall.reply_outbox import Outgoing
-from wall.settings import BlueskyReplies, EventSettings, MastodonReplies
+from wall.settings import BlueskyReplies, EventSettings, MastodonReplies, XReplies
 from wall.views import PostView
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
 # The longest reply each network takes, counted as it counts.
-LIMITS = {"mastodon": reply_mastodon.MAX_CHARS, "bluesky": reply_bluesky.MAX_GRAPHEMES}
+LIMITS = {
+    "mastodon": reply_mastodon.MAX_CHARS,
+    "bluesky": reply_bluesky.MAX_GRAPHEMES,
+    "x": reply_x.MAX_WEIGHT,
+}
 POLL_SECONDS = 1.0
 
 
@@ -67,7 +71,7 @@ class Replier:
     def networks(self, event: str) -> list[str]:
         """The networks this event may answer on now (an account set, its token present)."""
         ready = []
-        for network in ("mastodon", "bluesky"):
+        for network in ("mastodon", "bluesky", "x"):
             account = self._account(event, network)
             if account is not None and self._read_env(account.token_env):
                 ready.append(network)
@@ -83,6 +87,8 @@ class Replier:
         sent = reply_mastodon.with_mention(text, post.author.handle)
         if post.network == "bluesky":
             count, name = reply_bluesky.graphemes(sent), "Bluesky"
+        elif post.network == "x":
+            count, name = reply_x.weight(sent), "X"
         else:
             count, name = reply_mastodon.length(sent), "Mastodon"
         limit = LIMITS[post.network]
@@ -118,7 +124,7 @@ class Replier:
         if out is None or out.state != "published" or found is None or after.reply is None:
             return None
         network, remote_id = found
-        if network == "bluesky":
+        if network in ("bluesky", "x"):
             kept = Published(network=network, state="published", url=out.url,
                              why="reply_edit_unsupported")  # fmt: skip
             return await self.store.set_published(event, after.id, after.reply.at, kept)
@@ -208,10 +214,20 @@ class Replier:
                 await self._settle(row, "published", remote_id=sent.remote_id, url=sent.url)
 
     async def _act(
-        self, row: Outgoing, account: MastodonReplies | BlueskyReplies, token: str,
+        self, row: Outgoing, account: MastodonReplies | BlueskyReplies | XReplies, token: str,
         http: aiohttp.ClientSession,
     ) -> reply_mastodon.Sent | None:  # fmt: skip
         """Do what the row asks on its network; None for a deletion."""
+        if isinstance(account, XReplies):
+            if row.kind == "delete":
+                await reply_x.delete(
+                    http, account.api, token, tweet_id=row.target, seconds=self.timeout
+                )
+                return None
+            # X has no edits for most accounts: an edit is refused before it gets here.
+            return await reply_x.publish(
+                http, account.api, token, target=row.target, text=row.text, seconds=self.timeout
+            )
         if isinstance(account, BlueskyReplies):
             if row.kind == "delete":
                 await reply_bluesky.delete(
@@ -251,7 +267,9 @@ class Replier:
             row.event, row.post_id, datetime.fromisoformat(row.reply_at), published
         )
 
-    def _account(self, event: str, network: str) -> MastodonReplies | BlueskyReplies | None:
+    def _account(
+        self, event: str, network: str
+    ) -> MastodonReplies | BlueskyReplies | XReplies | None:
         settings = self._accounts(event)
         if settings is None:
             return None
@@ -259,6 +277,8 @@ class Replier:
             return settings.replies.mastodon
         if network == "bluesky":
             return settings.replies.bluesky
+        if network == "x":
+            return settings.replies.x
         return None
 
 

@@ -348,12 +348,23 @@ class BlueskyReplies(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     appview: HttpUrl = "https://public.api.bsky.app"
 
 
+class XReplies(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """The institution's X account, to answer posts where they were written."""
+
+    # Environment variable holding the account's OAuth 2.0 user token (scopes tweet.read,
+    # tweet.write, users.read): the app-only token that reads the stream cannot post.
+    token_env: TokenEnv
+    # X's API base URL.
+    api: HttpUrl = "https://api.x.com"
+
+
 class RepliesSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """Accounts the desk may answer from on the networks (docs/replies.md). Read from the
     configuration file only: live changes and events made in the browser have none."""
 
     mastodon: MastodonReplies | None = None
     bluesky: BlueskyReplies | None = None
+    x: XReplies | None = None
 
 
 class EventSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):

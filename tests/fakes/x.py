@@ -44,6 +44,8 @@ from typing import Any, Literal, Self
 from aiohttp import web
 from PIL import Image
 
+from tests.fakes.x_writes import XWrites
+
 TOKEN = "fake-x-bearer-token"
 EPOCH_MS = 1288834974657
 Where = Literal["stream", "rules", "search"]
@@ -251,6 +253,7 @@ class FakeX:
         self._rule_ids = itertools.count(1)
         self._failures: list[_Failure] = []
         self._runner: web.AppRunner | None = None
+        self.writes = XWrites(self)  # what the institution's account answers
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -262,6 +265,7 @@ class FakeX:
         app.router.add_get("/2/tweets/search/recent", self._search)
         app.router.add_get("/media/{path:.*}", self._file)
         app.router.add_get("/profile_images/{path:.*}", self._file)
+        self.writes.routes(app)
         self._runner = web.AppRunner(app, shutdown_timeout=0.5, handler_cancellation=True)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)

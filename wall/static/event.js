@@ -414,7 +414,7 @@ function showReplies(accounts) {
       item.className = "credential";
       item.dataset.set = String(a.set);
       item.textContent = t(a.set ? "event.replies.ready" : "event.replies.missing", {
-        network: a.network === "bluesky" ? "Bluesky" : "Mastodon",
+        network: { bluesky: "Bluesky", x: "X" }[a.network] ?? "Mastodon",
         account: a.account,
         name: a.token_env,
       });

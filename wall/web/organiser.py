@@ -84,6 +84,9 @@ async def settings_status(request: Request) -> Response:
             replies.append(ReplyAccount(network="bluesky", account=bluesky.handle,
                                         token_env=bluesky.token_env,
                                         set=bool(os.environ.get(bluesky.token_env))))  # fmt: skip
+        if (x := configured.replies.x) is not None:
+            replies.append(ReplyAccount(network="x", account=x.api, token_env=x.token_env,
+                                        set=bool(os.environ.get(x.token_env))))  # fmt: skip
     return JSON(SettingsStatus(live=sorted(live), credentials=credentials, replies=replies))
 
 

@@ -37,6 +37,14 @@ function asSent(text, handle) {
 /** The length as the network counts it. Mastodon: every link 23 characters, a mention by
  * the user's name only. Bluesky: graphemes (what a reader sees as one character). */
 function networkLength(text, network) {
+  if (network === "x") {
+    // twitter-text: links 23; Latin, Greek, Cyrillic and common punctuation 1; the rest 2.
+    const light = (c) => c <= 4351 || (c >= 8192 && c <= 8205) || (c >= 8208 && c <= 8223) ||
+      (c >= 8242 && c <= 8247);
+    const links = (text.match(URL_RE) ?? []).length;
+    return links * 23 + [...text.replace(URL_RE, "")].reduce(
+      (sum, ch) => sum + (light(ch.codePointAt(0)) ? 1 : 2), 0);
+  }
   if (network === "bluesky") {
     return [...new Intl.Segmenter(undefined, { granularity: "grapheme" }).segment(text)].length;
   }
@@ -63,7 +71,7 @@ export function openReply(id) {
   $("reply-follows").hidden = follows === null;
   if (follows) {
     $("reply-follows").textContent = t(
-      follows === "bluesky" ? "desk.reply.follows_no_edit" : "desk.reply.follows",
+      follows === "bluesky" || follows === "x" ? "desk.reply.follows_no_edit" : "desk.reply.follows",
       { network: NETWORK_NAMES[follows] ?? follows },
     );
   }
