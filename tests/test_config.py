@@ -178,7 +178,7 @@ def test_an_unknown_key_in_an_event_lists_the_keys_an_event_takes(error):
     assert str(err) == (
         "murmur.toml:9: events[0].moderaton: unknown key (expected one of: slug, title, "
         "hashtags, moderation, language, rules, sources, display, submissions, privacy, starts_at,"
-        " ends_at, replies)"
+        " ends_at, replies, answer_on_networks)"
     )
 
 

@@ -72,6 +72,7 @@ def world(tmp_path: Path, env: pytest.MonkeyPatch) -> Iterator[tuple[LiveServer,
     loop = Loop()
     fake = loop.run(lambda: FakeMastodon().start())
     event = test_event("jpo")
+    event.answer_on_networks = True
     event.replies = RepliesSettings(mastodon=MastodonReplies(server=fake.url, token_env=TOKEN_ENV))
     live = LiveServer(
         tmp_path / "data", events=[event], server=ServerSettings(fetch_allow=["127.0.0.0/8"])
@@ -259,6 +260,7 @@ def sky(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[LiveS
     pds = loop.run(lambda: FakePds(appview).start())
     appview.add_profile(LEA, "lea.bsky.example", "Léa")
     event = test_event("jpo")
+    event.answer_on_networks = True
     event.replies = RepliesSettings(
         bluesky=BlueskyReplies(
             handle=pds.handle, token_env=BSKY_ENV, pds=pds.url, appview=appview.url
@@ -456,6 +458,7 @@ def xworld(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Li
     loop = Loop()
     fake = loop.run(lambda: FakeX().start())
     event = test_event("jpo")
+    event.answer_on_networks = True
     event.replies = RepliesSettings(x=XReplies(token_env=X_ENV, api=fake.url))
     live = LiveServer(
         tmp_path / "data", events=[event], server=ServerSettings(fetch_allow=["127.0.0.0/8"])
@@ -507,3 +510,29 @@ def test_x_counts_weighted_and_deletes_a_withdrawn_answer(xworld):
     )
     assert withdrawn.status == 200
     wait_for(lambda: fake.writes.deleted == [reply["id"]])
+
+
+def test_the_organiser_switches_answers_on_the_networks_on_and_off(world):
+    live, _ = world
+    live.add_user("olga", PASSWORD, "organiser")
+    olga = Client(live.url)
+    assert olga.login("olga", PASSWORD).status == 200
+    bob = moderator(live)
+    switch = "/api/events/jpo/settings"
+    assert olga.request("PATCH", switch, {"answer_on_networks": False}).status == 200
+    assert bob.get("/api/events/jpo/replies").json()["networks"] == []
+    assert olga.request("PATCH", switch, {"answer_on_networks": True}).status == 200
+    assert bob.get("/api/events/jpo/replies").json()["networks"] == ["mastodon"]
+
+
+def test_answers_on_the_networks_are_off_unless_the_organiser_says(tmp_path, env):
+    event = test_event("jpo")  # an account in the file, but the switch left as it is
+    event.replies = RepliesSettings(
+        mastodon=MastodonReplies(server="https://m.example", token_env=TOKEN_ENV)
+    )
+    live = LiveServer(tmp_path / "data", events=[event]).start()
+    try:
+        live.add_user("bob", PASSWORD, "moderator")
+        assert moderator(live).get("/api/events/jpo/replies").json()["networks"] == []
+    finally:
+        live.stop()

@@ -93,7 +93,7 @@ def rules_for(event: EventSettings, *, others: Iterable[EventSettings] = ()) -> 
 
 EDITABLE = {
     "title", "hashtags", "moderation", "language", "rules", "sources", "submissions", "privacy",
-    "starts_at", "ends_at",
+    "starts_at", "ends_at", "answer_on_networks",
 }  # fmt: skip
 
 
@@ -140,7 +140,14 @@ class Hub:
         self._started = False
         self._retention: asyncio.Task[None] | None = None
         # Answers sent on the networks: accounts from the file's events only.
-        self.replier = Replier(self.store, self._file_events.get, env_secret, lambda: self.http)
+        self.replier = Replier(
+            self.store,
+            self._file_events.get,
+            env_secret,
+            lambda: self.http,
+            # The organiser's switch, live; the accounts stay the file's.
+            enabled=lambda slug: slug in self.events and self.events[slug].answer_on_networks,
+        )
 
     async def start(self) -> None:
         await self.store.open()

@@ -55,8 +55,11 @@ class Replier:
         accounts: Callable[[str], EventSettings | None],
         read_env: Callable[[str], str | None],
         http: Callable[[], aiohttp.ClientSession | None],
+        *,
+        enabled: Callable[[str], bool] = lambda _event: True,
     ) -> None:
         self.store = store
+        self._enabled = enabled  # the organiser's switch, per event
         self._accounts = accounts  # the file's settings of an event
         self._read_env = read_env
         self._http = http
@@ -69,7 +72,10 @@ class Replier:
     # -- what the desk asks ------------------------------------------------------------
 
     def networks(self, event: str) -> list[str]:
-        """The networks this event may answer on now (an account set, its token present)."""
+        """The networks this event may answer on now: the organiser switched it on, an
+        account is set in the file and its token is present."""
+        if not self._enabled(event):
+            return []
         ready = []
         for network in ("mastodon", "bluesky", "x"):
             account = self._account(event, network)

@@ -386,8 +386,11 @@ class EventSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     # say when it starts; after it, a closing slide; sources run only within it. None: open.
     starts_at: Annotated[datetime, msgspec.Meta(tz=True)] | None = None
     ends_at: Annotated[datetime, msgspec.Meta(tz=True)] | None = None
-    # Answer on the networks too (docs/replies.md); none by default.
+    # Answer on the networks too (docs/replies.md): the accounts, from this file only...
     replies: RepliesSettings = msgspec.field(default_factory=RepliesSettings)
+    # ...and whether the desk may use them for this event, which organisers switch from
+    # the browser. Off by default.
+    answer_on_networks: bool = False
 
     def __post_init__(self) -> None:
         if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:

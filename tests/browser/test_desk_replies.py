@@ -62,6 +62,7 @@ def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Liv
     pds = loop.run(lambda: FakePds(appview).start())
     appview.add_profile(LEA, "lea.bsky.example", "Léa")
     event = test_event("jpo")
+    event.answer_on_networks = True
     event.replies = RepliesSettings(
         mastodon=MastodonReplies(server=fake.url, token_env=TOKEN_ENV),
         bluesky=BlueskyReplies(

@@ -26,6 +26,7 @@ const SECTIONS = [
     ["language", "select", { choices: ["", "fr", "en"] }],
     ["starts_at", "datetime"],
     ["ends_at", "datetime"],
+    ["answer_on_networks", "bool"],
   ]],
   ["event.section.words", [
     ["rules.blocked_words", "lines"],
