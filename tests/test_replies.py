@@ -23,8 +23,6 @@ from tests.fakes.jetstream import FakeBluesky, post_record
 from tests.fakes.mastodon import FakeMastodon
 from tests.fakes.mastodon_writes import READ_ONLY_TOKEN, WRITE_TOKEN
 from tests.fakes.pds import APP_PASSWORD, FakePds
-from tests.fakes.x import FakeX
-from tests.fakes.x_writes import USER_TOKEN
 from tests.live import LiveServer, test_event
 from wall import reply_outbox
 from wall.settings import (
@@ -32,7 +30,6 @@ from wall.settings import (
     MastodonReplies,
     RepliesSettings,
     ServerSettings,
-    XReplies,
 )
 from wall.sources.mastodon_wire import parse_status
 
@@ -445,71 +442,6 @@ def test_bluesky_keeps_the_first_text_and_the_desk_says_so_then_deletes_on_withd
     assert withdrawn.status == 200
     wait_for(lambda: pds.deleted == [rkey])
     assert pds.thread(uri) == []
-
-
-# -- X -------------------------------------------------------------------------------------
-
-X_ENV = "MURMUR_TEST_X_REPLY_TOKEN"
-
-
-@pytest.fixture
-def xworld(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[LiveServer, Any]]:
-    monkeypatch.setenv(X_ENV, USER_TOKEN)
-    loop = Loop()
-    fake = loop.run(lambda: FakeX().start())
-    event = test_event("jpo")
-    event.answer_on_networks = True
-    event.replies = RepliesSettings(x=XReplies(token_env=X_ENV, api=fake.url))
-    live = LiveServer(
-        tmp_path / "data", events=[event], server=ServerSettings(fetch_allow=["127.0.0.0/8"])
-    ).start()
-    live.add_user("bob", PASSWORD, "moderator")
-    fast(live)
-    try:
-        yield live, fake
-    finally:
-        live.stop()
-        loop.run(fake.close)
-        loop.close()
-
-
-def x_post(live: LiveServer, fake: Any, bob: Client) -> tuple[int, str]:
-    original = fake.publish(text="Où est l'amphi B ? #JPO2026")
-    post = make_post("Où est l'amphi B ? #JPO2026", network="x", network_id=original.id,
-                     handle="ines")  # fmt: skip
-    post_id = live.ingest("jpo", post)
-    assert bob.post(f"/api/events/jpo/posts/{post_id}/approve").status == 200
-    return post_id, original.id
-
-
-def test_an_answer_goes_under_the_original_on_x_once_even_after_a_timeout(xworld):
-    live, fake = xworld
-    bob = moderator(live)
-    assert bob.get("/api/events/jpo/replies").json()["limits"] == {"x": 280}
-    post_id, parent = x_post(live, fake, bob)
-    fake.writes.time_out_after_write()
-    assert answer(bob, post_id, "Bâtiment B, premier étage.").status == 200
-    post = published(bob, post_id)
-    (reply,) = fake.writes.thread(parent)
-    assert reply["text"] == "@ines Bâtiment B, premier étage."
-    assert post["reply"]["published"]["url"] == f"https://x.com/i/status/{reply['id']}"
-    assert fake.writes.attempts == 2  # the retry met X's duplicate refusal, and found it
-
-
-def test_x_counts_weighted_and_deletes_a_withdrawn_answer(xworld):
-    live, fake = xworld
-    bob = moderator(live)
-    post_id, parent = x_post(live, fake, bob)
-    refused = answer(bob, post_id, "学" * 140)  # 280 weighted, 285 with the mention
-    assert refused.status == 400 and refused.json()["code"] == "reply_too_long_for_network"
-    assert answer(bob, post_id, "学" * 130).status == 200
-    post = published(bob, post_id)
-    (reply,) = fake.writes.thread(parent)
-    withdrawn = bob.request(
-        "DELETE", f"/api/events/jpo/posts/{post_id}/reply", {"replaces": post["reply"]["at"]}
-    )
-    assert withdrawn.status == 200
-    wait_for(lambda: fake.writes.deleted == [reply["id"]])
 
 
 def test_the_organiser_switches_answers_on_the_networks_on_and_off(world):

@@ -33,7 +33,13 @@ from wall.metrics import Metrics
 from wall.privacy import retention_loop
 from wall.replier import Replier
 from wall.screens import Fleet
-from wall.settings import DisplaySettings, EventSettings, Settings, SourceSettings
+from wall.settings import (
+    DisplaySettings,
+    EventSettings,
+    RepliesSettings,
+    Settings,
+    SourceSettings,
+)
 from wall.sources.context import Cursor, SourceContext
 from wall.sources.registry import build_source, source_name
 from wall.supervisor import Supervisor
@@ -279,9 +285,9 @@ class Hub:
         if event.slug in self.events:
             raise ValueError(f"an event called {event.slug} already exists")
         check_live_sources([], event.sources)
-        if event.replies.mastodon is not None:
+        if event.replies != RepliesSettings():
             raise CredentialRefused(
-                "replies.mastodon: the accounts answers go out from are set in the config "
+                "replies: the accounts answers go out from are set in the config "
                 "file by whoever runs the server, not here"
             )
         data = msgspec.json.encode(event).decode()

@@ -79,7 +79,7 @@ class Replier:
         ready = []
         for network in ("mastodon", "bluesky", "x"):
             account = self._account(event, network)
-            if account is not None and self._read_env(account.token_env):
+            if account is not None and all(map(self._read_env, account.variables())):
                 ready.append(network)
         return ready
 
@@ -90,11 +90,14 @@ class Replier:
                 "reply_network_unavailable",
                 f"This event has no {post.network} account ready to answer from.",
             )
-        sent = reply_mastodon.with_mention(text, post.author.handle)
-        if post.network == "bluesky":
+        # X addresses a reply to the post's author itself, outside the text.
+        sent = (
+            text if post.network == "x" else reply_mastodon.with_mention(text, post.author.handle)
+        )
+        if post.network == "x":
+            count, name = reply_x.weighted_length(sent), "X"
+        elif post.network == "bluesky":
             count, name = reply_bluesky.graphemes(sent), "Bluesky"
-        elif post.network == "x":
-            count, name = reply_x.weight(sent), "X"
         else:
             count, name = reply_mastodon.length(sent), "Mastodon"
         limit = LIMITS[post.network]
@@ -191,13 +194,13 @@ class Replier:
 
     async def _send(self, row: Outgoing) -> None:
         account = self._account(row.event, row.network)
-        token = self._read_env(account.token_env) if account else None
+        secrets = self._secrets(account) if account else None
         http = self._http()
-        if account is None or token is None or http is None:
+        if account is None or secrets is None or http is None:
             await self._settle(row, "failed", why="reply_network_unavailable")
             return
         try:
-            sent = await self._act(row, account, token, http)
+            sent = await self._act(row, account, secrets, http)
         except reply_mastodon.Refused as exc:
             log.warning("event %s: the reply to post %s was refused: %s", row.event,
                         row.post_id, exc)  # fmt: skip
@@ -220,20 +223,24 @@ class Replier:
                 await self._settle(row, "published", remote_id=sent.remote_id, url=sent.url)
 
     async def _act(
-        self, row: Outgoing, account: MastodonReplies | BlueskyReplies | XReplies, token: str,
-        http: aiohttp.ClientSession,
+        self, row: Outgoing, account: MastodonReplies | BlueskyReplies | XReplies,
+        secrets: tuple[str, ...], http: aiohttp.ClientSession,
     ) -> reply_mastodon.Sent | None:  # fmt: skip
         """Do what the row asks on its network; None for a deletion."""
         if isinstance(account, XReplies):
+            keys = reply_x.Keys(*secrets)
             if row.kind == "delete":
                 await reply_x.delete(
-                    http, account.api, token, tweet_id=row.target, seconds=self.timeout
+                    http, api=account.api, keys=keys, post_id=row.target, seconds=self.timeout
                 )
                 return None
-            # X has no edits for most accounts: an edit is refused before it gets here.
+            # X's API cannot edit a post: an edit never gets here (follow_edit).
             return await reply_x.publish(
-                http, account.api, token, target=row.target, text=row.text, seconds=self.timeout
-            )
+                http, api=account.api, keys=keys, username=account.username,
+                target=row.target, text=row.text, since=datetime.fromisoformat(row.reply_at),
+                seconds=self.timeout,
+            )  # fmt: skip
+        (token,) = secrets
         if isinstance(account, BlueskyReplies):
             if row.kind == "delete":
                 await reply_bluesky.delete(
@@ -272,6 +279,13 @@ class Replier:
         await self.store.set_published(
             row.event, row.post_id, datetime.fromisoformat(row.reply_at), published
         )
+
+    def _secrets(
+        self, account: MastodonReplies | BlueskyReplies | XReplies
+    ) -> tuple[str, ...] | None:
+        """The account's secrets (X has four), None unless all are set."""
+        found = tuple(self._read_env(name) or "" for name in account.variables())
+        return found if all(found) else None
 
     def _account(
         self, event: str, network: str

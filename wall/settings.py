@@ -333,6 +333,10 @@ class MastodonReplies(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     # write:statuses (and read:search to find the post on this server).
     token_env: TokenEnv
 
+    def variables(self) -> tuple[str, ...]:
+        """The environment variables its secrets are read from."""
+        return (self.token_env,)
+
 
 class BlueskyReplies(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """The institution's Bluesky account, to answer posts where they were written."""
@@ -347,15 +351,32 @@ class BlueskyReplies(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     # Where the answered post's cid and thread are read (app.bsky.feed.getPosts).
     appview: HttpUrl = "https://public.api.bsky.app"
 
+    def variables(self) -> tuple[str, ...]:
+        """The environment variables its secrets are read from."""
+        return (self.token_env,)
+
 
 class XReplies(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    """The institution's X account, to answer posts where they were written."""
+    """The institution's X account, to answer posts where they were written. X lets an app
+    post for an account with OAuth 1.0a user context: four secrets, each in its variable.
+    (Not an OAuth 2.0 user token: X makes those last two hours, and refreshing one rotates
+    a secret Murmur could not keep in the file and the environment.)"""
 
-    # Environment variable holding the account's OAuth 2.0 user token (scopes tweet.read,
-    # tweet.write, users.read): the app-only token that reads the stream cannot post.
+    # The account's user name (without @), for the link to each reply.
+    username: Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_]{1,15}$")]
+    # The app's API key and secret (developer portal: Keys and tokens, Consumer Keys).
+    consumer_key_env: TokenEnv
+    consumer_secret_env: TokenEnv
+    # The account's access token and secret, made with "Read and write" permission.
     token_env: TokenEnv
-    # X's API base URL.
+    token_secret_env: TokenEnv
+    # The X API's host.
     api: HttpUrl = "https://api.x.com"
+
+    def variables(self) -> tuple[str, ...]:
+        """The environment variables its secrets are read from."""
+        return (self.consumer_key_env, self.consumer_secret_env, self.token_env,
+                self.token_secret_env)  # fmt: skip
 
 
 class RepliesSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -426,6 +447,14 @@ class Settings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
                         f"event {event.slug}: token_env {secret} is the session secret's "
                         "variable (server.secret_key_env); give the source its own"
                     )
+            replies = event.replies
+            accounts = [replies.mastodon, replies.bluesky, replies.x]
+            names = [n for a in accounts if a is not None for n in a.variables()]
+            if secret is not None and secret in names:
+                raise ValueError(
+                    f"event {event.slug}: replies: {secret} is the session secret's variable "
+                    "(server.secret_key_env); give the account its own"
+                )
 
 
 DEMO_EVENT = EventSettings(
@@ -465,6 +494,7 @@ __all__ = [
     "Settings",
     "SourceSettings",
     "SubmissionSettings",
+    "XReplies",
     "XSource",
     "with_demo",
 ]

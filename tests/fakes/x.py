@@ -44,7 +44,7 @@ from typing import Any, Literal, Self
 from aiohttp import web
 from PIL import Image
 
-from tests.fakes.x_writes import XWrites
+from tests.fakes.x_writes import Writes
 
 TOKEN = "fake-x-bearer-token"
 EPOCH_MS = 1288834974657
@@ -253,7 +253,7 @@ class FakeX:
         self._rule_ids = itertools.count(1)
         self._failures: list[_Failure] = []
         self._runner: web.AppRunner | None = None
-        self.writes = XWrites(self)  # what the institution's account answers
+        self.writes = Writes(self)  # what the institution's account posts
 
     # -- lifecycle ---------------------------------------------------------------------
 

@@ -85,8 +85,11 @@ async def settings_status(request: Request) -> Response:
                                         token_env=bluesky.token_env,
                                         set=bool(os.environ.get(bluesky.token_env))))  # fmt: skip
         if (x := configured.replies.x) is not None:
-            replies.append(ReplyAccount(network="x", account=x.api, token_env=x.token_env,
-                                        set=bool(os.environ.get(x.token_env))))  # fmt: skip
+            # Four secrets: the missing ones are named, or all four once they are set.
+            missing = [name for name in x.variables() if not os.environ.get(name)]
+            replies.append(ReplyAccount(network="x", account=f"@{x.username}",
+                                        token_env=", ".join(missing or x.variables()),
+                                        set=not missing))  # fmt: skip
     return JSON(SettingsStatus(live=sorted(live), credentials=credentials, replies=replies))
 
 

@@ -28,27 +28,59 @@ request("GET", `/api/events/${encodeURIComponent(slug)}/replies`)
   })
   .catch(() => {});
 
-/** The reply as the network will get it: addressed to the author, as the server does. */
-function asSent(text, handle) {
+/** The reply as the network will get it: addressed to the author, as the server does
+ * (X addresses a reply itself, outside its text). */
+function asSent(text, handle, network) {
+  if (network === "x") return text;
   const mention = `@${handle}`;
   return text.toLowerCase().includes(mention.toLowerCase()) ? text : `${mention} ${text}`;
 }
 
 /** The length as the network counts it. Mastodon: every link 23 characters, a mention by
- * the user's name only. Bluesky: graphemes (what a reader sees as one character). */
+ * the user's name only. Bluesky: graphemes (what a reader sees as one character). X: weights
+ * (wall/reply_x.py). */
 function networkLength(text, network) {
-  if (network === "x") {
-    // twitter-text: links 23; Latin, Greek, Cyrillic and common punctuation 1; the rest 2.
-    const light = (c) => c <= 4351 || (c >= 8192 && c <= 8205) || (c >= 8208 && c <= 8223) ||
-      (c >= 8242 && c <= 8247);
-    const links = (text.match(URL_RE) ?? []).length;
-    return links * 23 + [...text.replace(URL_RE, "")].reduce(
-      (sum, ch) => sum + (light(ch.codePointAt(0)) ? 1 : 2), 0);
-  }
+  if (network === "x") return xWeight(text);
   if (network === "bluesky") {
     return [...new Intl.Segmenter(undefined, { granularity: "grapheme" }).segment(text)].length;
   }
   return [...text.replace(URL_RE, "x".repeat(23)).replace(MENTION_RE, "@$1")].length;
+}
+
+const isEmoji = (c) =>
+  (c >= 0x1f000 && c <= 0x1faff) || (c >= 0x2600 && c <= 0x27bf) || (c >= 0x2b00 && c <= 0x2bff);
+const LIGHT = [[0, 4351], [8192, 8205], [8208, 8223], [8242, 8247]];
+
+/** X's count (twitter-text v3): links 23, an emoji sequence 2, Latin, Greek, Cyrillic… 1 a
+ * code point, others (CJK) 2. The same walk as wall/reply_x.py's weighted_length. */
+function xWeight(text) {
+  const normal = text.normalize("NFC");
+  let total = 23 * (normal.match(URL_RE) ?? []).length;
+  let inEmoji = false;
+  let joined = false;
+  let flagOpen = false;
+  for (const char of normal.replace(URL_RE, "")) {
+    const c = char.codePointAt(0);
+    const part = c === 0xfe0e || c === 0xfe0f || c === 0x20e3 ||
+      (c >= 0x1f3fb && c <= 0x1f3ff) || (c >= 0xe0020 && c <= 0xe007f);
+    if (inEmoji && part) continue;
+    if (inEmoji && c === 0x200d) {
+      joined = true;
+      continue;
+    }
+    if (joined && isEmoji(c)) {
+      joined = false;
+      continue;
+    }
+    joined = false;
+    if (c >= 0x1f1e6 && c <= 0x1f1ff) {
+      flagOpen = !flagOpen;
+      if (!flagOpen) continue;
+    }
+    inEmoji = isEmoji(c);
+    total += LIGHT.some(([start, end]) => c >= start && c <= end) ? 1 : 2;
+  }
+  return total;
 }
 
 export function openReply(id) {
@@ -95,7 +127,7 @@ function countReply() {
   line.hidden = !counting;
   if (!counting) return;
   const max = replyNetworks.limits[replying.network] ?? REPLY_MAX;
-  const sent = asSent($("reply-text").value.trim(), replying.handle);
+  const sent = asSent($("reply-text").value.trim(), replying.handle, replying.network);
   const count = networkLength(sent, replying.network);
   line.textContent = t("desk.reply.network_count", {
     network: NETWORK_NAMES[replying.network] ?? replying.network,
