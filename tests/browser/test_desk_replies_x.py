@@ -15,6 +15,7 @@ import pytest
 from tests.browser.test_pages import PASSWORD, SCREEN, TABLET, Pages, card
 from tests.chromium import launch
 from tests.fakes.x import FakeX
+from tests.fakes.x_writes import READ_ONLY_TOKEN
 from tests.live import LiveServer, test_event
 from tests.test_replies import Loop
 from tests.test_replies_x import SECRETS, x_account, x_post
@@ -29,6 +30,10 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 WORDS = {
     "fr-FR": ("Répondre aussi sur X, depuis le compte de l’événement", "Publiée sur X ↗"),
     "en-GB": ("Also reply on X, from the event's account", "Published on X ↗"),
+}
+REFUSED = {
+    "fr-FR": "Non publiée sur X : le jeton du compte a été refusé : il ne peut pas publier",
+    "en-GB": "Not published on X: the account's token was refused: it may not post",
 }
 ANSWER = "Bienvenue 👋🏽 ! 東京からも : https://univ.example/plan-du-campus-complet"
 
@@ -69,7 +74,7 @@ def pages(browser: Any, world: tuple[LiveServer, Any]) -> Iterator[Pages]:
 
 
 @pytest.mark.parametrize("locale", ["fr-FR", "en-GB"])
-def test_the_desk_answers_an_x_post_on_x_too(pages, world, locale):
+def test_the_desk_answers_an_x_post_on_x_too(pages, world, locale, monkeypatch):
     live, fake = world
     offer, done = WORDS[locale]
     post_id, original = x_post(live, fake)
@@ -104,3 +109,16 @@ def test_the_desk_answers_an_x_post_on_x_too(pages, world, locale):
     assert link.get_attribute("href") == f"https://x.com/univ/status/{reply['id']}"
     expect(card(wall, post_id).locator(".card-reply-text")).to_contain_text("Bienvenue")
     page.screenshot(path=str(ARTIFACTS / f"desk-reply-x-published-{locale[:2]}.png"))
+
+    # An access token made before the app could write: said in words, for X, not Mastodon.
+    monkeypatch.setenv("MURMUR_TEST_X_REPLY_TOKEN", READ_ONLY_TOKEN)
+    refused, _ = x_post(live, fake)
+    card(page, refused).locator("button[data-action=approve]").tap()
+    card(page, refused, "#onscreen-list").locator(".card-text").tap()
+    card(page, refused).locator("button[data-tool=reply]").tap()
+    page.locator("#reply-publish").check()
+    page.locator("#reply-text").fill("Merci !")
+    page.locator("#reply-save").tap()
+    said = card(page, refused).locator(".card-reply-published")
+    expect(said).to_contain_text(REFUSED[locale])
+    expect(said).not_to_contain_text("write:statuses")
