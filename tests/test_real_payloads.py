@@ -1,8 +1,8 @@
 """Payloads recorded from the real networks (tests/data/real, see its README for origins and
 licences), each asserted to the exact posts Murmur makes of it: Mastodon statuses and
 timelines as a Mastodon server answered them, Jetstream frames captured from the Bluesky
-network, X API v2 pages. No exception escapes any item; what cannot be shown is a counted
-skip with its reason."""
+network (X API v2 pages are in tests/test_real_x.py). No exception escapes any item; what
+cannot be shown is a counted skip with its reason."""
 
 from __future__ import annotations
 
@@ -20,7 +20,6 @@ from tests.test_source_bluesky import Wall, eventually
 from wall.settings import EventSettings
 from wall.sources.bluesky_wire import read_frame
 from wall.sources.mastodon_wire import ParsedStatus, parse_status
-from wall.sources.x_wire import parse_search_page
 
 REAL = Path(__file__).parent / "data" / "real"
 SERVER = "mastodon.example"
@@ -118,49 +117,6 @@ def test_timelines_give_a_post_per_status_with_polls_read():
         assert len(page) == count, name
         assert sum(p.post.poll is not None for p in page) == polls, name
         assert all(p.post.text for p in page), name
-
-
-# -- X -------------------------------------------------------------------------------------
-
-
-X_FILES = {
-    # file: (posts, newest_id, next_token)
-    "search-recent-1.json": (
-        10,
-        "1578516068309794817",
-        "b26v89c19zqg8o3fpzbn1e0ffhxjiofzw6po136rvbnul",
-    ),
-    "search-recent-2.json": (
-        10,
-        "1578522194770296832",
-        "b26v89c19zqg8o3fpzbn1e0frlukytxrp1o8pel01jb7h",
-    ),
-    "search-all.json": (10, "1578520094778740736", "b26v89c19zqg8o3fpzbn1e0fn1zaav0xt6cy473glm83h"),
-    "tweets-lookup.json": (2, None, None),
-    "quote-tweets.json": (9, None, "ayf96h94ritk"),
-}
-
-
-@pytest.mark.parametrize("name", sorted(X_FILES))
-def test_x_pages_as_x_sent_them(name):
-    page = parse_search_page((REAL / "x" / name).read_bytes())
-    count, newest, token = X_FILES[name]
-    assert (page.newest_id, page.next_token) == (newest, token)
-    # These answers were asked without expansions: no author came with any post, and a
-    # post whose author is unknown cannot be shown (nor blocked): each is a counted skip.
-    assert page.posts == []
-    assert len(page.skipped) == count
-    assert all("its author is not in the answer" in why for why in page.skipped)
-
-
-def test_an_x_post_without_a_date_takes_the_time_its_id_holds():
-    from wall.sources.x_wire import _created_at
-
-    # 1293593516040269825: "It's finally here! Say hello to the new #TwitterAPI", sent on
-    # 12 August 2020 at 17:01:42.686 UTC; the lookup answer carries no created_at.
-    assert _created_at(None, "1293593516040269825") == datetime(
-        2020, 8, 12, 17, 1, 42, 686000, tzinfo=UTC
-    )
 
 
 # -- Bluesky -------------------------------------------------------------------------------

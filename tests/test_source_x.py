@@ -292,6 +292,31 @@ def test_sensitive_posts_and_other_links_are_kept_readable() -> None:
     assert post.sensitive is True
 
 
+def test_the_link_of_an_attached_picture_goes_even_without_its_media_key() -> None:
+    # As X sent it in 2021 (tests/data/real/x/twarc): no media_key on the picture's link,
+    # which leads to the post's own /photo/1; a link to another post stays.
+    urls = [
+        {
+            "url": "https://t.co/YbMgHU5xRX",
+            "expanded_url": "https://twitter.com/ines_m/status/1861362475836960768/photo/1",
+            "display_url": "pic.twitter.com/YbMgHU5xRX",
+        },
+        {
+            "url": "https://t.co/tXgDG9jrKX",
+            "expanded_url": "https://twitter.com/other/status/1377640162566496258/photo/1",
+            "display_url": "pic.twitter.com/tXgDG9jrKX",
+        },
+    ]
+    message = fixture(
+        data__text="Fury https://t.co/YbMgHU5xRX https://t.co/tXgDG9jrKX",
+        data__entities__urls=urls,
+    )
+
+    (post,) = parse_stream_line(encode(message)) or []
+
+    assert post.text == "Fury pic.twitter.com/tXgDG9jrKX"
+
+
 def test_a_post_without_its_author_or_date_still_reads() -> None:
     message = fixture(includes=None, data__created_at=None)
 

@@ -25,7 +25,7 @@ Misbehaviour, called by the tests: ``drop_streams`` (mid-line, at the TCP level)
 ``stall_streams`` (no keep-alive, nothing), ``fail_next`` (401, 403, 429 with
 ``x-rate-limit-reset``, 500… on the stream, the rules or the search), ``send_raw`` (a
 malformed line), ``send_huge``, ``send_errors``, and ``deliver`` (a post again, or out of
-order).
+order). ``recorded_searches`` holds answers recorded from the real X, given verbatim.
 """
 
 from __future__ import annotations
@@ -252,6 +252,8 @@ class FakeX:
         self._ids = itertools.count(1)
         self._rule_ids = itertools.count(1)
         self._failures: list[_Failure] = []
+        # Answers recorded from the real X, each given verbatim to one search, in turn.
+        self.recorded_searches: list[bytes] = []
         self._runner: web.AppRunner | None = None
         self.writes = Writes(self)  # what the institution's account posts
 
@@ -639,6 +641,11 @@ class FakeX:
                 "One or more parameters to your request was invalid.",
                 "https://api.twitter.com/2/problems/invalid-request",
                 errors=[{"message": m} for m in invalid],
+            )
+        if self.recorded_searches:
+            body = self.recorded_searches.pop(0)
+            return web.Response(
+                body=body, content_type="application/json", headers=self._rate_headers()
             )
         terms = _terms(query)
         found = [

@@ -59,6 +59,7 @@ class _Hashtag(msgspec.Struct, frozen=True):
 
 class _Url(msgspec.Struct, frozen=True):
     url: str
+    expanded_url: str | None = None
     display_url: str | None = None
     media_key: str | None = None
 
@@ -247,9 +248,9 @@ def _post(tweet: _Tweet, includes: _Includes) -> Post:
         # links (an attached picture's t.co) may appear in it too.
         whole = note.entities or entities
         entities = _Entities(whole.hashtags, [*whole.urls, *entities.urls])
-        text = _text(note.text, entities)
+        text = _text(note.text, entities, ident)
     else:
-        text = _text(tweet.text, entities)
+        text = _text(tweet.text, entities, ident)
     media = {m.media_key: m for m in includes.media}
     keys = tweet.attachments.media_keys if tweet.attachments else []
     pictures = [_picture(media[k]) for k in keys if k in media]
@@ -274,13 +275,31 @@ def _post(tweet: _Tweet, includes: _Includes) -> Post:
     )
 
 
-def _text(text: str, entities: _Entities) -> str:
+# Where the t.co link of a post's own picture or video leads: .../status/ID/photo/1.
+_MEDIA_LINK = re.compile(
+    r"https?://(?:mobile\.)?(?:twitter|x)\.com/[^/]+/status/(?P<id>[0-9]+)/(?:photo|video)/[0-9]+"
+)
+
+
+def _own_media(link: _Url, ident: str) -> bool:
+    if link.media_key:
+        return True
+    # Before 2022 X put no media_key on that link (recorded stream lines of 2021 show it):
+    # where it leads says the same.
+    found = _MEDIA_LINK.fullmatch(link.expanded_url or "")
+    return found is not None and found["id"] == ident
+
+
+def _text(text: str, entities: _Entities, ident: str) -> str:
     # X escapes &, < and > in ``text`` (as the v1.1 API did); nothing else is an entity.
     text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
     for link in entities.urls:
-        # The t.co link of an attached picture says nothing on a wall: the picture is there.
-        replacement = "" if link.media_key else (link.display_url or link.url)
-        text = text.replace(link.url, replacement)
+        if _own_media(link, ident):
+            # The t.co link of an attached picture says nothing on a wall: the picture is
+            # there. The space before it goes too, or two words would meet with two spaces.
+            text = re.sub(rf" ?{re.escape(link.url)}", "", text)
+        else:
+            text = text.replace(link.url, link.display_url or link.url)
     return text.strip()
 
 
