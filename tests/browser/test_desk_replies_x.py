@@ -32,7 +32,7 @@ WORDS = {
     "en-GB": ("Also reply on X, from the event's account", "Published on X ↗"),
 }
 REFUSED = {
-    "fr-FR": "Non publiée sur X : le jeton du compte a été refusé : il ne peut pas publier",
+    "fr-FR": "Non publiée sur X : le jeton du compte a été refusé : il ne peut pas publier",
     "en-GB": "Not published on X: the account's token was refused: it may not post",
 }
 ANSWER = "Bienvenue 👋🏽 ! 東京からも : https://univ.example/plan-du-campus-complet"

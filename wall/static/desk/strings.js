@@ -312,7 +312,7 @@ export const DESK_STRINGS = {
     "desk.card.published": "Publiée sur {network} ↗",
     "desk.card.publishing": "Envoi vers {network}…",
     "desk.card.publish_failed": "Non publiée sur {network} : {why}",
-    "reply.why.reply_not_allowed": "le jeton du compte a été refusé : il ne peut pas publier, ou a été révoqué (voir docs/replies.md pour les droits à accorder)",
+    "reply.why.reply_not_allowed": "le jeton du compte a été refusé : il ne peut pas publier, ou a été révoqué (voir docs/replies.md pour les droits à accorder)",
     "reply.why.reply_post_not_found": "le message est introuvable sur le serveur du compte",
     "reply.why.reply_rejected": "le serveur a refusé le texte",
     "reply.why.reply_unreachable": "le serveur est resté injoignable, huit fois",
