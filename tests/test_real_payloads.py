@@ -1,24 +1,18 @@
 """Payloads recorded from the real networks (tests/data/real, see its README for origins and
 licences), each asserted to the exact posts Murmur makes of it: Mastodon statuses and
-timelines as a Mastodon server answered them, Jetstream frames captured from the Bluesky
-network (X API v2 pages are in tests/test_real_x.py). No exception escapes any item; what
+timelines as a Mastodon server answered them (Bluesky and X are in tests/test_real_bluesky.py
+and tests/test_real_x.py). No exception escapes any item; what
 cannot be shown is a counted skip with its reason."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.fakes.jetstream import FakeBluesky, FakeJetstream
-from tests.test_source_bluesky import Wall, eventually
-from wall.settings import EventSettings
-from wall.sources.bluesky_wire import read_frame
 from wall.sources.mastodon_wire import ParsedStatus, parse_status
 
 REAL = Path(__file__).parent / "data" / "real"
@@ -117,60 +111,6 @@ def test_timelines_give_a_post_per_status_with_polls_read():
         assert len(page) == count, name
         assert sum(p.post.poll is not None for p in page) == polls, name
         assert all(p.post.text for p in page), name
-
-
-# -- Bluesky -------------------------------------------------------------------------------
-
-
-FRAMES = [
-    line
-    for name in sorted((REAL / "bluesky").glob("*.jsonl"))
-    for line in name.read_text(encoding="utf-8").splitlines()
-    if line.strip()
-]
-
-
-def test_every_captured_jetstream_frame_is_read_or_set_aside_without_an_error():
-    kinds: Counter[str] = Counter()
-    for frame in FRAMES:
-        found = read_frame(frame)  # raises Malformed for a broken frame: none here
-        kinds["other" if found is None else found.commit.operation] += 1
-    # Likes, reposts, follows, blocks, identity and account events are not posts.
-    assert kinds == {"other": 143, "create": 18, "delete": 1}
-
-
-async def test_the_connector_keeps_exactly_the_captured_posts_with_the_events_hashtags(
-    tmp_path,
-):
-    # Two of the eighteen captured posts carry these tags (the case differs on purpose).
-    event = EventSettings(
-        slug="jpo", title="JPO", hashtags=["#indierebellion", "TalesAtWonderworld"]
-    )
-    async with (
-        FakeBluesky() as bluesky,
-        FakeJetstream() as jetstream,
-        Wall(tmp_path, bluesky, jetstream, event) as wall,
-    ):
-        wall.start(wall.feed())
-        # Jetstream without a cursor starts from now: the frames come once subscribed.
-        await eventually(lambda: bool(jetstream.clients))
-        for frame in FRAMES:
-            jetstream.replay(frame)
-        wanted = {
-            "at://did:plc:tn3hni2jpphsgl6amfbb7ja6/app.bsky.feed.post/3mptbypfywk2v",
-            "at://did:plc:ynfp6wddjqpl44gordpsqkuw/app.bsky.feed.post/3mptbyo7tas2u",
-        }
-        await wall.wait_stored(wanted)
-        await asyncio.sleep(0.3)  # time for anything else to (wrongly) arrive
-        assert sorted(wall.stored()) == sorted(wanted)
-        posts = {p.network_id: p for p in wall.yielded}
-        rebel = posts[min(wanted)]
-        assert rebel.text.startswith("#HowToTellAiToShutUp!")
-        assert {t.lower() for t in rebel.hashtags} >= {"indierebellion"}
-        assert rebel.language == "de"
-        tales = posts[max(wanted)]
-        assert tales.text.startswith("\"Behind them, Timmi and Wanky'u follow silently")
-        assert wall.health().skipped == 0
 
 
 # -- RSS/Atom ------------------------------------------------------------------------------
