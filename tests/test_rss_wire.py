@@ -88,6 +88,21 @@ def test_html_entities_are_read_not_refused() -> None:
     assert post.text == "Café & crème…\n\nEntrée libre – 10 h"
 
 
+def test_an_entity_left_escaped_in_a_text_summary_reads_as_its_character() -> None:
+    # Movable Type writes an Atom summary (type text) as HTML without its tags but with its
+    # entities (tests/data/real/feeds/touchnokia-atom.xml): "&nbsp;" must not reach a wall.
+    data = (
+        '<feed xmlns="http://www.w3.org/2005/Atom"><title>Blog</title>'
+        "<entry><id>tag:blog.example,2009://1.803</id><title>OVI Store</title>"
+        "<updated>2009-05-28T19:57:54Z</updated>"
+        "<summary><![CDATA[Язык:&nbsp;Русский, Tom &amp; Jerry]]></summary></entry></feed>"
+    ).encode()
+
+    [post] = posts(data, "application/atom+xml")
+
+    assert post.text == "OVI Store\n\nЯзык: Русский, Tom & Jerry"
+
+
 def test_rss_in_the_old_userland_namespace_is_read() -> None:
     data = b"""<?xml version="1.0"?>
 <rss version="2.0" xmlns="http://backend.userland.com/rss2">

@@ -208,7 +208,9 @@ def _body(detail: Mapping[str, Any] | None, *, atom: bool) -> tuple[str, str]:
     if looks_like_html(value) and (kind in _HTML_TYPES or not atom):
         return read_html(value)[0], value
     # HTML without a tag is text whose line breaks are meant (feeds do not all send HTML).
-    plain = read_html(value)[0] if kind in _HTML_TYPES else tidy(value)
+    # Text that still holds HTML's entities (Movable Type writes Atom summaries so: tags
+    # gone, "&nbsp;" kept) shows their characters: a wall is no place for "&nbsp;".
+    plain = read_html(value)[0] if kind in _HTML_TYPES else tidy(html.unescape(value))
     return plain, paragraphs(plain)
 
 
