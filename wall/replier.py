@@ -149,11 +149,14 @@ class Replier:
         return view
 
     async def follow_withdraw(self, event: str, before: PostView) -> bool:
-        """The answer was withdrawn while its reply is on the network: delete it there.
-        True when a deletion is on its way."""
-        out = before.reply.published if before.reply is not None else None
+        """The answer was withdrawn: what of it was not tried yet never goes
+        out, and its reply on the network is deleted there, even while an edit of it is on
+        its way (the outbox says what is published, not the card). A reply tried but not
+        settled yet is deleted once it lands (``_send``). True when a deletion is on its
+        way."""
+        await reply_outbox.drop_untried(self.store, event, before.id)
         found = await reply_outbox.last_published(self.store, event, before.id)
-        if out is None or out.state != "published" or found is None or before.reply is None:
+        if found is None or before.reply is None:
             return False
         network, remote_id = found
         await reply_outbox.enqueue(
@@ -199,6 +202,7 @@ class Replier:
         if account is None or secrets is None or http is None:
             await self._settle(row, "failed", why="reply_network_unavailable")
             return
+        await reply_outbox.begin(self.store, row)
         try:
             sent = await self._act(row, account, secrets, http)
         except reply_mastodon.Refused as exc:
@@ -216,11 +220,29 @@ class Replier:
         else:
             if row.kind == "delete":
                 await reply_outbox.settle(self.store, row, state="published")
-                await reply_outbox.forget_published(self.store, row.event, row.post_id)
+                await reply_outbox.forget_published(self.store, row.event, row.post_id, row.target)
                 log.info("event %s: the reply to post %s was deleted on %s", row.event,
                          row.post_id, row.network)  # fmt: skip
             elif sent is not None:
-                await self._settle(row, "published", remote_id=sent.remote_id, url=sent.url)
+                current = await self._settle(
+                    row, "published", remote_id=sent.remote_id, url=sent.url
+                )
+                if current is None and row.kind == "reply":
+                    await self._delete_orphan(row, sent.remote_id)
+
+    async def _delete_orphan(self, row: Outgoing, remote_id: str) -> None:
+        """A reply landed for an answer that is no longer the post's (withdrawn or replaced
+        while it was on its way): the network must not keep what the wall does
+        not show. (An edit that lands late needs nothing: a newer edit or a deletion of the
+        same reply follows it in the outbox.)"""
+        log.info("event %s: the reply to post %s landed after its answer changed; deleting",
+                 row.event, row.post_id)  # fmt: skip
+        await reply_outbox.enqueue(
+            self.store, event=row.event, post_id=row.post_id, reply_at=row.reply_at,
+            network=row.network, text="", target=remote_id, author=row.author, kind="delete",
+            supersede=False,
+        )  # fmt: skip
+        self._wake.set()
 
     async def _act(
         self, row: Outgoing, account: MastodonReplies | BlueskyReplies | XReplies,
@@ -272,11 +294,13 @@ class Replier:
     async def _settle(
         self, row: Outgoing, state: str, *, remote_id: str | None = None,
         url: str | None = None, why: str | None = None,
-    ) -> None:  # fmt: skip
+    ) -> PostView | None:  # fmt: skip
+        """Record the outcome, on the row and on the post; None when the answer the row
+        carried is no longer the post's."""
         await reply_outbox.settle(self.store, row, state=state, remote_id=remote_id, url=url,
                                   why=why)  # fmt: skip
         published = Published(network=row.network, state=state, url=url, why=why)
-        await self.store.set_published(
+        return await self.store.set_published(
             row.event, row.post_id, datetime.fromisoformat(row.reply_at), published
         )
 

@@ -33,21 +33,30 @@ class Outgoing:
 _COLUMNS = "id, event, post_id, reply_at, network, key, text, target, attempts, author, kind"
 
 
+# Rows never tried: nothing of theirs can be on the network yet. A row tried once may be
+# (a timeout after the network took it), so it is never dropped: it goes out with its key,
+# and a reply that lands for an answer no longer current is deleted (wall.replier).
+_UNTRIED = (
+    "DELETE FROM reply_outbox WHERE event = ? AND post_id = ? AND state = 'sending'"
+    " AND kind IN ('reply', 'edit') AND attempts = 0"
+)
+
+
 async def enqueue(
     store: Database, *, event: str, post_id: int, reply_at: str, network: str, text: str,
     target: str, author: str, key: str | None = None, kind: str = "reply",
+    supersede: bool = True,
 ) -> Outgoing:  # fmt: skip
     """Keep the reply to send, with its idempotency key (a new UUID unless the network
-    needs its own kind, as Bluesky's record key); an older unsent one for the same post is
-    dropped (the moderator changed the answer before it went out)."""
+    needs its own kind, as Bluesky's record key). With ``supersede``, the post's replies and
+    edits not tried yet are dropped (the moderator changed the answer before they went
+    out); pending deletions and rows already tried are kept."""
     key = key or str(uuid.uuid4())
     now = time.time()
 
     def write(conn: sqlite3.Connection) -> Outgoing:
-        conn.execute(
-            "DELETE FROM reply_outbox WHERE event = ? AND post_id = ? AND state = 'sending'",
-            (event, post_id),
-        )
+        if supersede:
+            conn.execute(_UNTRIED, (event, post_id))
         cur = conn.execute(
             "INSERT INTO reply_outbox (event, post_id, reply_at, network, key, text, target,"
             " author, kind, next_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -76,11 +85,29 @@ async def due(store: Database, now: float | None = None) -> list[Outgoing]:
     return await store.query(read)
 
 
+async def drop_untried(store: Database, event: str, post_id: int) -> None:
+    """The answer was withdrawn: its replies and edits not tried yet never go out."""
+
+    def write(conn: sqlite3.Connection) -> None:
+        conn.execute(_UNTRIED, (event, post_id))
+
+    await store.transact(write)
+
+
+async def begin(store: Database, row: Outgoing) -> None:
+    """Count the attempt before it is made: from now on the row may be on the network,
+    even if Murmur stops before hearing back."""
+
+    def write(conn: sqlite3.Connection) -> None:
+        conn.execute("UPDATE reply_outbox SET attempts = attempts + 1 WHERE id = ?", (row.id,))
+
+    await store.transact(write)
+
+
 async def retry_later(store: Database, row: Outgoing, delay: float) -> None:
     def write(conn: sqlite3.Connection) -> None:
         conn.execute(
-            "UPDATE reply_outbox SET attempts = attempts + 1, next_at = ? WHERE id = ?",
-            (time.time() + delay, row.id),
+            "UPDATE reply_outbox SET next_at = ? WHERE id = ?", (time.time() + delay, row.id)
         )
 
     await store.transact(write)
@@ -92,8 +119,7 @@ async def settle(
 ) -> None:  # fmt: skip
     def write(conn: sqlite3.Connection) -> None:
         conn.execute(
-            "UPDATE reply_outbox SET state = ?, remote_id = ?, url = ?, why = ?,"
-            " attempts = attempts + 1 WHERE id = ?",
+            "UPDATE reply_outbox SET state = ?, remote_id = ?, url = ?, why = ? WHERE id = ?",
             (state, remote_id, url, why, row.id),
         )
 
@@ -115,14 +141,15 @@ async def last_published(store: Database, event: str, post_id: int) -> tuple[str
     return await store.query(read)
 
 
-async def forget_published(store: Database, event: str, post_id: int) -> None:
-    """The post's published reply was deleted on its network: nothing left to edit."""
+async def forget_published(store: Database, event: str, post_id: int, remote_id: str) -> None:
+    """That reply of the post was deleted on its network: nothing left to edit there (the
+    post's other replies, as one published since, are kept)."""
 
     def write(conn: sqlite3.Connection) -> None:
         conn.execute(
             "UPDATE reply_outbox SET state = 'deleted' WHERE event = ? AND post_id = ?"
-            " AND kind != 'delete' AND state = 'published'",
-            (event, post_id),
+            " AND kind != 'delete' AND state = 'published' AND remote_id = ?",
+            (event, post_id, remote_id),
         )
 
     await store.transact(write)
@@ -144,6 +171,8 @@ async def sent(store: Database, event: str) -> list[tuple[int, str, str | None]]
 
 __all__ = [
     "Outgoing",
+    "begin",
+    "drop_untried",
     "due",
     "enqueue",
     "forget_published",

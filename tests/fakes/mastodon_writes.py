@@ -11,7 +11,8 @@ As Mastodon documents and does it (docs.joinmastodon.org/methods/search,
   character limit of 500 exceeded"}`` past 500 characters, links counted as 23; an
   ``Idempotency-Key`` seen in the last hour gives back the same status, never a second one.
 
-Misbehaving on demand: ``fail_next(status)`` answers the next write with that status, and
+Misbehaving on demand: ``fail_next(status)`` answers the next write (or deletion) with
+that status, and
 ``time_out_after_write()`` takes the next write, then keeps the client waiting past its
 timeout (the case where a client cannot know whether its reply went out).
 """
@@ -152,6 +153,10 @@ class Writes:
         return web.json_response(reply)
 
     async def _delete(self, request: web.Request) -> web.Response:
+        if self._failures:  # fail_next answers deletions too
+            return web.json_response(
+                {"error": "Something went wrong"}, status=self._failures.pop(0)
+            )
         reply, refusal = self._own(request)
         if refusal is not None or reply is None:
             return refusal or web.json_response({}, status=500)

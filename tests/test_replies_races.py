@@ -1,0 +1,77 @@
+"""The network keeps what the wall shows, when the moderator changes their mind while a reply
+is on its way: against the fake Mastodon, on a real port.
+
+A reply not tried yet never goes out once its answer is withdrawn. A reply tried
+already may be on the network (a timeout after Mastodon took it): it is sent again with its
+key, then deleted. A pending deletion survives a new answer, and deleting one reply does not
+make Murmur forget another."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests import test_replies
+from tests.client import Client
+from tests.test_replies import answer, moderator, published, shown_mastodon_post, wait_for
+from wall import reply_outbox
+
+# The fake Mastodon and the server with its account, as tests/test_replies.py builds them.
+env, world = test_replies.env, test_replies.world
+
+
+def withdraw(bob: Client, post_id: int) -> Any:
+    posts = bob.get("/api/events/jpo/posts?status=approved").json()["posts"]
+    current = next(p for p in posts if p["id"] == post_id)["reply"]["at"]
+    return bob.request("DELETE", f"/api/events/jpo/posts/{post_id}/reply", {"replaces": current})
+
+
+def still_to_send(live: Any) -> list[reply_outbox.Outgoing]:
+    return live.call(lambda: reply_outbox.due(live.hub.store, now=float("inf")))
+
+
+def test_an_answer_withdrawn_before_its_reply_was_tried_never_goes_out(world):
+    live, fake = world
+    bob = moderator(live)
+    post_id, _ = shown_mastodon_post(live, fake, bob)
+    live.call(live.hub.replier.stop)  # the reply waits in the outbox, not tried yet
+    assert answer(bob, post_id, "Salle 12.").status == 200
+    assert withdraw(bob, post_id).status == 200
+    assert still_to_send(live) == []
+    live.call(live.hub.replier.send_due)
+    assert fake.writes.requests == []
+
+
+def test_an_answer_withdrawn_after_a_timeout_is_deleted_once_its_reply_lands(world):
+    live, fake = world
+    bob = moderator(live)
+    post_id, status = shown_mastodon_post(live, fake, bob)
+    live.hub.replier.first_delay = 0.5
+    fake.writes.time_out_after_write()  # Mastodon takes the reply, Murmur never hears so
+    assert answer(bob, post_id, "Salle 12.").status == 200
+    wait_for(lambda: len(fake.writes.requests) == 1)
+    assert withdraw(bob, post_id).status == 200
+    # Sent again with its key (Mastodon gives back the same status), then deleted.
+    wait_for(lambda: len(fake.writes.deleted) == 1)
+    assert fake.writes.thread(status["id"]) == []
+    keys = {key for _, _, key in fake.writes.requests}
+    assert len(keys) == 1
+    assert still_to_send(live) == []
+
+
+def test_a_new_answer_keeps_the_deletion_of_the_old_reply_on_its_way(world):
+    live, fake = world
+    bob = moderator(live)
+    post_id, status = shown_mastodon_post(live, fake, bob)
+    assert answer(bob, post_id, "Salle 12.").status == 200
+    published(bob, post_id)
+    (old,) = fake.writes.thread(status["id"])
+    live.hub.replier.first_delay = 0.5
+    fake.writes.fail_next(503)  # the deletion has to be retried
+    assert withdraw(bob, post_id).status == 200
+    wait_for(lambda: [(r.kind, r.attempts) for r in still_to_send(live)] == [("delete", 1)])
+    assert answer(bob, post_id, "Salle 14.").status == 200
+    wait_for(lambda: fake.writes.deleted == [old["id"]])
+    post = published(bob, post_id)
+    (new,) = fake.writes.thread(status["id"])
+    assert new["text"].endswith("Salle 14.")
+    assert post["reply"]["published"]["url"] == new["url"]
