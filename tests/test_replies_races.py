@@ -1,7 +1,8 @@
 """The network keeps what the wall shows, when the moderator changes their mind while a reply
 is on its way: against the fake Mastodon, on a real port.
 
-A reply not tried yet never goes out once its answer is withdrawn. A reply tried
+A reply not tried yet never goes out once its answer is withdrawn or undone (the undo bar
+works on an answer sent to a network: it withdraws it there too). A reply tried
 already may be on the network (a timeout after Mastodon took it): it is sent again with its
 key, then deleted. A pending deletion survives a new answer, and deleting one reply does not
 make Murmur forget another."""
@@ -75,3 +76,44 @@ def test_a_new_answer_keeps_the_deletion_of_the_old_reply_on_its_way(world):
     (new,) = fake.writes.thread(status["id"])
     assert new["text"].endswith("Salle 14.")
     assert post["reply"]["published"]["url"] == new["url"]
+
+
+def test_the_undo_bar_takes_back_an_answer_sent_to_mastodon_and_deletes_its_reply(world):
+    live, fake = world
+    bob = moderator(live)
+    post_id, status = shown_mastodon_post(live, fake, bob)
+    assert answer(bob, post_id, "Salle 12.").status == 200
+    published(bob, post_id)
+    (reply,) = fake.writes.thread(status["id"])
+    # Murmur said where the answer went since; the answer is still the moderator's to undo.
+    undone = bob.post(f"/api/events/jpo/posts/{post_id}/undo")
+    assert undone.status == 200 and undone.json()["post"]["reply"] is None
+    wait_for(lambda: fake.writes.deleted == [reply["id"]])
+    assert fake.writes.thread(status["id"]) == []
+
+
+def test_an_answer_undone_before_its_reply_was_tried_never_goes_out(world):
+    live, fake = world
+    bob = moderator(live)
+    post_id, _ = shown_mastodon_post(live, fake, bob)
+    live.call(live.hub.replier.stop)
+    assert answer(bob, post_id, "Salle 12.").status == 200
+    undone = bob.post(f"/api/events/jpo/posts/{post_id}/undo")
+    assert undone.status == 200 and undone.json()["post"]["reply"] is None
+    assert still_to_send(live) == []
+    live.call(live.hub.replier.send_due)
+    assert fake.writes.requests == []
+
+
+def test_someone_else_s_action_after_the_answer_still_blocks_its_undo(world):
+    live, fake = world
+    bob = moderator(live)
+    post_id, _ = shown_mastodon_post(live, fake, bob)
+    assert answer(bob, post_id, "Salle 12.").status == 200
+    published(bob, post_id)
+    live.add_user("carol", test_replies.PASSWORD, "moderator")
+    carol = Client(live.url)
+    assert carol.login("carol", test_replies.PASSWORD).status == 200
+    assert carol.post(f"/api/events/jpo/posts/{post_id}/pin").status == 200
+    refused = bob.post(f"/api/events/jpo/posts/{post_id}/undo")
+    assert refused.status == 409 and refused.json()["code"] == "undo_after_you"

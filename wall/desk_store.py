@@ -132,6 +132,15 @@ def _spotlight(conn: sqlite3.Connection, event: str) -> tuple[int, SpotlightNow]
 REPLIER = "murmur"
 
 
+def _only_replier_since(conn: sqlite3.Connection, post_id: int, seq: int) -> bool:
+    """Whether every change of the post after ``seq`` only said where its answer went."""
+    other = conn.execute(
+        "SELECT 1 FROM log WHERE post_id = ? AND seq > ? AND (actor IS NULL OR actor != ?) LIMIT 1",
+        (post_id, seq, REPLIER),
+    ).fetchone()
+    return other is None
+
+
 class DeskStore(PrivacyStore):
     """``Store`` with the moderation desk's operations (see ``wall.desk``)."""
 
@@ -290,11 +299,14 @@ class DeskStore(PrivacyStore):
             conn: sqlite3.Connection,
         ) -> tuple[tuple[int, list[PostView], BlockedAuthor | None], list[LogEntry]]:
             row = self._read_post(conn, event, post_id)
+            # Where the answer went on its network (REPLIER's entries) is no one's action:
+            # the moderator's answer stays theirs to undo (wall.replier then withdraws it).
             last = conn.execute(
                 "SELECT seq, actor, action, type, prior, batch, created_at, message FROM log"
                 " WHERE event = ? AND post_id = ? AND action IS NOT NULL"
+                " AND (actor IS NULL OR actor != ?)"
                 " ORDER BY seq DESC LIMIT 1",
-                (event, post_id),
+                (event, post_id, REPLIER),
             ).fetchone()
             if last is None or last[2] == "undo":
                 raise Conflict(
@@ -358,7 +370,7 @@ class DeskStore(PrivacyStore):
                         entries.append(done[1])
                 elif prior is not None:
                     target = self._read_post(conn, event, target_id)
-                    if target[9] != seq:
+                    if target[9] != seq and not _only_replier_since(conn, target_id, seq):
                         if target_id != post_id:
                             continue  # changed since by someone else: left as it is
                         raise Conflict(

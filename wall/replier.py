@@ -167,6 +167,17 @@ class Replier:
         self._wake.set()
         return True
 
+    async def follow_undo(self, event: str, before: PostView, after: PostView) -> None:
+        """An undo changed the post's answer: an answer undone is withdrawn from its network
+        too (``follow_withdraw``); when an earlier answer comes back instead, the undone
+        one's replies not tried yet never go out."""
+        if before.reply is None or (after.reply is not None and after.reply.at == before.reply.at):
+            return
+        if after.reply is None:
+            await self.follow_withdraw(event, before)
+        else:
+            await reply_outbox.drop_untried(self.store, event, before.id)
+
     # -- the sending task --------------------------------------------------------------
 
     def start(self) -> None:

@@ -297,11 +297,15 @@ async def undo(request: Request) -> Response:
     slug = event_of(request)
     post_id = path_id(request)
     await optional_json(request, UndoInput)
+    before = await hub_of(request).store.get_post(slug, post_id)
     async with refusals(request, slug, post_id):
         seq, posts = await hub_of(request).desk.undo(slug, post_id, user=user)
     post = next((p for p in posts if p.id == post_id), None)
     if post is None:
         post = await hub_of(request).store.get_post(slug, post_id)
+    if before is not None and post is not None:
+        # An answer undone is withdrawn from its network too (wall.replier).
+        await hub_of(request).replier.follow_undo(slug, before, post)
     return JSON(Undone(seq, post, posts))
 
 
