@@ -13,11 +13,20 @@ from typing import Any
 
 from tests import test_replies
 from tests.client import Client
-from tests.test_replies import answer, moderator, published, shown_mastodon_post, wait_for
+from tests.fakes.jetstream import post_record
+from tests.test_replies import (
+    answer,
+    bluesky_post,
+    fast,
+    moderator,
+    published,
+    shown_mastodon_post,
+    wait_for,
+)
 from wall import reply_outbox
 
-# The fake Mastodon and the server with its account, as tests/test_replies.py builds them.
-env, world = test_replies.env, test_replies.world
+# The fakes and the server with its accounts, as tests/test_replies.py builds them.
+env, world, sky = test_replies.env, test_replies.world, test_replies.sky
 
 
 def withdraw(bob: Client, post_id: int) -> Any:
@@ -117,3 +126,37 @@ def test_someone_else_s_action_after_the_answer_still_blocks_its_undo(world):
     assert carol.post(f"/api/events/jpo/posts/{post_id}/pin").status == 200
     refused = bob.post(f"/api/events/jpo/posts/{post_id}/undo")
     assert refused.status == 409 and refused.json()["code"] == "undo_after_you"
+
+
+def test_a_restart_while_the_reply_is_in_flight_does_not_post_twice_on_mastodon(world):
+    live, fake = world
+    bob = moderator(live)
+    post_id, status = shown_mastodon_post(live, fake, bob)
+    live.hub.replier.timeout = 60.0  # Murmur is still waiting for the answer when it stops
+    fake.writes.time_out_after_write()
+    assert answer(bob, post_id, "Salle 12.").status == 200
+    wait_for(lambda: len(fake.writes.replies) == 1)  # Mastodon took it
+    live.restart()
+    fast(live)
+    post = published(moderator(live), post_id)
+    (reply,) = fake.writes.thread(status["id"])
+    assert post["reply"]["published"]["url"] == reply["url"]
+    keys = [key for _, _, key in fake.writes.requests]
+    assert len(keys) == 2 and keys[0] == keys[1]
+
+
+def test_a_restart_while_the_reply_is_in_flight_does_not_post_twice_on_bluesky(sky):
+    live, appview, pds = sky
+    bob = moderator(live)
+    post_id, uri = bluesky_post(live, appview, bob, post_record("Wifi ? #JPO2026"))
+    live.hub.replier.timeout = 60.0
+    pds.time_out_after_write()
+    assert answer(bob, post_id, "Réseau Campus-Invité.").status == 200
+    wait_for(lambda: len(pds.records) == 1)  # the PDS wrote the record
+    live.restart()
+    fast(live)
+    post = published(moderator(live), post_id)
+    (rkey,) = pds.records
+    assert post["reply"]["published"]["url"].endswith(f"/post/{rkey}")
+    assert len(pds.thread(uri)) == 1
+    assert pds.writes == [rkey, rkey]  # asked again for the same record, not a second one

@@ -130,6 +130,22 @@ def test_a_timeout_after_x_made_the_reply_does_not_post_twice(xworld):
     assert post["reply"]["published"]["url"].endswith(f"/status/{reply['id']}")
 
 
+def test_a_restart_while_the_reply_is_in_flight_does_not_post_twice_on_x(xworld):
+    live, fake = xworld
+    bob = moderator(live)
+    post_id, original = shown_x_post(live, fake, bob)
+    live.hub.replier.timeout = 60.0  # Murmur is still waiting for the answer when it stops
+    fake.writes.time_out_after_write()
+    assert answer(bob, post_id, "Salle 12.").status == 200
+    wait_for(lambda: len(fake.writes.made) == 1)  # X made the reply
+    live.restart()
+    fast(live)
+    post = published(moderator(live), post_id)
+    (reply,) = fake.writes.thread(original.id)
+    assert post["reply"]["published"]["url"].endswith(f"/status/{reply['id']}")
+    assert len(fake.writes.attempts) == 1  # found among the account's posts, not sent again
+
+
 def test_x_keeps_the_first_text_of_an_edited_answer_and_deletes_a_withdrawn_one(xworld):
     live, fake = xworld
     bob = moderator(live)
