@@ -160,3 +160,43 @@ def test_a_restart_while_the_reply_is_in_flight_does_not_post_twice_on_bluesky(s
     assert post["reply"]["published"]["url"].endswith(f"/post/{rkey}")
     assert len(pds.thread(uri)) == 1
     assert pds.writes == [rkey, rkey]  # asked again for the same record, not a second one
+
+
+def test_the_audit_says_where_each_reply_went_and_when_one_could_not_be_deleted(world, env):
+    live, fake = world
+    live.add_user("olga", test_replies.PASSWORD, "organiser")
+    olga = Client(live.url)
+    assert olga.login("olga", test_replies.PASSWORD).status == 200
+    bob = moderator(live)
+    post_id, status = shown_mastodon_post(live, fake, bob)
+    assert answer(bob, post_id, "Salle 12.").status == 200
+    published(bob, post_id)
+    (reply,) = fake.writes.thread(status["id"])
+    assert withdraw(bob, post_id).status == 200
+    wait_for(lambda: fake.writes.deleted == [reply["id"]])
+    # The token loses its right to write: the next reply cannot be deleted.
+    other, other_status = shown_mastodon_post(live, fake, bob)
+    assert answer(bob, other, "Salle 14.").status == 200
+    published(bob, other)
+    (kept,) = fake.writes.thread(other_status["id"])
+    env.setenv(test_replies.TOKEN_ENV, test_replies.READ_ONLY_TOKEN)
+    assert withdraw(bob, other).status == 200
+
+    def said() -> list[tuple[int, str | None, str, str]]:
+        entries = olga.get("/api/events/jpo/audit").json()["entries"]
+        return [
+            (e["post_id"], e["actor"], e["action"], e["reason"])
+            for e in entries
+            if str(e["action"]).startswith("reply-")
+        ]
+
+    wait_for(lambda: any(action == "reply-delete-failed" for _, _, action, _ in said()))
+    assert said() == [
+        (post_id, "murmur", "reply-sending", ""),
+        (post_id, "murmur", "reply-published", reply["url"]),
+        (post_id, "murmur", "reply-deleted", reply["url"]),
+        (other, "murmur", "reply-sending", ""),
+        (other, "murmur", "reply-published", kept["url"]),
+        (other, "murmur", "reply-delete-failed", f"{kept['url']} (reply_not_allowed)"),
+    ]
+    assert fake.writes.thread(other_status["id"]) == [kept]

@@ -213,6 +213,20 @@ class DeskStore(PrivacyStore):
 
         return await self._run(work)
 
+    async def note_reply(self, event: str, post_id: int, *, action: str, reason: str) -> None:
+        """Log, for the audit, what became of a reply on its network once its answer left
+        the post (deleted there, or not): the post itself does not change."""
+
+        def work(conn: sqlite3.Connection) -> tuple[None, list[LogEntry]]:
+            row = self._read_post(conn, event, post_id)
+            _, entries = self._apply(
+                conn, row, _state(row), actor=REPLIER, action=action, reason=reason,
+                undoable=False,
+            )  # fmt: skip
+            return None, entries
+
+        await self._run(work)
+
     async def spotlight(
         self, event: str, post_id: int, *, actor: str, until: datetime, reason: str = ""
     ) -> tuple[int, PostView]:

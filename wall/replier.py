@@ -219,10 +219,10 @@ class Replier:
         except reply_mastodon.Refused as exc:
             log.warning("event %s: the reply to post %s was refused: %s", row.event,
                         row.post_id, exc)  # fmt: skip
-            await self._settle(row, "failed", why=exc.code)
+            await self._fail(row, exc.code)
         except reply_mastodon.TryAgain as exc:
             if row.attempts + 1 >= MAX_ATTEMPTS:
-                await self._settle(row, "failed", why="reply_unreachable")
+                await self._fail(row, "reply_unreachable")
             else:
                 log.info("event %s: reply to post %s, will retry: %s", row.event, row.post_id,
                          exc)  # fmt: skip
@@ -234,12 +234,27 @@ class Replier:
                 await reply_outbox.forget_published(self.store, row.event, row.post_id, row.target)
                 log.info("event %s: the reply to post %s was deleted on %s", row.event,
                          row.post_id, row.network)  # fmt: skip
+                await self._note(row, "reply-deleted", "")
             elif sent is not None:
                 current = await self._settle(
                     row, "published", remote_id=sent.remote_id, url=sent.url
                 )
                 if current is None and row.kind == "reply":
                     await self._delete_orphan(row, sent.remote_id)
+
+    async def _fail(self, row: Outgoing, why: str) -> None:
+        await self._settle(row, "failed", why=why)
+        if row.kind == "delete":
+            # The wall no longer shows the answer, the network still does: the audit says
+            # so, with the link, for someone to delete it there by hand.
+            log.warning("event %s: the reply to post %s could not be deleted on %s: %s",
+                        row.event, row.post_id, row.network, why)  # fmt: skip
+            await self._note(row, "reply-delete-failed", why)
+
+    async def _note(self, row: Outgoing, action: str, why: str) -> None:
+        url = await reply_outbox.url_of(self.store, row.event, row.post_id, row.target)
+        reason = " ".join(part for part in (url or row.target, f"({why})" if why else "") if part)
+        await self.store.note_reply(row.event, row.post_id, action=action, reason=reason)
 
     async def _delete_orphan(self, row: Outgoing, remote_id: str) -> None:
         """A reply landed for an answer that is no longer the post's (withdrawn or replaced

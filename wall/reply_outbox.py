@@ -141,6 +141,20 @@ async def last_published(store: Database, event: str, post_id: int) -> tuple[str
     return await store.query(read)
 
 
+async def url_of(store: Database, event: str, post_id: int, remote_id: str) -> str:
+    """The link to one of the post's replies on its network ("" when none is known)."""
+
+    def read(conn: sqlite3.Connection) -> str:
+        row = conn.execute(
+            "SELECT url FROM reply_outbox WHERE event = ? AND post_id = ? AND remote_id = ?"
+            " AND url IS NOT NULL ORDER BY id DESC LIMIT 1",
+            (event, post_id, remote_id),
+        ).fetchone()
+        return str(row[0]) if row else ""
+
+    return await store.query(read)
+
+
 async def forget_published(store: Database, event: str, post_id: int, remote_id: str) -> None:
     """That reply of the post was deleted on its network: nothing left to edit there (the
     post's other replies, as one published since, are kept)."""
@@ -180,4 +194,5 @@ __all__ = [
     "retry_later",
     "sent",
     "settle",
+    "url_of",
 ]
