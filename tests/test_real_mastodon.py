@@ -1,8 +1,6 @@
-"""Payloads recorded from the real networks (tests/data/real, see its README for origins and
-licences), each asserted to the exact posts Murmur makes of it: Mastodon statuses and
-timelines as a Mastodon server answered them (Bluesky and X are in tests/test_real_bluesky.py
-and tests/test_real_x.py). No exception escapes any item; what
-cannot be shown is a counted skip with its reason."""
+"""Mastodon statuses and timelines as a real Mastodon server answered them
+(tests/data/real/mastodon, see tests/data/README.md for origins and licences), each
+asserted to the exact posts Murmur makes of it. No exception escapes any item."""
 
 from __future__ import annotations
 
