@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable
 from datetime import datetime
 
@@ -37,7 +38,8 @@ LIMITS = {
     "bluesky": reply_bluesky.MAX_GRAPHEMES,
     "x": reply_x.MAX_WEIGHT,
 }
-POLL_SECONDS = 1.0
+# After a failed read of the outbox, try again this much later.
+RETRY_READ_SECONDS = 5.0
 
 
 class ReplyRefused(Exception):
@@ -197,8 +199,16 @@ class Replier:
                 await self.send_due()
             except Exception:  # one bad round is logged; the next one tries again
                 log.exception("replies could not be sent this round")
+            # Sleep until the next retry is due, or until the desk hands over a reply; with
+            # nothing waiting, the store is not asked again until then.
+            try:
+                due_at = await reply_outbox.next_due(self.store)
+            except Exception:
+                log.exception("the outbox could not be read")
+                due_at = time.time() + RETRY_READ_SECONDS
+            delay = None if due_at is None else max(0.0, due_at - time.time())
             with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(POLL_SECONDS):
+                async with asyncio.timeout(delay):
                     await self._wake.wait()
             self._wake.clear()
 

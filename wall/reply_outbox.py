@@ -85,6 +85,17 @@ async def due(store: Database, now: float | None = None) -> list[Outgoing]:
     return await store.query(read)
 
 
+async def next_due(store: Database) -> float | None:
+    """When the next reply still to send is due (Unix seconds); None when none waits."""
+
+    def read(conn: sqlite3.Connection) -> float | None:
+        row = conn.execute("SELECT min(next_at) FROM reply_outbox WHERE state = 'sending'")
+        value = row.fetchone()[0]
+        return float(value) if value is not None else None
+
+    return await store.query(read)
+
+
 async def drop_untried(store: Database, event: str, post_id: int) -> None:
     """The answer was withdrawn: its replies and edits not tried yet never go out."""
 
@@ -191,6 +202,7 @@ __all__ = [
     "enqueue",
     "forget_published",
     "last_published",
+    "next_due",
     "retry_later",
     "sent",
     "settle",
