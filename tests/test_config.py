@@ -159,7 +159,8 @@ def test_a_string_left_open_points_at_the_last_line(error):
 def test_an_unknown_top_level_key_is_named_with_its_line(error):
     err = error('# my wall\ntitle = "x"\n')
     assert str(err) == (
-        "murmur.toml:2: title: unknown key (expected one of: server, events, media, desk)"
+        "murmur.toml:2: title: unknown key"
+        " (expected one of: server, events, media, desk, store, bus)"
     )
 
 
@@ -337,3 +338,31 @@ def test_env_secret_treats_an_empty_or_unset_variable_as_missing(monkeypatch):
     assert env_secret("MURMUR_TEST_TOKEN") is None
     monkeypatch.delenv("MURMUR_TEST_TOKEN")
     assert env_secret("MURMUR_TEST_TOKEN") is None
+
+
+# ---- Store and bus: where they are, never their passwords --------------------------------
+
+
+def test_a_store_url_with_a_password_is_refused_with_where_it_goes(error):
+    err = error('[store]\nurl = "postgresql://murmur:hunter2@db.campus.example/murmur"\n')
+    assert "PGPASSWORD" in str(err) and "hunter2" not in str(err)
+
+
+def test_a_store_url_that_is_not_postgresql_says_what_it_takes(error):
+    err = error('[store]\nurl = "mysql://db/murmur"\n')
+    assert "postgresql://" in str(err)
+
+
+def test_a_bus_url_with_a_password_names_password_env(error):
+    err = error('[bus]\nurl = "redis://:hunter2@cache.campus.example:6379/0"\n')
+    assert "password_env" in str(err) and "hunter2" not in str(err)
+
+
+def test_store_and_bus_urls_are_read(config):
+    settings = config(
+        '[store]\nurl = "postgresql://murmur@db.campus.example/murmur"\n'
+        '[bus]\nurl = "redis://cache.campus.example:6379/2"\nnamespace = "jpo"\n'
+    )
+    assert settings.store.url == "postgresql://murmur@db.campus.example/murmur"
+    assert settings.bus.url == "redis://cache.campus.example:6379/2"
+    assert settings.bus.namespace == "jpo"

@@ -429,11 +429,66 @@ class DeskSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     spotlight_seconds: Annotated[int, msgspec.Meta(ge=3, le=600)] = 15
 
 
+def _no_password(key: str, url: str, where: str) -> None:
+    """A password in the file would be read by anyone who reads the file (and its backups)."""
+    from urllib.parse import urlsplit
+
+    try:
+        password = urlsplit(url).password
+    except ValueError:
+        raise ValueError(f"{key}: {url!r} is not a URL") from None
+    if password:
+        raise ValueError(f"{key}: the URL holds a password; {where}")
+
+
+class StoreSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """Where posts, decisions and the event log live (see docs/scaling.md)."""
+
+    # Empty: one SQLite file in the data folder (one process). ``postgresql://user@host/db``:
+    # PostgreSQL, which several Murmur processes share. The password comes from libpq's own
+    # PGPASSWORD or ~/.pgpass, never from this file.
+    url: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.url:
+            return
+        if not self.url.startswith(("postgresql://", "postgres://")):
+            raise ValueError(
+                f"store.url: {self.url!r} is not a PostgreSQL URL (postgresql://user@host/db);"
+                " leave it out to keep the SQLite file in the data folder"
+            )
+        _no_password("store.url", self.url, "put it in PGPASSWORD or ~/.pgpass (docs/scaling.md)")
+
+
+class BusSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """How committed changes reach every process's screens (see docs/scaling.md)."""
+
+    # Empty: in this process only. ``redis://host:6379/0``: through Redis, which also holds
+    # claims, presence, the screen fleet and the limits shared by every process.
+    url: str = ""
+    # The environment variable holding Redis's password, if it has one.
+    password_env: EnvName | None = None
+    # Prefix of every Redis key and channel: several Murmur clusters may share one Redis.
+    namespace: Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_.-]{1,64}$")] = "murmur"
+
+    def __post_init__(self) -> None:
+        if not self.url:
+            return
+        if not self.url.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError(
+                f"bus.url: {self.url!r} is not a Redis URL (redis://host:6379/0); leave it"
+                " out to keep the bus in this process"
+            )
+        _no_password("bus.url", self.url, "name its variable in bus.password_env")
+
+
 class Settings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     server: ServerSettings = msgspec.field(default_factory=ServerSettings)
     events: list[EventSettings] = []
     media: MediaSettings = msgspec.field(default_factory=MediaSettings)
     desk: DeskSettings = msgspec.field(default_factory=DeskSettings)
+    store: StoreSettings = msgspec.field(default_factory=StoreSettings)
+    bus: BusSettings = msgspec.field(default_factory=BusSettings)
     # Not read from the file: set by the command line.
     data_dir: Path = Path("murmur-data")
     config_path: Path | None = None
