@@ -17,9 +17,17 @@ from typing import Any, TypeVar
 import uvicorn
 
 from moderation import Post
+from tests import servers
 from wall.auth import hash_password
 from wall.hub import Hub
-from wall.settings import EventSettings, RulesSettings, ServerSettings, Settings
+from wall.settings import (
+    BusSettings,
+    EventSettings,
+    RulesSettings,
+    ServerSettings,
+    Settings,
+    StoreSettings,
+)
 from wall.web.app import create_app
 
 T = TypeVar("T")
@@ -51,6 +59,9 @@ class LiveServer:
             server=server or ServerSettings(),
             events=events or [test_event()],
             data_dir=data_dir,
+            # The suite's backend (tests/servers.py): SQLite, or PostgreSQL and Redis.
+            store=StoreSettings(url=servers.store_url(data_dir)),
+            bus=BusSettings(url=servers.bus_url(), namespace=servers.name_for(data_dir)),
         )
         self.queue_size = queue_size
         self.port = _free_port()

@@ -51,7 +51,7 @@ async def test_an_existing_data_file_gains_the_desk_and_keeps_its_history(tmp_pa
     db.commit()
     db.close()
 
-    store = DeskStore(path)
+    store = DeskStore(path)  # an SQLite file written by an older Murmur
     await store.open()
     try:
         entries = await store.audit("jpo")

@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import sqlite3
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -17,6 +16,7 @@ from websockets.sync.client import connect
 from moderation import Media
 from tests.client import Client
 from tests.factories import make_post
+from wall.sql import Conn
 
 PASSWORD = "correct horse"
 PICTURE = Media(url="/media/" + "ab" * 16 + ".webp", alt="A lecture hall", width=4, height=3)
@@ -295,10 +295,13 @@ def test_a_bad_answer_is_refused_with_the_field_named(live, alice):
 
 def backdate(live: Any, seconds: float) -> None:
     """Make every logged action ``seconds`` older, as if time had passed."""
-    with sqlite3.connect(live.settings.data_dir / "murmur.sqlite3") as db:
+
+    def write(db: Conn) -> None:
         for seq, at in db.execute("SELECT seq, created_at FROM log").fetchall():
             older = datetime.fromisoformat(at) - timedelta(seconds=seconds)
             db.execute("UPDATE log SET created_at = ? WHERE seq = ?", (older.isoformat(), seq))
+
+    live.call(lambda: live.hub.store.transact(write))
 
 
 def test_undo_within_the_window_takes_an_approval_back_off_every_screen(live, alice):

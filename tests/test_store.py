@@ -8,10 +8,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import msgspec
+import psycopg
 import pytest
 
 from moderation import Action, Decision, Media, Status, Verdict
 from moderation.flags import Change
+from tests import servers
 from tests.factories import make_post
 from wall.desk_store import DeskStore
 from wall.migrations import MIGRATIONS
@@ -23,7 +25,11 @@ APPROVE = Verdict(decision=Decision.APPROVE, reason="trusted", rule="trusted_aut
 
 
 async def open_store(path: Path, committed: list[LogEntry] | None = None) -> Store:
-    store = Store(path, on_commit=committed.extend if committed is not None else None)
+    store = Store(
+        path,
+        on_commit=committed.extend if committed is not None else None,
+        url=servers.store_url(path),
+    )
     await store.open()
     await store.save_event("jpo", "JPO", "{}")
     return store
@@ -105,7 +111,7 @@ async def test_a_failed_transaction_writes_nothing_and_keeps_seq(tmp_path):
     committed: list[LogEntry] = []
     store = await open_store(tmp_path / "m.db", committed)
     # An event that does not exist violates the foreign key: the insert fails whole.
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises((sqlite3.IntegrityError, psycopg.IntegrityError)):
         await store.ingest("nope", make_post(), HOLD)
     view = await store.ingest("jpo", make_post(), HOLD)
     await settle()
@@ -142,7 +148,7 @@ async def test_a_screens_replay_shows_each_post_as_it_is_now_never_as_it_was(tmp
     # The spotlight began while the picture showed; the post was then edited on its
     # network (still approved) and its picture hidden. Replayed, every entry shows the post
     # as it is now: the spotlight too, so the hidden picture's URL is in no screen's text.
-    store = DeskStore(tmp_path / "m.db")
+    store = DeskStore(tmp_path / "m.db", url=servers.store_url(tmp_path / "m.db"))
     await store.open()
     await store.save_event("jpo", "JPO", "{}")
     picture = Media(url="/media/" + "cd" * 16 + ".webp", alt="a view", width=4, height=3)
@@ -217,7 +223,8 @@ async def test_a_restart_keeps_every_post_status_and_the_seq(tmp_path):
 
 async def test_the_schema_is_versioned_and_a_newer_file_is_refused(tmp_path):
     path = tmp_path / "m.db"
-    store = await open_store(path)
+    store = Store(path)  # SQLite's own versioning; PostgreSQL's: test_store_postgres.py
+    await store.open()
     await store.close()
     conn = sqlite3.connect(path)
     assert conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)

@@ -15,12 +15,13 @@ every open desk sees the limit as it is now (``wall.web.login.may_act_on``).
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar
 
 import msgspec
+
+from wall.sql import Conn
 
 T = TypeVar("T")
 
@@ -28,9 +29,9 @@ T = TypeVar("T")
 class Database(Protocol):
     """What ``Accounts`` needs from the store."""
 
-    async def query(self, fn: Callable[[sqlite3.Connection], T]) -> T: ...
+    async def query(self, fn: Callable[[Conn], T]) -> T: ...
 
-    async def transact(self, fn: Callable[[sqlite3.Connection], T]) -> T: ...
+    async def transact(self, fn: Callable[[Conn], T]) -> T: ...
 
 
 Events = tuple[str, ...]
@@ -84,7 +85,7 @@ def _session(row: tuple[Any, ...]) -> SessionRecord:
     )
 
 
-def upsert_user(conn: sqlite3.Connection, username: str, password_hash: str, role: str) -> bool:
+def upsert_user(conn: Conn, username: str, password_hash: str, role: str) -> bool:
     """Create the user, or set an existing one's password and role; True if created."""
     existed = conn.execute("SELECT 1 FROM users WHERE username = ?", (username,)).fetchone()
     conn.execute(
@@ -98,16 +99,14 @@ def upsert_user(conn: sqlite3.Connection, username: str, password_hash: str, rol
     return existed is None
 
 
-def get_user(conn: sqlite3.Connection, username: str) -> User | None:
+def get_user(conn: Conn, username: str) -> User | None:
     row = conn.execute(
         "SELECT username, password_hash, role, events FROM users WHERE username = ?", (username,)
     ).fetchone()
     return User(row[0], row[1], row[2], _events.decode(row[3])) if row else None
 
 
-def set_access(
-    conn: sqlite3.Connection, username: str, role: str, events: Events
-) -> list[str] | None:
+def set_access(conn: Conn, username: str, role: str, events: Events) -> list[str] | None:
     """Set the user's role and events; if either changed, end their sessions.
 
     Returns the keys of the sessions ended; None if there is no such user.
@@ -124,7 +123,7 @@ def set_access(
     return end_sessions_of(conn, username)
 
 
-def set_password(conn: sqlite3.Connection, username: str, password_hash: str) -> bool:
+def set_password(conn: Conn, username: str, password_hash: str) -> bool:
     """False if there is no such user."""
     cur = conn.execute(
         "UPDATE users SET password_hash = ? WHERE username = ?", (password_hash, username)
@@ -133,20 +132,20 @@ def set_password(conn: sqlite3.Connection, username: str, password_hash: str) ->
     return cur.rowcount == 1
 
 
-def set_role(conn: sqlite3.Connection, username: str, role: str) -> bool:
+def set_role(conn: Conn, username: str, role: str) -> bool:
     """False if there is no such user."""
     cur = conn.execute("UPDATE users SET role = ? WHERE username = ?", (role, username))
     end_sessions_of(conn, username)
     return cur.rowcount == 1
 
 
-def remove_user(conn: sqlite3.Connection, username: str) -> bool:
+def remove_user(conn: Conn, username: str) -> bool:
     """False if there is no such user."""
     end_sessions_of(conn, username)
     return conn.execute("DELETE FROM users WHERE username = ?", (username,)).rowcount == 1
 
 
-def list_users(conn: sqlite3.Connection) -> list[UserSummary]:
+def list_users(conn: Conn) -> list[UserSummary]:
     users = conn.execute(
         "SELECT username, role, created_at, events FROM users ORDER BY username"
     ).fetchall()
@@ -160,7 +159,7 @@ def list_users(conn: sqlite3.Connection) -> list[UserSummary]:
     ]
 
 
-def insert_session(conn: sqlite3.Connection, record: SessionRecord) -> None:
+def insert_session(conn: Conn, record: SessionRecord) -> None:
     conn.execute(
         "INSERT INTO sessions (id_hash, username, csrf, created_at, seen_at, address, agent)"
         " VALUES (?,?,?,?,?,?,?)",
@@ -176,20 +175,20 @@ def insert_session(conn: sqlite3.Connection, record: SessionRecord) -> None:
     )
 
 
-def find_session(conn: sqlite3.Connection, id_hash: str) -> SessionRecord | None:
+def find_session(conn: Conn, id_hash: str) -> SessionRecord | None:
     row = conn.execute(f"{_SESSION} WHERE s.id_hash = ?", (id_hash,)).fetchone()
     return _session(row) if row else None
 
 
-def touch_session(conn: sqlite3.Connection, id_hash: str, now: float) -> None:
+def touch_session(conn: Conn, id_hash: str, now: float) -> None:
     conn.execute("UPDATE sessions SET seen_at = ? WHERE id_hash = ?", (now, id_hash))
 
 
-def end_session(conn: sqlite3.Connection, id_hash: str) -> None:
+def end_session(conn: Conn, id_hash: str) -> None:
     conn.execute("DELETE FROM sessions WHERE id_hash = ?", (id_hash,))
 
 
-def end_sessions_of(conn: sqlite3.Connection, username: str) -> list[str]:
+def end_sessions_of(conn: Conn, username: str) -> list[str]:
     """End every session of ``username``; returns their keys (to close their desks)."""
     keys = [
         key
@@ -199,7 +198,7 @@ def end_sessions_of(conn: sqlite3.Connection, username: str) -> list[str]:
     return keys
 
 
-def purge_sessions(conn: sqlite3.Connection, *, idle_before: float, created_before: float) -> None:
+def purge_sessions(conn: Conn, *, idle_before: float, created_before: float) -> None:
     """Forget sessions that have expired (idle too long, or simply too old)."""
     conn.execute(
         "DELETE FROM sessions WHERE seen_at < ? OR created_at < ?", (idle_before, created_before)
@@ -235,7 +234,7 @@ class Accounts:
     ) -> None:
         """Store a new session, and forget the expired ones while at it."""
 
-        def work(conn: sqlite3.Connection) -> None:
+        def work(conn: Conn) -> None:
             purge_sessions(conn, idle_before=idle_before, created_before=created_before)
             insert_session(conn, record)
 

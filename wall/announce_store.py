@@ -6,12 +6,12 @@ screen that connects or resumes during it shows it too, and one after it does no
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime
 
 import msgspec
 
 from wall.settings import Announcement
+from wall.sql import Conn
 from wall.store import Store, _now
 from wall.views import WALL, Announcing, AnnouncingNow, LogEntry
 
@@ -24,7 +24,7 @@ class AnnounceStore(Store):
     ) -> int:
         """Show ``announcement`` over every screen until ``until`` (None: take it down)."""
 
-        def work(conn: sqlite3.Connection) -> tuple[int, list[LogEntry]]:
+        def work(conn: Conn) -> tuple[int, list[LogEntry]]:
             entry = self._append(
                 conn,
                 event,
@@ -42,7 +42,7 @@ class AnnounceStore(Store):
     async def current_announcement(self, event: str) -> AnnouncingNow | None:
         """The announcement over the screens right now, if any (for a screen that connects)."""
 
-        def read(conn: sqlite3.Connection) -> AnnouncingNow | None:
+        def read(conn: Conn) -> AnnouncingNow | None:
             row = conn.execute(
                 "SELECT message FROM log WHERE event = ? AND type = 'announce'"
                 " ORDER BY seq DESC LIMIT 1",

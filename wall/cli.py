@@ -226,7 +226,7 @@ def export(args: argparse.Namespace) -> int:
         raise ValueError(f"no event {args.event!r} in this data folder or config: check the name")
 
     async def run() -> None:
-        store = Store(settings.data_dir / "murmur.sqlite3")
+        store = Store(settings.data_dir / "murmur.sqlite3", url=settings.store.url)
         await store.open()
         try:
             for status in statuses:

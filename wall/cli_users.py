@@ -93,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _accounts(settings: Settings, work: Callable[[Accounts], Awaitable[T]]) -> T:
     async def go() -> T:
-        store = Store(settings.data_dir / DATABASE)
+        store = Store(settings.data_dir / DATABASE, url=settings.store.url)
         await store.open()
         try:
             return await work(Accounts(store))

@@ -7,7 +7,6 @@ in one transaction by the one writer thread, and published after commit.
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime
 
 import msgspec
@@ -17,6 +16,7 @@ from moderation.flags import Change, InvalidChange, Published, Reply
 from moderation.flags import change as change_flags
 from wall.changes import decode_state
 from wall.privacy_store import PrivacyStore
+from wall.sql import Conn
 from wall.store import (
     _POST_COLUMNS,
     Conflict,
@@ -78,7 +78,7 @@ def author_key(handle: str) -> str:
     return handle.strip().lstrip("@").casefold()
 
 
-def _last_actor(conn: sqlite3.Connection, post_id: int) -> str | None:
+def _last_actor(conn: Conn, post_id: int) -> str | None:
     row = conn.execute(
         "SELECT actor FROM log WHERE post_id = ? AND action IS NOT NULL ORDER BY seq DESC LIMIT 1",
         (post_id,),
@@ -86,7 +86,7 @@ def _last_actor(conn: sqlite3.Connection, post_id: int) -> str | None:
     return row[0] if row else None
 
 
-def _blocks(conn: sqlite3.Connection, event: str, now: datetime) -> list[BlockedAuthor]:
+def _blocks(conn: Conn, event: str, now: datetime) -> list[BlockedAuthor]:
     rows = conn.execute(
         "SELECT id, network, handle, why, set_by, set_at, expires_at FROM author_rules"
         " WHERE event = ? AND action = 'block' AND lifted_at IS NULL ORDER BY id",
@@ -107,7 +107,7 @@ def _blocks(conn: sqlite3.Connection, event: str, now: datetime) -> list[Blocked
     return [b for b in blocks if b.expires_at is None or b.expires_at > now]
 
 
-def _spotlight(conn: sqlite3.Connection, event: str) -> tuple[int, SpotlightNow] | None:
+def _spotlight(conn: Conn, event: str) -> tuple[int, SpotlightNow] | None:
     """The seq and state of the spotlight showing now, if one is."""
     row = conn.execute(
         "SELECT seq, message FROM log WHERE event = ? AND type = 'spotlight'"
@@ -132,7 +132,7 @@ def _spotlight(conn: sqlite3.Connection, event: str) -> tuple[int, SpotlightNow]
 REPLIER = "murmur"
 
 
-def _only_replier_since(conn: sqlite3.Connection, post_id: int, seq: int) -> bool:
+def _only_replier_since(conn: Conn, post_id: int, seq: int) -> bool:
     """Whether every change of the post after ``seq`` only said where its answer went."""
     other = conn.execute(
         "SELECT 1 FROM log WHERE post_id = ? AND seq > ? AND (actor IS NULL OR actor != ?) LIMIT 1",
@@ -162,7 +162,7 @@ class DeskStore(PrivacyStore):
         Compare-and-set like ``act``: raises NotFound, or Conflict with the current post.
         """
 
-        def work(conn: sqlite3.Connection) -> tuple[tuple[int, PostView], list[LogEntry]]:
+        def work(conn: Conn) -> tuple[tuple[int, PostView], list[LogEntry]]:
             row = self._read_post(conn, event, post_id)
             before = _state(row)
             view = _view(row)
@@ -195,7 +195,7 @@ class DeskStore(PrivacyStore):
         newer one has its own row in the outbox.
         """
 
-        def work(conn: sqlite3.Connection) -> tuple[PostView | None, list[LogEntry]]:
+        def work(conn: Conn) -> tuple[PostView | None, list[LogEntry]]:
             row = self._read_post(conn, event, post_id)
             before = _state(row)
             reply = before.flags.reply
@@ -217,7 +217,7 @@ class DeskStore(PrivacyStore):
         """Log, for the audit, what became of a reply on its network once its answer left
         the post (deleted there, or not): the post itself does not change."""
 
-        def work(conn: sqlite3.Connection) -> tuple[None, list[LogEntry]]:
+        def work(conn: Conn) -> tuple[None, list[LogEntry]]:
             row = self._read_post(conn, event, post_id)
             _, entries = self._apply(
                 conn, row, _state(row), actor=REPLIER, action=action, reason=reason,
@@ -232,7 +232,7 @@ class DeskStore(PrivacyStore):
     ) -> tuple[int, PostView]:
         """Show an approved post full-screen on every screen until ``until``."""
 
-        def work(conn: sqlite3.Connection) -> tuple[tuple[int, PostView], list[LogEntry]]:
+        def work(conn: Conn) -> tuple[tuple[int, PostView], list[LogEntry]]:
             row = self._read_post(conn, event, post_id)
             view = _view(row)
             try:
@@ -257,7 +257,7 @@ class DeskStore(PrivacyStore):
     async def end_spotlight(self, event: str, *, actor: str) -> int | None:
         """End the current spotlight now; ``None`` when none is showing."""
 
-        def work(conn: sqlite3.Connection) -> tuple[int | None, list[LogEntry]]:
+        def work(conn: Conn) -> tuple[int | None, list[LogEntry]]:
             if _spotlight(conn, event) is None:
                 return None, []
             entry = self._end_spotlight(conn, event, actor, action="end-spotlight")
@@ -267,7 +267,7 @@ class DeskStore(PrivacyStore):
 
     def _end_spotlight(
         self,
-        conn: sqlite3.Connection,
+        conn: Conn,
         event: str,
         actor: str,
         *,
@@ -292,7 +292,7 @@ class DeskStore(PrivacyStore):
     async def current_spotlight(self, event: str) -> SpotlightNow | None:
         """The post shown full-screen right now, if any (for a screen that connects)."""
 
-        def read(conn: sqlite3.Connection) -> SpotlightNow | None:
+        def read(conn: Conn) -> SpotlightNow | None:
             found = _spotlight(conn, event)
             return found[1] if found else None
 
@@ -310,7 +310,7 @@ class DeskStore(PrivacyStore):
         """
 
         def work(
-            conn: sqlite3.Connection,
+            conn: Conn,
         ) -> tuple[tuple[int, list[PostView], BlockedAuthor | None], list[LogEntry]]:
             row = self._read_post(conn, event, post_id)
             # Where the answer went on its network (REPLIER's entries) is no one's action:
@@ -433,7 +433,7 @@ class DeskStore(PrivacyStore):
         """
 
         def work(
-            conn: sqlite3.Connection,
+            conn: Conn,
         ) -> tuple[tuple[int, BlockedAuthor, list[PostView]], list[LogEntry]]:
             row = self._read_post(conn, event, post_id)
             card = _view(row)
@@ -452,7 +452,7 @@ class DeskStore(PrivacyStore):
                     )
             cur = conn.execute(
                 "INSERT INTO author_rules (event, network, handle, action, why, set_by, set_at,"
-                " expires_at) VALUES (?, ?, ?, 'block', ?, ?, ?, ?)",
+                " expires_at) VALUES (?, ?, ?, 'block', ?, ?, ?, ?) RETURNING id",
                 (
                     event,
                     card.network,
@@ -463,9 +463,8 @@ class DeskStore(PrivacyStore):
                     expires_at.isoformat() if expires_at else None,
                 ),
             )
-            assert cur.lastrowid is not None
             rule = BlockedAuthor(
-                id=cur.lastrowid,
+                id=int(cur.fetchone()[0]),
                 network=card.network,
                 handle=handle,
                 why=why,
@@ -526,7 +525,7 @@ class DeskStore(PrivacyStore):
     ) -> tuple[int, BlockedAuthor]:
         """Lift an author block before it expires. Raises NotFound if none is active."""
 
-        def work(conn: sqlite3.Connection) -> tuple[tuple[int, BlockedAuthor], list[LogEntry]]:
+        def work(conn: Conn) -> tuple[tuple[int, BlockedAuthor], list[LogEntry]]:
             done = self._lift(conn, event, rule_id, actor, action="unblock")
             if done is None:
                 raise NotFound(f"no active author block {rule_id} in event {event}")
@@ -537,7 +536,7 @@ class DeskStore(PrivacyStore):
 
     def _lift(
         self,
-        conn: sqlite3.Connection,
+        conn: Conn,
         event: str,
         rule_id: int,
         actor: str,
@@ -579,7 +578,7 @@ class DeskStore(PrivacyStore):
         message of a change (see wall.changes) is left out.
         """
 
-        def read(conn: sqlite3.Connection) -> list[AuditEntry]:
+        def read(conn: Conn) -> list[AuditEntry]:
             rows = conn.execute(
                 "SELECT log.seq, log.created_at, log.actor, log.action, log.type, log.post_id,"
                 " log.reason, posts.network, posts.data, log.why FROM log"

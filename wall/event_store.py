@@ -7,16 +7,16 @@ here too: an archived event's sources stay stopped and its screens show a closin
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import UTC, datetime
 
 from wall.accounts import Database
+from wall.sql import Conn
 
 
 async def live_events(store: Database) -> list[tuple[str, str]]:
     """``(slug, settings JSON)`` of every event created from the browser."""
 
-    def read(conn: sqlite3.Connection) -> list[tuple[str, str]]:
+    def read(conn: Conn) -> list[tuple[str, str]]:
         rows = conn.execute("SELECT slug, settings FROM live_events ORDER BY created_at")
         return [(str(slug), str(settings)) for slug, settings in rows.fetchall()]
 
@@ -24,7 +24,7 @@ async def live_events(store: Database) -> list[tuple[str, str]]:
 
 
 async def save_live_event(store: Database, slug: str, settings: str, *, actor: str) -> None:
-    def write(conn: sqlite3.Connection) -> None:
+    def write(conn: Conn) -> None:
         conn.execute(
             "INSERT INTO live_events (slug, settings, created_by, created_at) VALUES (?, ?, ?, ?)",
             (slug, settings, actor, datetime.now(UTC).isoformat()),
@@ -34,18 +34,19 @@ async def save_live_event(store: Database, slug: str, settings: str, *, actor: s
 
 
 async def archived_events(store: Database) -> set[str]:
-    def read(conn: sqlite3.Connection) -> set[str]:
+    def read(conn: Conn) -> set[str]:
         return {str(r[0]) for r in conn.execute("SELECT slug FROM archived_events")}
 
     return await store.query(read)
 
 
 async def set_archived(store: Database, slug: str, archived: bool, *, actor: str) -> None:
-    def write(conn: sqlite3.Connection) -> None:
+    def write(conn: Conn) -> None:
         if archived:
             conn.execute(
-                "INSERT OR REPLACE INTO archived_events (slug, archived_by, archived_at)"
-                " VALUES (?, ?, ?)",
+                "INSERT INTO archived_events (slug, archived_by, archived_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (slug) DO UPDATE SET archived_by = excluded.archived_by,"
+                " archived_at = excluded.archived_at",
                 (slug, actor, datetime.now(UTC).isoformat()),
             )
         else:

@@ -6,7 +6,6 @@ figures during the event and after it are the same numbers. Times are seconds.
 
 from __future__ import annotations
 
-import sqlite3
 import statistics
 from collections import Counter, defaultdict
 from datetime import datetime
@@ -15,6 +14,7 @@ import msgspec
 
 from wall.accounts import Database
 from wall.screen_log import ScreensAt, screens_over_time
+from wall.sql import Conn
 from wall.store import _post_decoder
 
 TOP = 10
@@ -84,7 +84,7 @@ def _p90(values: list[float]) -> float:
     return ordered[min(len(ordered) - 1, int(0.9 * len(ordered)))]
 
 
-def _figures(conn: sqlite3.Connection, event: str) -> Figures:
+def _figures(conn: Conn, event: str) -> Figures:
     rows = conn.execute(
         "SELECT network, status, rule, decided_by, decided_at, received_at, why, data, reply"
         " FROM posts WHERE event = ?",

@@ -120,7 +120,9 @@ class Hub:
         self.history: dict[str, History] = {}
         self.detector = Detector()
         self.bus = bus or Bus()
-        self.store = DeskStore(settings.data_dir / "murmur.sqlite3", on_commit=self.bus.publish)
+        self.store = DeskStore(
+            settings.data_dir / "murmur.sqlite3", on_commit=self.bus.publish, url=settings.store.url
+        )
         self.desk = Desk(self.store, self.bus, settings.desk)
         self.media = MediaStore(
             settings.data_dir / "media",

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import sqlite3
 from datetime import UTC, datetime
 
 import msgspec
 
 from wall import accounts
 from wall.accounts import Database, Events, User, encode_events
+from wall.sql import Conn
 
 MAX_HOURS = 168  # a week: an invitation is for an event, not a standing door
 
@@ -88,10 +88,10 @@ def _invite(row: tuple[int, str, str, str, float, float]) -> Invite:
     return Invite(id_, role, _decode_events.decode(events), created_by, created_at, expires_at)
 
 
-def insert(conn: sqlite3.Connection, digest: str, invite: Invite) -> int:
+def insert(conn: Conn, digest: str, invite: Invite) -> int:
     cur = conn.execute(
         "INSERT INTO invites (token_hash, role, events, created_by, created_at, expires_at)"
-        " VALUES (?,?,?,?,?,?)",
+        " VALUES (?,?,?,?,?,?) RETURNING id",
         (
             digest,
             invite.role,
@@ -101,24 +101,23 @@ def insert(conn: sqlite3.Connection, digest: str, invite: Invite) -> int:
             invite.expires_at,
         ),
     )
-    assert cur.lastrowid is not None
-    return cur.lastrowid
+    return int(cur.fetchone()[0])
 
 
-def pending(conn: sqlite3.Connection, now: float) -> list[Invite]:
+def pending(conn: Conn, now: float) -> list[Invite]:
     rows = conn.execute(
         f"{_INVITE} WHERE used_at IS NULL AND expires_at > ? ORDER BY created_at", (now,)
     ).fetchall()
     return [_invite(row) for row in rows]
 
 
-def withdraw(conn: sqlite3.Connection, invite_id: int) -> bool:
+def withdraw(conn: Conn, invite_id: int) -> bool:
     """Delete a pending invitation; False if there is none by that id."""
     cur = conn.execute("DELETE FROM invites WHERE id = ? AND used_at IS NULL", (invite_id,))
     return cur.rowcount == 1
 
 
-def usable(conn: sqlite3.Connection, digest: str, now: float) -> Invite:
+def usable(conn: Conn, digest: str, now: float) -> Invite:
     """The invitation whose token hashes to ``digest``, if it can still be used."""
     row = conn.execute(
         "SELECT id, role, events, created_by, created_at, expires_at, used_at FROM invites"
@@ -134,9 +133,7 @@ def usable(conn: sqlite3.Connection, digest: str, now: float) -> Invite:
     return _invite(row[:6])
 
 
-def accept(
-    conn: sqlite3.Connection, digest: str, username: str, password_hash: str, now: float
-) -> User:
+def accept(conn: Conn, digest: str, username: str, password_hash: str, now: float) -> User:
     """Create the invited user and use up the invitation, or refuse (nothing written)."""
     invite = usable(conn, digest, now)
     if accounts.get_user(conn, username) is not None:

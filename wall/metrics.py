@@ -8,7 +8,6 @@ approve-to-broadcast latency and failed logins.
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 
 from moderation import Status
+from wall.sql import Conn
 
 if TYPE_CHECKING:
     from wall.hub import Hub
@@ -110,7 +110,7 @@ class Metrics:
     async def refresh(self) -> None:
         """Read what lives in the store (queue depth and age) before a scrape."""
 
-        def read(conn: sqlite3.Connection) -> dict[str, tuple[int, str | None]]:
+        def read(conn: Conn) -> dict[str, tuple[int, str | None]]:
             rows = conn.execute(
                 "SELECT event, COUNT(*), MIN(received_at) FROM posts WHERE status = ?"
                 " GROUP BY event",

@@ -16,7 +16,6 @@ The rules live here, over ``wall.accounts``' SQL, each change in one transaction
 from __future__ import annotations
 
 import hashlib
-import sqlite3
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -24,6 +23,7 @@ from wall import accounts
 from wall.accounts import Database, Events, UserSummary
 from wall.auth import Role
 from wall.sessions import Sessions
+from wall.sql import Conn
 
 T = TypeVar("T")
 
@@ -63,7 +63,7 @@ def session_ref(key: str) -> str:
     return hashlib.sha256(f"murmur-session-ref:{key}".encode()).hexdigest()[:16]
 
 
-def _full_organisers_besides(conn: sqlite3.Connection, username: str) -> int:
+def _full_organisers_besides(conn: Conn, username: str) -> int:
     """How many organisers of every event there are, ``username`` aside."""
     row = conn.execute(
         "SELECT COUNT(*) FROM users WHERE role = ? AND events = '[]' AND username != ?",
@@ -72,9 +72,7 @@ def _full_organisers_besides(conn: sqlite3.Connection, username: str) -> int:
     return int(row[0])
 
 
-def _keep_an_organiser(
-    conn: sqlite3.Connection, username: str, role: str | None, events: Events = ()
-) -> None:
+def _keep_an_organiser(conn: Conn, username: str, role: str | None, events: Events = ()) -> None:
     """Refuse if ``username`` is the last organiser of every event and would stop being
     one (``role`` None: removed)."""
     user = accounts.get_user(conn, username)
@@ -93,7 +91,7 @@ class People:
         self.db = db
         self.sessions = sessions
 
-    async def _ending(self, work: Callable[[sqlite3.Connection], list[str]]) -> list[str]:
+    async def _ending(self, work: Callable[[Conn], list[str]]) -> list[str]:
         """Run ``work`` (which returns the keys of the sessions it ended); close their desks."""
         keys = await self.db.transact(work)
         self.sessions.ended(keys)
@@ -126,7 +124,7 @@ class People:
         """Give ``username`` another role or events (None: unchanged); if either changes,
         their sessions end (they log in again with their new rights)."""
 
-        def work(conn: sqlite3.Connection) -> list[str]:
+        def work(conn: Conn) -> list[str]:
             user = accounts.get_user(conn, username)
             if user is None:
                 raise NoSuchUser(username)
@@ -140,7 +138,7 @@ class People:
     async def remove(self, username: str) -> None:
         """Remove ``username``; their sessions end, their open desks close."""
 
-        def work(conn: sqlite3.Connection) -> list[str]:
+        def work(conn: Conn) -> list[str]:
             _keep_an_organiser(conn, username, None)
             keys = accounts.end_sessions_of(conn, username)
             accounts.remove_user(conn, username)
@@ -154,7 +152,7 @@ class People:
         Returns how many ended.
         """
 
-        def work(conn: sqlite3.Connection) -> list[str]:
+        def work(conn: Conn) -> list[str]:
             if accounts.get_user(conn, username) is None:
                 raise NoSuchUser(username)
             if ref is None:

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import msgspec
 
 from wall.privacy_store import Person, Receipt
+from wall.sql import Conn
 from wall.views import PostView
 
 if TYPE_CHECKING:
@@ -43,7 +43,7 @@ async def _still_used(hub: Hub, url: str) -> bool:
     stem = url.removeprefix("/media/").split("-", 1)[0].removesuffix(".webp")
     needle = f"/media/{stem}"
 
-    def read(conn: sqlite3.Connection) -> bool:
+    def read(conn: Conn) -> bool:
         row = conn.execute("SELECT 1 FROM posts WHERE instr(data, ?) > 0 LIMIT 1", (needle,))
         return row.fetchone() is not None
 

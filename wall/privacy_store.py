@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import functools
 import secrets
-import sqlite3
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -31,6 +30,7 @@ import msgspec
 
 from moderation import Post, Why
 from wall.announce_store import AnnounceStore
+from wall.sql import Conn
 from wall.store import _POST_COLUMNS, _now, _post_decoder, _view
 from wall.views import MODERATE, WALL, Erased, LogEntry, PostRemoved, PostView, encode
 
@@ -113,7 +113,7 @@ class PrivacyStore(AnnounceStore):
     """The store's erasures and lookups of one person (see the module's docstring)."""
 
     def _rows_of(
-        self, conn: sqlite3.Connection, person: Person, *, event: str | None = None
+        self, conn: Conn, person: Person, *, event: str | None = None
     ) -> list[Sequence[Any]]:
         query = f"SELECT {_POST_COLUMNS}, network_id FROM posts WHERE network = ?"
         args: list[Any] = [person.network]
@@ -140,7 +140,7 @@ class PrivacyStore(AnnounceStore):
     ) -> tuple[Receipt, set[str]]:
         """Erase an event's posts received before ``before`` (the retention rule)."""
 
-        def rows(conn: sqlite3.Connection) -> list[Sequence[Any]]:
+        def rows(conn: Conn) -> list[Sequence[Any]]:
             return list(
                 conn.execute(
                     f"SELECT {_POST_COLUMNS} FROM posts WHERE event = ? AND received_at < ?"
@@ -159,7 +159,7 @@ class PrivacyStore(AnnounceStore):
     ) -> tuple[Receipt, set[str]]:
         number = secrets.token_hex(4)
 
-        def work(conn: sqlite3.Connection) -> tuple[tuple[Receipt, set[str]], list[LogEntry]]:
+        def work(conn: Conn) -> tuple[tuple[Receipt, set[str]], list[LogEntry]]:
             rows = find(conn)
             pictures: set[str] = set()
             erased: list[ErasedPost] = []
@@ -189,7 +189,7 @@ class PrivacyStore(AnnounceStore):
 
         return await self._run(work)
 
-    def _scrub(self, conn: sqlite3.Connection, ids: Sequence[int]) -> int:
+    def _scrub(self, conn: Conn, ids: Sequence[int]) -> int:
         """Delete the posts and rewrite every log entry about them as a bare removal."""
         count = 0
         for post_id in ids:
@@ -206,7 +206,7 @@ class PrivacyStore(AnnounceStore):
         return count
 
     def _announce(
-        self, conn: sqlite3.Connection, erased: Iterable[ErasedPost], actor: str, number: str
+        self, conn: Conn, erased: Iterable[ErasedPost], actor: str, number: str
     ) -> list[LogEntry]:
         """One removal per post for every page, and one audit line per event."""
         entries: list[LogEntry] = []
@@ -241,7 +241,7 @@ class PrivacyStore(AnnounceStore):
             )
         return entries
 
-    def _kept(self, conn: sqlite3.Connection, person: Person) -> list[str]:
+    def _kept(self, conn: Conn, person: Person) -> list[str]:
         if not person.handle:
             return []
         rows = conn.execute(

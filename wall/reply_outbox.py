@@ -7,12 +7,12 @@ reply once however often Murmur has to ask.
 
 from __future__ import annotations
 
-import sqlite3
 import time
 import uuid
 from dataclasses import dataclass
 
 from wall.accounts import Database
+from wall.sql import Conn
 
 
 @dataclass(frozen=True)
@@ -54,17 +54,27 @@ async def enqueue(
     key = key or str(uuid.uuid4())
     now = time.time()
 
-    def write(conn: sqlite3.Connection) -> Outgoing:
+    def write(conn: Conn) -> Outgoing:
         if supersede:
             conn.execute(_UNTRIED, (event, post_id))
         cur = conn.execute(
             "INSERT INTO reply_outbox (event, post_id, reply_at, network, key, text, target,"
-            " author, kind, next_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " author, kind, next_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " RETURNING id",
             (event, post_id, reply_at, network, key, text, target, author, kind, now, now),
         )
-        assert cur.lastrowid is not None
         return Outgoing(
-            cur.lastrowid, event, post_id, reply_at, network, key, text, target, 0, author, kind
+            int(cur.fetchone()[0]),
+            event,
+            post_id,
+            reply_at,
+            network,
+            key,
+            text,
+            target,
+            0,
+            author,
+            kind,
         )
 
     return await store.transact(write)
@@ -74,7 +84,7 @@ async def due(store: Database, now: float | None = None) -> list[Outgoing]:
     """Replies still to send whose time has come, oldest first."""
     moment = time.time() if now is None else now
 
-    def read(conn: sqlite3.Connection) -> list[Outgoing]:
+    def read(conn: Conn) -> list[Outgoing]:
         rows = conn.execute(
             f"SELECT {_COLUMNS} FROM reply_outbox WHERE state = 'sending' AND next_at <= ?"
             " ORDER BY id LIMIT 50",
@@ -88,7 +98,7 @@ async def due(store: Database, now: float | None = None) -> list[Outgoing]:
 async def next_due(store: Database) -> float | None:
     """When the next reply still to send is due (Unix seconds); None when none waits."""
 
-    def read(conn: sqlite3.Connection) -> float | None:
+    def read(conn: Conn) -> float | None:
         row = conn.execute("SELECT min(next_at) FROM reply_outbox WHERE state = 'sending'")
         value = row.fetchone()[0]
         return float(value) if value is not None else None
@@ -99,7 +109,7 @@ async def next_due(store: Database) -> float | None:
 async def drop_untried(store: Database, event: str, post_id: int) -> None:
     """The answer was withdrawn: its replies and edits not tried yet never go out."""
 
-    def write(conn: sqlite3.Connection) -> None:
+    def write(conn: Conn) -> None:
         conn.execute(_UNTRIED, (event, post_id))
 
     await store.transact(write)
@@ -109,14 +119,14 @@ async def begin(store: Database, row: Outgoing) -> None:
     """Count the attempt before it is made: from now on the row may be on the network,
     even if Murmur stops before hearing back."""
 
-    def write(conn: sqlite3.Connection) -> None:
+    def write(conn: Conn) -> None:
         conn.execute("UPDATE reply_outbox SET attempts = attempts + 1 WHERE id = ?", (row.id,))
 
     await store.transact(write)
 
 
 async def retry_later(store: Database, row: Outgoing, delay: float) -> None:
-    def write(conn: sqlite3.Connection) -> None:
+    def write(conn: Conn) -> None:
         conn.execute(
             "UPDATE reply_outbox SET next_at = ? WHERE id = ?", (time.time() + delay, row.id)
         )
@@ -128,7 +138,7 @@ async def settle(
     store: Database, row: Outgoing, *, state: str, remote_id: str | None = None,
     url: str | None = None, why: str | None = None,
 ) -> None:  # fmt: skip
-    def write(conn: sqlite3.Connection) -> None:
+    def write(conn: Conn) -> None:
         conn.execute(
             "UPDATE reply_outbox SET state = ?, remote_id = ?, url = ?, why = ? WHERE id = ?",
             (state, remote_id, url, why, row.id),
@@ -140,7 +150,7 @@ async def settle(
 async def last_published(store: Database, event: str, post_id: int) -> tuple[str, str] | None:
     """``(network, id on the network)`` of the post's reply now published, if any."""
 
-    def read(conn: sqlite3.Connection) -> tuple[str, str] | None:
+    def read(conn: Conn) -> tuple[str, str] | None:
         row = conn.execute(
             "SELECT network, remote_id FROM reply_outbox WHERE event = ? AND post_id = ?"
             " AND kind != 'delete' AND state = 'published' AND remote_id IS NOT NULL"
@@ -155,7 +165,7 @@ async def last_published(store: Database, event: str, post_id: int) -> tuple[str
 async def url_of(store: Database, event: str, post_id: int, remote_id: str) -> str:
     """The link to one of the post's replies on its network ("" when none is known)."""
 
-    def read(conn: sqlite3.Connection) -> str:
+    def read(conn: Conn) -> str:
         row = conn.execute(
             "SELECT url FROM reply_outbox WHERE event = ? AND post_id = ? AND remote_id = ?"
             " AND url IS NOT NULL ORDER BY id DESC LIMIT 1",
@@ -170,7 +180,7 @@ async def forget_published(store: Database, event: str, post_id: int, remote_id:
     """That reply of the post was deleted on its network: nothing left to edit there (the
     post's other replies, as one published since, are kept)."""
 
-    def write(conn: sqlite3.Connection) -> None:
+    def write(conn: Conn) -> None:
         conn.execute(
             "UPDATE reply_outbox SET state = 'deleted' WHERE event = ? AND post_id = ?"
             " AND kind != 'delete' AND state = 'published' AND remote_id = ?",
@@ -183,7 +193,7 @@ async def forget_published(store: Database, event: str, post_id: int, remote_id:
 async def sent(store: Database, event: str) -> list[tuple[int, str, str | None]]:
     """``(post id, state, url)`` of every reply of an event, for the figures and audit."""
 
-    def read(conn: sqlite3.Connection) -> list[tuple[int, str, str | None]]:
+    def read(conn: Conn) -> list[tuple[int, str, str | None]]:
         rows = conn.execute(
             "SELECT post_id, state, url FROM reply_outbox WHERE event = ? AND kind = 'reply'"
             " ORDER BY id",

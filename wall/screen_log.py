@@ -6,12 +6,12 @@ samples it every few seconds and keeps, for each minute, the most screens seen o
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import UTC, datetime
 
 import msgspec
 
 from wall.accounts import Database
+from wall.sql import Conn
 
 
 class ScreensAt(msgspec.Struct, kw_only=True):
@@ -29,7 +29,7 @@ async def record(store: Database, counts: dict[str, int], minute: str) -> None:
     if not rows:
         return
 
-    def write(conn: sqlite3.Connection) -> None:
+    def write(conn: Conn) -> None:
         conn.executemany(
             "INSERT INTO screen_minutes (event, minute, screens) VALUES (?, ?, ?)"
             " ON CONFLICT (event, minute) DO UPDATE"
@@ -40,7 +40,7 @@ async def record(store: Database, counts: dict[str, int], minute: str) -> None:
     await store.transact(write)
 
 
-def screens_over_time(conn: sqlite3.Connection, event: str) -> list[ScreensAt]:
+def screens_over_time(conn: Conn, event: str) -> list[ScreensAt]:
     rows = conn.execute(
         "SELECT minute, screens FROM screen_minutes WHERE event = ? ORDER BY minute", (event,)
     )

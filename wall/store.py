@@ -39,6 +39,7 @@ from wall.datadir import make_private, private_file
 from wall.migrations import MIGRATIONS
 from wall.screen_view import Logged, encode_for_screens, encode_screen, screen_replay
 from wall.settings import DisplaySettings
+from wall.sql import Conn
 from wall.views import (
     MODERATE,
     WALL,
@@ -105,6 +106,18 @@ class SchemaTooNew(StoreError):
     pass
 
 
+class StoreUnavailable(StoreError):
+    """PostgreSQL did not answer (down, restarting, unreachable): try again shortly."""
+
+
+def _where(url: str) -> str:
+    """Host, port and database of a URL, for a message (a URL holds no password here)."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return f"{parts.hostname or 'localhost'}:{parts.port or 5432}{parts.path}"
+
+
 _post_decoder = msgspec.json.Decoder(Post)
 _post_encoder = msgspec.json.Encoder()
 
@@ -113,7 +126,7 @@ _display_decoder = msgspec.json.Decoder(DisplaySettings)
 _display_encoder = msgspec.json.Encoder()
 
 
-def _read_display(conn: sqlite3.Connection, event: str) -> DisplaySettings | None:
+def _read_display(conn: Conn, event: str) -> DisplaySettings | None:
     row = conn.execute("SELECT data FROM event_display WHERE event = ?", (event,)).fetchone()
     return _display_decoder.decode(row[0]) if row else None
 
@@ -245,9 +258,7 @@ def _message(kind: str, view: PostView, actor: str | None) -> Callable[[int], Me
     return lambda seq: PostUpdated(seq=seq, post=view)
 
 
-def _screen_replay(
-    conn: sqlite3.Connection, event: str, rows: Sequence[Sequence[Any]]
-) -> list[LogEntry]:
+def _screen_replay(conn: Conn, event: str, rows: Sequence[Sequence[Any]]) -> list[LogEntry]:
     """A screen's replay of ``rows`` (see ``wall.screen_view.screen_replay``), built
     from the current state of the posts they name, read in the same transaction."""
     logged = [Logged(seq=r[0], kind=r[5], post_id=r[4], text=r[3]) for r in rows]
@@ -259,8 +270,8 @@ def _screen_replay(
             _view,
             conn.execute(
                 f"SELECT {_POST_COLUMNS} FROM posts WHERE event = ? AND status = ?"
-                " AND id IN (SELECT value FROM json_each(?))",
-                (event, Status.APPROVED.value, msgspec.json.encode(ids).decode()),
+                f" AND id IN ({','.join('?' * len(ids)) or 'NULL'})",
+                (event, Status.APPROVED.value, *ids),
             ),
         )
     }
@@ -278,18 +289,27 @@ def _screen_replay(
 
 
 class Store:
-    """SQLite-backed store. Create it, ``await open()``, use it, ``await close()``."""
+    """The store, on SQLite (``path``) or PostgreSQL (``url``, see ``wall.pg``).
+
+    Create it, ``await open()``, use it, ``await close()``.
+    """
 
     def __init__(
-        self, path: Path, *, on_commit: Callable[[list[LogEntry]], None] | None = None
+        self,
+        path: Path,
+        *,
+        on_commit: Callable[[list[LogEntry]], None] | None = None,
+        url: str = "",
     ) -> None:
         self.path = path
+        # PostgreSQL's URL; empty: the SQLite file at ``path``.
+        self.url = url
         self._on_commit = on_commit
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="murmur-store-writer")
         self._readers = ThreadPoolExecutor(2, thread_name_prefix="murmur-store-reader")
         self._local = threading.local()
-        self._reader_conns: list[sqlite3.Connection] = []
-        self._conn: sqlite3.Connection | None = None
+        self._reader_conns: list[Conn] = []
+        self._conn: Conn | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._seq = 0
         self._committed = 0
@@ -301,7 +321,17 @@ class Store:
         make_private(self.path.parent)  # the data folder: 0700, files 0600
         await self._write(self._open_writer)
 
+    def _connect(self) -> Conn:
+        if self.url:
+            from wall import pg  # psycopg is imported only by those who use PostgreSQL
+
+            return pg.connect(self.url)
+        return _connect(self.path)
+
     def _open_writer(self) -> None:
+        if self.url:
+            self._open_postgres()
+            return
         conn = _connect(self.path)
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         if version > len(MIGRATIONS):
@@ -314,6 +344,27 @@ class Store:
             conn.executescript(
                 f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version={number};\nCOMMIT;"
             )
+        self._seq = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM log").fetchone()[0]
+        self._committed = self._seq
+        self._conn = conn
+
+    def _open_postgres(self) -> None:
+        import psycopg
+
+        from wall import pg
+
+        try:
+            conn = pg.connect(self.url)
+        except psycopg.OperationalError as exc:
+            raise StoreUnavailable(f"PostgreSQL at {_where(self.url)}: {exc}".strip()) from exc
+        try:
+            pg.migrate(conn)
+        except pg.SchemaTooNewError as exc:
+            conn.close()
+            raise SchemaTooNew(str(exc)) from None
+        except BaseException:
+            conn.close()
+            raise
         self._seq = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM log").fetchone()[0]
         self._committed = self._seq
         self._conn = conn
@@ -332,18 +383,52 @@ class Store:
         self._reader_conns.clear()
 
     async def _write(self, fn: Callable[[], T]) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self._writer, fn)
+        run = self._unavailable(fn) if self.url else fn
+        return await asyncio.get_running_loop().run_in_executor(self._writer, run)
 
-    async def _read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        def run() -> T:
-            conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+    async def _read(self, fn: Callable[[Conn], T]) -> T:
+        def reader() -> Conn:
+            conn: Conn | None = getattr(self._local, "conn", None)
             if conn is None:
-                conn = _connect(self.path)
+                conn = self._connect()
                 self._local.conn = conn
                 self._reader_conns.append(conn)
-            return fn(conn)
+            return conn
 
-        return await asyncio.get_running_loop().run_in_executor(self._readers, run)
+        def run() -> T:
+            return fn(reader())
+
+        def run_again() -> T:
+            # A read is safe to try twice: the first may have met a connection PostgreSQL
+            # dropped (a restart, a failover) that only fails when used.
+            import psycopg
+
+            from wall import pg
+
+            try:
+                return run()
+            except psycopg.OperationalError:
+                conn = reader()
+                assert isinstance(conn, pg.PgConn)
+                conn.ensure()
+                return run()
+
+        work = self._unavailable(run_again) if self.url else run
+        return await asyncio.get_running_loop().run_in_executor(self._readers, work)
+
+    def _unavailable(self, fn: Callable[[], T]) -> Callable[[], T]:
+        """``fn``, its PostgreSQL connection errors raised as ``StoreUnavailable``."""
+        import psycopg
+
+        def run() -> T:
+            try:
+                return fn()
+            except psycopg.OperationalError as exc:
+                raise StoreUnavailable(
+                    f"PostgreSQL at {_where(self.url)} did not answer: {exc}".strip()
+                ) from exc
+
+        return run
 
     def _commit(self, entries: list[LogEntry]) -> None:
         if entries and self._on_commit is not None and self._loop is not None:
@@ -356,14 +441,17 @@ class Store:
         return self._committed
 
     @property
-    def writer(self) -> sqlite3.Connection:
+    def writer(self) -> Conn:
         if self._conn is None:
             raise StoreError("the store is not open")
+        ensure = getattr(self._conn, "ensure", None)  # PostgreSQL: open again if dropped
+        if ensure is not None:
+            ensure()
         return self._conn
 
     def _append(
         self,
-        conn: sqlite3.Connection,
+        conn: Conn,
         event: str,
         kind: str,
         post_id: int | None,
@@ -407,11 +495,15 @@ class Store:
         self._seq = seq
         return LogEntry(seq=seq, event=event, audience=audience, text=text, screen=screen)
 
-    def _transaction(self, work: Callable[[sqlite3.Connection], T]) -> T:
+    def _transaction(self, work: Callable[[Conn], T]) -> T:
         conn = self.writer
         seq_before = self._seq
         conn.execute("BEGIN IMMEDIATE")
         try:
+            if self.url:  # other processes write too: the head as of the write lock
+                seq_before = self._seq = int(
+                    conn.execute("SELECT COALESCE(MAX(seq), 0) FROM log").fetchone()[0]
+                )
             result = work(conn)
             conn.execute("COMMIT")
         except BaseException:
@@ -420,7 +512,7 @@ class Store:
             raise
         return result
 
-    async def _run(self, work: Callable[[sqlite3.Connection], tuple[T, list[LogEntry]]]) -> T:
+    async def _run(self, work: Callable[[Conn], tuple[T, list[LogEntry]]]) -> T:
         """Run ``work`` in one write transaction, then publish the entries it logged."""
 
         def run() -> T:
@@ -431,7 +523,7 @@ class Store:
 
         return await self._write(run)
 
-    def _read_post(self, conn: sqlite3.Connection, event: str, post_id: int) -> Sequence[Any]:
+    def _read_post(self, conn: Conn, event: str, post_id: int) -> Sequence[Any]:
         row = conn.execute(
             f"SELECT {_POST_COLUMNS} FROM posts WHERE id = ? AND event = ?", (post_id, event)
         ).fetchone()
@@ -441,7 +533,7 @@ class Store:
 
     def _apply(
         self,
-        conn: sqlite3.Connection,
+        conn: Conn,
         row: Sequence[Any],
         after: PostState,
         *,
@@ -512,7 +604,7 @@ class Store:
     # -- events --------------------------------------------------------------------------
 
     async def save_event(self, slug: str, title: str, settings_json: str) -> None:
-        def work(conn: sqlite3.Connection) -> None:
+        def work(conn: Conn) -> None:
             conn.execute(
                 "INSERT INTO events (slug, title, settings, updated_at) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT (slug) DO UPDATE SET title=excluded.title,"
@@ -531,7 +623,7 @@ class Store:
         is revised: see ``_revise``.
         """
 
-        def work(conn: sqlite3.Connection) -> tuple[PostView | None, list[LogEntry]]:
+        def work(conn: Conn) -> tuple[PostView | None, list[LogEntry]]:
             status = {
                 Decision.APPROVE: Status.APPROVED,
                 Decision.HOLD: Status.PENDING,
@@ -543,7 +635,7 @@ class Store:
                 "INSERT INTO posts (event, network, network_id, status, data, reason, rule,"
                 " decided_by, decided_at, received_at, updated_seq, why)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?)"
-                " ON CONFLICT (event, network, network_id) DO NOTHING",
+                " ON CONFLICT (event, network, network_id) DO NOTHING RETURNING id",
                 (
                     event,
                     post.network,
@@ -558,10 +650,10 @@ class Store:
                     encode_why(verdict.why),
                 ),
             )
-            if cur.rowcount == 0:
+            inserted = cur.fetchone()
+            if inserted is None:
                 return self._revise(conn, event, post, verdict)
-            post_id = cur.lastrowid
-            assert post_id is not None
+            post_id = int(inserted[0])
             row = conn.execute(
                 f"SELECT {_POST_COLUMNS} FROM posts WHERE id = ?", (post_id,)
             ).fetchone()
@@ -607,7 +699,7 @@ class Store:
         return await self._run(work)
 
     def _revise(
-        self, conn: sqlite3.Connection, event: str, post: Post, verdict: Verdict
+        self, conn: Conn, event: str, post: Post, verdict: Verdict
     ) -> tuple[PostView | None, list[LogEntry]]:
         """Its author edited a stored post: keep the new content, and decide again.
 
@@ -681,7 +773,7 @@ class Store:
         current state when its status does not allow ``action``.
         """
 
-        def work(conn: sqlite3.Connection) -> tuple[tuple[int, PostView], list[LogEntry]]:
+        def work(conn: Conn) -> tuple[tuple[int, PostView], list[LogEntry]]:
             row = self._read_post(conn, event, post_id)
             before = _state(row)
             try:
@@ -719,7 +811,7 @@ class Store:
         reason = f"deleted by its author on {network}"
         why = Why(code="deleted_on_network", params={"network": network})
 
-        def work(conn: sqlite3.Connection) -> tuple[PostView | None, list[LogEntry]]:
+        def work(conn: Conn) -> tuple[PostView | None, list[LogEntry]]:
             row = conn.execute(
                 f"SELECT {_POST_COLUMNS} FROM posts"
                 " WHERE event = ? AND network = ? AND network_id = ?",
@@ -782,7 +874,7 @@ class Store:
     async def recent_network_ids(self, event: str, network: str, limit: int) -> list[str]:
         """The network ids of an event's latest posts from ``network``, newest first."""
 
-        def read(conn: sqlite3.Connection) -> list[str]:
+        def read(conn: Conn) -> list[str]:
             rows = conn.execute(
                 "SELECT network_id FROM posts WHERE event = ? AND network = ?"
                 " ORDER BY id DESC LIMIT ?",
@@ -798,7 +890,7 @@ class Store:
         """An event's posts from ``network`` whose network id starts with ``prefix``, newest
         first (an attendee's device signs its posts' ids so: see wall.web.attendee)."""
 
-        def read(conn: sqlite3.Connection) -> list[PostView]:
+        def read(conn: Conn) -> list[PostView]:
             # A range on the (event, network, network_id) index, not a LIKE scan.
             rows = conn.execute(
                 f"SELECT {_POST_COLUMNS} FROM posts WHERE event = ? AND network = ?"
@@ -810,7 +902,7 @@ class Store:
         return await self._read(read)
 
     async def get_post(self, event: str, post_id: int) -> PostView | None:
-        def read(conn: sqlite3.Connection) -> PostView | None:
+        def read(conn: Conn) -> PostView | None:
             row = conn.execute(
                 f"SELECT {_POST_COLUMNS} FROM posts WHERE id = ? AND event = ?", (post_id, event)
             ).fetchone()
@@ -824,7 +916,7 @@ class Store:
         """Posts with ``status`` (pending oldest first, others newest first) and the seq."""
         order = "ASC" if status is Status.PENDING else "DESC"
 
-        def read(conn: sqlite3.Connection) -> tuple[int, list[PostView]]:
+        def read(conn: Conn) -> tuple[int, list[PostView]]:
             conn.execute("BEGIN")
             try:
                 seq = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM log").fetchone()[0]
@@ -847,7 +939,7 @@ class Store:
         The display is ``None`` when no organiser has changed it (the config's applies).
         """
 
-        def read(conn: sqlite3.Connection) -> tuple[int, list[PostView], DisplaySettings | None]:
+        def read(conn: Conn) -> tuple[int, list[PostView], DisplaySettings | None]:
             conn.execute("BEGIN")
             try:
                 seq = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM log").fetchone()[0]
@@ -870,7 +962,8 @@ class Store:
                     ).fetchall()
                     decided = conn.execute(
                         f"SELECT {_POST_COLUMNS} FROM posts WHERE event = ? AND status != ?"
-                        " ORDER BY status = 'approved' AND pinned DESC, updated_seq DESC LIMIT ?",
+                        " ORDER BY (status = 'approved' AND pinned = 1) DESC, updated_seq DESC"
+                        " LIMIT ?",
                         (event, Status.PENDING.value, DECIDED_SNAPSHOT_SIZE),
                     ).fetchall()
                     rows = pending + decided
@@ -883,7 +976,7 @@ class Store:
     async def log_since(self, event: str, since: int, audience: str) -> list[LogEntry] | None:
         """Entries after ``since`` for a subscriber, or ``None`` when a snapshot is needed."""
 
-        def read(conn: sqlite3.Connection) -> list[LogEntry] | None:
+        def read(conn: Conn) -> list[LogEntry] | None:
             head = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM log").fetchone()[0]
             if since > head or since < 0:
                 return None
@@ -900,7 +993,7 @@ class Store:
                 return _screen_replay(conn, event, rows)
             return [LogEntry(seq=r[0], event=r[1], audience=r[2], text=r[3]) for r in rows]
 
-        def consistent(conn: sqlite3.Connection) -> list[LogEntry] | None:
+        def consistent(conn: Conn) -> list[LogEntry] | None:
             conn.execute("BEGIN")  # the log and the posts' state as of one moment
             try:
                 return read(conn)
@@ -922,7 +1015,7 @@ class Store:
     async def set_display(self, event: str, display: DisplaySettings, *, actor: str) -> int:
         """Save what the screens show and log it for them, in one transaction."""
 
-        def work(conn: sqlite3.Connection) -> tuple[int, list[LogEntry]]:
+        def work(conn: Conn) -> tuple[int, list[LogEntry]]:
             conn.execute(
                 "INSERT INTO event_display (event, data, updated_by, updated_at)"
                 " VALUES (?, ?, ?, ?) ON CONFLICT (event) DO UPDATE SET data = excluded.data,"
@@ -945,7 +1038,7 @@ class Store:
     # -- live event settings -----------------------------------------------------------------
 
     async def get_overrides(self, event: str) -> dict[str, Any] | None:
-        def read(conn: sqlite3.Connection) -> dict[str, Any] | None:
+        def read(conn: Conn) -> dict[str, Any] | None:
             row = conn.execute(
                 "SELECT data FROM event_overrides WHERE event = ?", (event,)
             ).fetchone()
@@ -958,7 +1051,7 @@ class Store:
     ) -> int:
         """Save an organiser's live change to an event's settings, logged for every page."""
 
-        def work(conn: sqlite3.Connection) -> tuple[int, list[LogEntry]]:
+        def work(conn: Conn) -> tuple[int, list[LogEntry]]:
             conn.execute(
                 "INSERT INTO event_overrides (event, data, updated_by, updated_at)"
                 " VALUES (?, ?, ?, ?) ON CONFLICT (event) DO UPDATE SET data = excluded.data,"
@@ -983,7 +1076,7 @@ class Store:
     ) -> int:
         """Forget an event's live changes (settings and display), logged for every page."""
 
-        def work(conn: sqlite3.Connection) -> tuple[int, list[LogEntry]]:
+        def work(conn: Conn) -> tuple[int, list[LogEntry]]:
             for table in ("event_overrides", "event_display"):
                 conn.execute(f"DELETE FROM {table} WHERE event = ?", (event,))
             changed = self._append(
@@ -1005,7 +1098,7 @@ class Store:
     # -- source cursors ------------------------------------------------------------------
 
     async def get_cursor(self, event: str, source: str) -> str | None:
-        def read(conn: sqlite3.Connection) -> str | None:
+        def read(conn: Conn) -> str | None:
             row = conn.execute(
                 "SELECT cursor FROM source_state WHERE event = ? AND source = ?", (event, source)
             ).fetchone()
@@ -1014,7 +1107,7 @@ class Store:
         return await self._read(read)
 
     async def set_cursor(self, event: str, source: str, cursor: str) -> None:
-        def work(conn: sqlite3.Connection) -> None:
+        def work(conn: Conn) -> None:
             conn.execute(
                 "INSERT INTO source_state (event, source, cursor, updated_at) VALUES (?,?,?,?)"
                 " ON CONFLICT (event, source) DO UPDATE SET cursor = excluded.cursor,"
@@ -1049,7 +1142,7 @@ class Store:
             return False
         needle = f"/media/{stem}"
 
-        def read(conn: sqlite3.Connection) -> bool:
+        def read(conn: Conn) -> bool:
             rows = conn.execute(
                 "SELECT data, media_hidden FROM posts WHERE status = ? AND instr(data, ?) > 0",
                 (Status.APPROVED.value, needle),
@@ -1075,15 +1168,17 @@ class Store:
         (readers in the middle of a read hold it back: the caller may try again)."""
 
         def run() -> bool:
+            if self.url:
+                return True  # PostgreSQL keeps its own write-ahead log
             busy, _, _ = self.writer.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
             return not busy
 
         return await self._write(run)
 
-    async def transact(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+    async def transact(self, fn: Callable[[Conn], T]) -> T:
         """Run ``fn`` in one write transaction that logs nothing."""
         return await self._write(lambda: self._transaction(fn))
 
-    async def query(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+    async def query(self, fn: Callable[[Conn], T]) -> T:
         """Run ``fn`` on a reader connection."""
         return await self._read(fn)
