@@ -11,14 +11,18 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import msgspec
 import psycopg
 import pytest
 
 from moderation import Action, Decision, Status, Verdict
 from tests import servers
+from tests.client import Client
 from tests.factories import make_post
+from tests.live import LiveServer
 from wall.desk_store import DeskStore
 from wall.migrations import MIGRATIONS
+from wall.settings import StoreSettings
 from wall.store import Conflict, SchemaTooNew, Store, StoreUnavailable
 from wall.views import MODERATE, LogEntry
 
@@ -177,4 +181,29 @@ async def test_a_server_that_went_away_is_said_and_the_store_goes_on_after_it_re
         assert entries is not None and [e.seq for e in entries] == [1, 2]
         await store.close()
     finally:
+        pg.close()
+
+
+def test_a_page_asking_while_postgresql_is_down_gets_a_503_that_says_so(tmp_path):
+    pg = servers.Postgres().start()  # its own server: this test stops it
+    live = LiveServer(tmp_path / "data")
+    live.settings = msgspec.structs.replace(
+        live.settings, store=StoreSettings(url=pg.database("jpo"))
+    )
+    live.start()
+    try:
+        live.add_user("alice", "correct horse battery")
+        alice = Client(live.url)
+        assert alice.login("alice", "correct horse battery").status == 200
+        live.ingest("jpo", make_post("question #JPO2026"))
+        assert alice.get("/api/events/jpo/posts").status == 200
+        pg.stop()
+        down = alice.get("/api/events/jpo/posts")
+        assert down.status == 503 and down.json()["code"] == "store_unavailable"
+        assert down.headers["Retry-After"] == "5"
+        pg.start()
+        again = alice.get("/api/events/jpo/posts")
+        assert again.status == 200 and len(again.json()["posts"]) == 1
+    finally:
+        live.stop()
         pg.close()

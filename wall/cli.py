@@ -22,7 +22,7 @@ from pathlib import Path
 import msgspec
 
 from moderation import Status
-from wall import cli_ops, cli_users
+from wall import cli_ops, cli_store, cli_users
 from wall.backup import BackupError
 from wall.config import ConfigError, load_settings, write_init
 from wall.settings import Settings, with_demo
@@ -83,6 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="only posts with this status (default: all)",
     )
     cli_ops.add_parsers(sub, _common)
+    cli_store.add_parsers(sub, _common)
     return parser
 
 
@@ -257,6 +258,7 @@ def main(argv: list[str] | None = None) -> int:
         "backup": cli_ops.run_backup,
         "restore": cli_ops.run_restore,
         "config": cli_ops.run_config,
+        "store": cli_store.run,
     }
     try:
         if args.command == "user":

@@ -39,7 +39,7 @@ from wall.web import (
     sockets,
     submit,
 )
-from wall.web.errors import ApiError, api_error_handler
+from wall.web.errors import ApiError, StoreDown, api_error_handler
 from wall.web.proxy import ProxyHeaders, parse_networks
 from wall.web.security import CSRFMiddleware, SecurityHeaders
 from wall.web.session_cookies import SessionCookies
@@ -98,6 +98,7 @@ def create_app(settings: Settings) -> Starlette:
             # First: every later check reads the client, scheme and host it settles on.
             Middleware(ProxyHeaders, trusted=parse_networks(settings.server.trusted_proxies)),
             Middleware(SecurityHeaders),
+            Middleware(StoreDown),
             Middleware(
                 SessionCookies, sessions=sessions, secure_cookies=settings.server.secure_cookies
             ),

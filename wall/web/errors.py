@@ -17,8 +17,9 @@ import msgspec
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Match, Route
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from wall.store import StoreUnavailable
 from wall.views import ClaimInfo, PostView
 
 
@@ -79,6 +80,45 @@ async def api_error_handler(request: Request, exc: Exception) -> Response:
     if exc.field:
         body["field"] = exc.field
     return JSONResponse(body, status_code=exc.status, headers=exc.headers)
+
+
+class StoreDown:
+    """PostgreSQL did not answer (``StoreUnavailable``): a 503 that says so, never a 500.
+
+    Middleware rather than an exception handler, because the session middleware reads the
+    store before any route runs. The store opens its connection again by itself; the page
+    may simply try again.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def sending(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        except StoreUnavailable:
+            if started:
+                raise
+            response = JSONResponse(
+                {
+                    "error": "The database is not answering. Murmur keeps trying:"
+                    " try again in a moment.",
+                    "code": "store_unavailable",
+                },
+                status_code=503,
+                headers={"Retry-After": "5"},
+            )
+            await response(scope, receive, send)
 
 
 def allowed_methods(request: Request) -> list[str]:
