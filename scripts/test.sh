@@ -6,9 +6,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Real servers the tests start: Chromium (pages), nginx and Caddy (the shipped proxy
-# configs, over TLS), systemd-analyze (the shipped service unit).
+# configs, over TLS), systemd-analyze (the shipped service unit), PostgreSQL and Redis
+# (the store and bus of several processes; tests/servers.py starts its own of each).
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
+  || missing+=(postgresql)
 [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || missing+=(nginx)
 command -v caddy >/dev/null 2>&1 || missing+=(caddy)
 command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
@@ -19,9 +23,10 @@ if [ "${#missing[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq \
     "${missing[@]}" >/dev/null
   # Debian starts the packaged services; the tests run their own on other ports.
-  $SUDO systemctl stop nginx caddy >/dev/null 2>&1 || true
+  $SUDO systemctl stop nginx caddy postgresql redis-server >/dev/null 2>&1 || true
   $SUDO pkill -x nginx >/dev/null 2>&1 || true
   $SUDO pkill -x caddy >/dev/null 2>&1 || true
+  $SUDO pkill -x redis-server >/dev/null 2>&1 || true
 fi
 
 PYTHON="${PYTHON:-python3}"
@@ -41,6 +46,15 @@ echo "== mypy (strict)"
 .venv/bin/mypy
 echo "== pytest"
 .venv/bin/python -m pytest "$@"
+# The same store, socket, resume and desk tests again, on PostgreSQL and Redis
+# (tests/servers.py starts both; tests/live.py gives each server its own database).
+echo "== pytest on PostgreSQL + Redis (the shared tests)"
+MURMUR_TEST_BACKEND=postgresql+redis .venv/bin/python -m pytest \
+  tests/test_store.py tests/test_changes.py tests/test_sockets.py tests/test_desk.py \
+  tests/test_api.py tests/test_claims.py tests/test_events.py tests/test_reconfigure.py \
+  tests/test_attendee.py tests/test_announce.py tests/test_display.py tests/test_figures.py \
+  tests/test_invites.py tests/test_people.py tests/test_replies.py tests/test_status.py \
+  tests/test_submit.py "$@"
 echo "== slow tests (soak), at small sizes"
 MURMUR_SOAK_POSTS="${MURMUR_SOAK_POSTS:-300}" .venv/bin/python -m pytest -m slow "$@"
 echo "== benchmarks (small sizes; full sizes: see bench/README.md)"

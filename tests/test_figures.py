@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import io
-import sqlite3
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -16,6 +15,7 @@ from websockets.sync.client import connect
 from tests.client import Client
 from tests.factories import make_post
 from tests.live import LiveServer, test_event
+from wall.sql import Conn
 
 PASSWORD = "correct horse battery"
 
@@ -147,18 +147,21 @@ def test_the_queue_over_time_follows_arrivals_and_decisions(tmp_path):
         ids = [live.ingest("jpo", make_post(f"question {n} #JPO2026")) for n in range(3)]
         for post_id in ids[:2]:
             assert bob.post(f"/api/events/jpo/posts/{post_id}/approve").status == 200
-        # Put the arrivals and the decisions at known minutes, in the real file.
+        # Put the arrivals and the decisions at known minutes, in the real store.
         times = {
             ids[0]: ("2026-06-12T09:00:05+00:00", "2026-06-12T09:03:00+00:00"),
             ids[1]: ("2026-06-12T09:00:40+00:00", "2026-06-12T09:03:30+00:00"),
             ids[2]: ("2026-06-12T09:01:10+00:00", None),
         }
-        with sqlite3.connect(tmp_path / "data" / "murmur.sqlite3") as db:
+
+        def write(db: Conn) -> None:
             for post_id, (received, decided) in times.items():
                 db.execute(
                     "UPDATE posts SET received_at = ?, decided_at = ? WHERE id = ?",
                     (received, decided, post_id),
                 )
+
+        live.call(lambda: live.hub.store.transact(write))
         found = olga.get("/api/events/jpo/figures").json()
         assert found["queue_per_minute"] == [
             {"minute": "2026-06-12T09:00", "waiting": 2},

@@ -33,7 +33,8 @@ async def record(store: Database, counts: dict[str, int], minute: str) -> None:
         conn.executemany(
             "INSERT INTO screen_minutes (event, minute, screens) VALUES (?, ?, ?)"
             " ON CONFLICT (event, minute) DO UPDATE"
-            " SET screens = max(screens, excluded.screens)",
+            " SET screens = CASE WHEN excluded.screens > screen_minutes.screens"
+            " THEN excluded.screens ELSE screen_minutes.screens END",
             rows,
         )
 
