@@ -68,9 +68,10 @@ class Certificates:
 class Proxy:
     """A running proxy: ``url`` is https://wall.example.edu:PORT (resolve it to 127.0.0.1)."""
 
-    def __init__(self, folder: Path, upstream_port: int) -> None:
+    def __init__(self, folder: Path, upstream_port: int | list[int]) -> None:
         self.folder = folder
-        self.upstream_port = upstream_port
+        # Several: one Murmur process each, as docs/scaling.md says to list them.
+        self.upstream_ports = upstream_port if isinstance(upstream_port, list) else [upstream_port]
         self.https_port = free_port()
         self.http_port = free_port()
         self.certs = Certificates(folder)
@@ -104,7 +105,10 @@ class Nginx(Proxy):
             raise RuntimeError("nginx is missing: apt-get install nginx (scripts/test.sh does)")
         shipped = (DEPLOY / "nginx.conf").read_text()
         site = (
-            shipped.replace("server 127.0.0.1:8000;", f"server 127.0.0.1:{self.upstream_port};")
+            shipped.replace(
+                "server 127.0.0.1:8000;",
+                " ".join(f"server 127.0.0.1:{port};" for port in self.upstream_ports),
+            )
             .replace("listen 80;", f"listen 127.0.0.1:{self.http_port};")
             .replace("listen 443 ssl;", f"listen 127.0.0.1:{self.https_port} ssl;")
             .replace("listen [::]:80;", "")
@@ -153,7 +157,9 @@ class Caddy(Proxy):
         site = shipped.replace(f"{HOST} {{", f"{HOST}:{self.https_port} {{", 1).replace(
             "reverse_proxy 127.0.0.1:8000 {",
             f"tls {self.certs.chain} {self.certs.key}\n"
-            f"\treverse_proxy 127.0.0.1:{self.upstream_port} {{",
+            "\treverse_proxy "
+            + " ".join(f"127.0.0.1:{port}" for port in self.upstream_ports)
+            + " {",
         )
         glob = (
             "{\n\tadmin off\n\tauto_https disable_redirects\n"
