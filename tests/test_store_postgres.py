@@ -20,6 +20,7 @@ from tests import servers
 from tests.client import Client
 from tests.factories import make_post
 from tests.live import LiveServer
+from tests.test_cli import murmur
 from wall.desk_store import DeskStore
 from wall.migrations import MIGRATIONS
 from wall.settings import StoreSettings
@@ -207,3 +208,19 @@ def test_a_page_asking_while_postgresql_is_down_gets_a_503_that_says_so(tmp_path
     finally:
         live.stop()
         pg.close()
+
+
+def test_users_are_added_and_listed_in_postgresql_from_the_command_line(tmp_path):
+    url = servers.postgres().database(servers.name_for(tmp_path))
+    config = tmp_path / "murmur.toml"
+    config.write_text(f'[store]\nurl = "{url}"\n')
+    common = ["--config", str(config), "--data", str(tmp_path / "d")]
+    added = murmur("user", "add", "alice", "--role", "organiser", "--password-stdin", *common,
+                   stdin="a long passphrase\n")  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    assert "in PostgreSQL at 127.0.0.1/" in added.stdout
+    assert not (tmp_path / "d" / "murmur.sqlite3").exists()  # nothing went to SQLite
+    listed = murmur("user", "list", *common)
+    assert listed.returncode == 0 and "alice" in listed.stdout, listed.stderr
+    missing = murmur("user", "remove", "bob", *common)
+    assert missing.returncode != 0 and "PostgreSQL at 127.0.0.1/" in missing.stderr

@@ -20,6 +20,7 @@ import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import TypeVar
+from urllib.parse import urlsplit
 
 from wall.accounts import Accounts, UserSummary
 from wall.auth import MAX_PASSWORD, MIN_PASSWORD, Role, check_username, hash_password
@@ -103,9 +104,17 @@ def _accounts(settings: Settings, work: Callable[[Accounts], Awaitable[T]]) -> T
     return asyncio.run(go())
 
 
+def _where(settings: Settings) -> str:
+    """Where the users are: the data folder, or the PostgreSQL database of ``[store]``."""
+    if settings.store.url:
+        parts = urlsplit(settings.store.url)
+        return f"PostgreSQL at {parts.hostname or 'localhost'}{parts.path}"
+    return str(settings.data_dir)
+
+
 def _existing(settings: Settings) -> Settings:
     """Refuse to create an empty database just to say that nobody is in it."""
-    if not (settings.data_dir / DATABASE).exists():
+    if not settings.store.url and not (settings.data_dir / DATABASE).exists():
         raise ValueError(
             f"there is no Murmur database in {settings.data_dir}: check --data "
             "(murmur user add creates one)"
@@ -115,7 +124,7 @@ def _existing(settings: Settings) -> Settings:
 
 def _unknown(name: str, settings: Settings) -> UnknownUser:
     return UnknownUser(
-        f"there is no user “{name}” in {settings.data_dir}; murmur user list shows who exists"
+        f"there is no user “{name}” in {_where(settings)}; murmur user list shows who exists"
     )
 
 
@@ -161,7 +170,7 @@ def _add(args: argparse.Namespace, settings: Settings) -> int:
     hashed = hash_password(read_password(args.password_stdin))
     created = _accounts(settings, lambda a: a.add_user(name, hashed, args.role))
     what = "added" if created else "updated (their sessions are ended)"
-    print(f"murmur: user {name} ({args.role}) {what} in {settings.data_dir}")
+    print(f"murmur: user {name} ({args.role}) {what} in {_where(settings)}")
     return 0
 
 
