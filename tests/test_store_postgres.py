@@ -9,6 +9,7 @@ once. Also: the schema's version, a server that goes away and comes back.
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
 
 import msgspec
@@ -21,6 +22,7 @@ from tests.client import Client
 from tests.factories import make_post
 from tests.live import LiveServer
 from tests.test_cli import murmur
+from wall import reply_outbox
 from wall.desk_store import DeskStore
 from wall.migrations import MIGRATIONS
 from wall.settings import StoreSettings
@@ -224,3 +226,25 @@ def test_users_are_added_and_listed_in_postgresql_from_the_command_line(tmp_path
     assert listed.returncode == 0 and "alice" in listed.stdout, listed.stderr
     missing = murmur("user", "remove", "bob", *common)
     assert missing.returncode != 0 and "PostgreSQL at 127.0.0.1/" in missing.stderr
+
+
+async def test_a_reply_waiting_is_sent_by_one_process_and_taken_over_when_it_dies(url):
+    a, b = await open_store(url), await open_store(url)
+    view = await a.ingest("jpo", make_post("Where is room 12?"), APPROVE)
+    assert view is not None
+    await reply_outbox.enqueue(
+        a, event="jpo", post_id=view.id, reply_at="2026-06-12T09:01:00+00:00",
+        network="mastodon", text="Second floor.", target="1100", author="ines@example",
+    )  # fmt: skip
+    (row_a,), (row_b,) = await reply_outbox.due(a), await reply_outbox.due(b)
+    took = await asyncio.gather(reply_outbox.begin(a, row_a), reply_outbox.begin(b, row_b))
+    assert sorted(took) == [False, True]  # both saw it due; one sends it
+    assert await reply_outbox.due(b) == []  # leased: nobody else tries it meanwhile
+    # The sender died before hearing back: once the lease ends, the other takes it, with
+    # the same key (the network answers with the reply it already has).
+    later = time.time() + reply_outbox.SENDING_LEASE + 1
+    (again,) = await reply_outbox.due(b, now=later)
+    assert again.key == row_a.key and again.attempts == 1
+    assert await reply_outbox.begin(b, again, now=later)
+    await a.close()
+    await b.close()

@@ -155,6 +155,7 @@ class Hub:
             lambda: self.http,
             # The organiser's switch, live; the accounts stay the file's.
             enabled=lambda slug: slug in self.events and self.events[slug].answer_on_networks,
+            alone=not settings.bus.url,  # several processes share the store and a bus
         )
 
     async def start(self) -> None:

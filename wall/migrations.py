@@ -254,3 +254,13 @@ MIGRATIONS = (
     CREATE INDEX reply_outbox_due ON reply_outbox (state, next_at);
     """,
 )
+
+MIGRATIONS = (
+    *MIGRATIONS,
+    # 13: which Murmur process is sending an outbox row, until when (Unix seconds). With
+    # several processes on one store, one sends a row; if it dies mid-send, another takes
+    # the row once the lease ends, with the same idempotency key.
+    """
+    ALTER TABLE reply_outbox ADD COLUMN leased_until REAL;
+    """,
+)

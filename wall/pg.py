@@ -182,7 +182,9 @@ CREATE TABLE reply_outbox (
 );
 CREATE INDEX reply_outbox_due ON reply_outbox (state, next_at);
 """
-PG_MIGRATIONS: dict[int, str] = {}
+PG_MIGRATIONS: dict[int, str] = {
+    13: "ALTER TABLE reply_outbox ADD COLUMN leased_until DOUBLE PRECISION",
+}
 # The tables whose ids PostgreSQL gives out: after rows are copied in with their ids, the
 # identity is moved past them (wall.store_copy).
 IDENTITY_TABLES = ("posts", "author_rules", "invites", "reply_outbox")

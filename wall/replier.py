@@ -59,8 +59,11 @@ class Replier:
         http: Callable[[], aiohttp.ClientSession | None],
         *,
         enabled: Callable[[str], bool] = lambda _event: True,
+        alone: bool = True,
     ) -> None:
         self.store = store
+        # The only Murmur process on its store: rows it leased before a crash are its own.
+        self._alone = alone
         self._enabled = enabled  # the organiser's switch, per event
         self._accounts = accounts  # the file's settings of an event
         self._read_env = read_env
@@ -194,6 +197,11 @@ class Replier:
             self._task = None
 
     async def _loop(self) -> None:
+        if self._alone:
+            try:
+                await reply_outbox.release_leases(self.store)
+            except Exception:
+                log.exception("the outbox's leases could not be released")
         while True:
             try:
                 await self.send_due()
@@ -223,7 +231,8 @@ class Replier:
         if account is None or secrets is None or http is None:
             await self._settle(row, "failed", why="reply_network_unavailable")
             return
-        await reply_outbox.begin(self.store, row)
+        if not await reply_outbox.begin(self.store, row):
+            return  # another Murmur process is sending it
         try:
             sent = await self._act(row, account, secrets, http)
         except reply_mastodon.Refused as exc:

@@ -80,6 +80,10 @@ async def enqueue(
     return await store.transact(write)
 
 
+# How long a process has to hear back from the network before another may try the row.
+SENDING_LEASE = 120.0
+
+
 async def due(store: Database, now: float | None = None) -> list[Outgoing]:
     """Replies still to send whose time has come, oldest first."""
     moment = time.time() if now is None else now
@@ -87,8 +91,8 @@ async def due(store: Database, now: float | None = None) -> list[Outgoing]:
     def read(conn: Conn) -> list[Outgoing]:
         rows = conn.execute(
             f"SELECT {_COLUMNS} FROM reply_outbox WHERE state = 'sending' AND next_at <= ?"
-            " ORDER BY id LIMIT 50",
-            (moment,),
+            " AND (leased_until IS NULL OR leased_until <= ?) ORDER BY id LIMIT 50",
+            (moment, moment),
         ).fetchall()
         return [Outgoing(*row) for row in rows]
 
@@ -99,7 +103,10 @@ async def next_due(store: Database) -> float | None:
     """When the next reply still to send is due (Unix seconds); None when none waits."""
 
     def read(conn: Conn) -> float | None:
-        row = conn.execute("SELECT min(next_at) FROM reply_outbox WHERE state = 'sending'")
+        row = conn.execute(
+            "SELECT min(CASE WHEN leased_until > next_at THEN leased_until ELSE next_at END)"
+            " FROM reply_outbox WHERE state = 'sending'"
+        )
         value = row.fetchone()[0]
         return float(value) if value is not None else None
 
@@ -115,12 +122,34 @@ async def drop_untried(store: Database, event: str, post_id: int) -> None:
     await store.transact(write)
 
 
-async def begin(store: Database, row: Outgoing) -> None:
+async def begin(store: Database, row: Outgoing, *, now: float | None = None) -> bool:
     """Count the attempt before it is made: from now on the row may be on the network,
-    even if Murmur stops before hearing back."""
+    even if Murmur stops before hearing back. False: another process took the row first.
+
+    Compare-and-set on the attempts read with the row, and the row leased for
+    ``SENDING_LEASE`` seconds: with several Murmur processes on one store, one sends it;
+    if that one dies mid-send, another retries after the lease, with the same key.
+    """
+    moment = time.time() if now is None else now
+
+    def write(conn: Conn) -> bool:
+        cur = conn.execute(
+            "UPDATE reply_outbox SET attempts = attempts + 1, leased_until = ?"
+            " WHERE id = ? AND attempts = ? AND state = 'sending'"
+            " AND (leased_until IS NULL OR leased_until <= ?)",
+            (moment + SENDING_LEASE, row.id, row.attempts, moment),
+        )
+        return cur.rowcount == 1
+
+    return await store.transact(write)
+
+
+async def release_leases(store: Database) -> None:
+    """Forget which process was sending: for a lone process at its start, whose rows
+    leased before a crash are its own and may be retried at once."""
 
     def write(conn: Conn) -> None:
-        conn.execute("UPDATE reply_outbox SET attempts = attempts + 1 WHERE id = ?", (row.id,))
+        conn.execute("UPDATE reply_outbox SET leased_until = NULL WHERE leased_until IS NOT NULL")
 
     await store.transact(write)
 
@@ -128,7 +157,8 @@ async def begin(store: Database, row: Outgoing) -> None:
 async def retry_later(store: Database, row: Outgoing, delay: float) -> None:
     def write(conn: Conn) -> None:
         conn.execute(
-            "UPDATE reply_outbox SET next_at = ? WHERE id = ?", (time.time() + delay, row.id)
+            "UPDATE reply_outbox SET next_at = ?, leased_until = NULL WHERE id = ?",
+            (time.time() + delay, row.id),
         )
 
     await store.transact(write)
