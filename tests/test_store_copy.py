@@ -150,3 +150,14 @@ def test_a_folder_without_a_store_says_so(tmp_path, capsys):
     url = servers.postgres().database(servers.name_for(tmp_path))
     assert migrate(tmp_path / "nothing", url) == 2
     assert "no Murmur database" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", ["backup", "restore"])
+def test_backup_and_restore_send_a_postgresql_store_to_pg_dump(tmp_path, capsys, command):
+    config = tmp_path / "murmur.toml"
+    config.write_text('[store]\nurl = "postgresql://murmur@127.0.0.1/murmur"\n')
+    args = [command, "--config", str(config), "--data", str(tmp_path), str(tmp_path / "b.tar.gz")]
+    assert main(args) == 2
+    said = capsys.readouterr().err
+    assert "pg_dump" in said and "docs/scaling.md" in said
+    assert not (tmp_path / "b.tar.gz").exists()

@@ -60,7 +60,17 @@ def _database(settings: Settings) -> Path:
     return path
 
 
+def _sqlite_only(args: argparse.Namespace, what: str) -> None:
+    """``murmur backup`` and ``restore`` copy an SQLite data folder, not PostgreSQL."""
+    if args.config is not None and load_settings(args.config, data_dir=args.data).store.url:
+        raise ValueError(
+            f"the store is in PostgreSQL ([store] url): {what} it with pg_dump and pg_restore"
+            " (docs/scaling.md, Backups); murmur backup and restore copy an SQLite data folder"
+        )
+
+
 def run_backup(args: argparse.Namespace) -> int:
+    _sqlite_only(args, "back up")
     report = backup(args.data, args.file, progress=lambda step: _say(f"backup: {step}"))
     _say(
         f"wrote {report.path}: {report.posts} posts, {report.log_entries} log entries, "
@@ -71,6 +81,7 @@ def run_backup(args: argparse.Namespace) -> int:
 
 
 def run_restore(args: argparse.Namespace) -> int:
+    _sqlite_only(args, "restore")
     report = restore(
         args.file, args.data, force=args.force, progress=lambda s: _say(f"restore: {s}")
     )
