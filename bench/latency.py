@@ -274,9 +274,9 @@ class Child:
         self.role, self.proc = role, proc
 
     @classmethod
-    async def start(cls, role: str, cfg: Json, children: list[Child]) -> Child:
+    async def start(cls, role: str, cfg: Json, children: list[Child], script: Path = SELF) -> Child:
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, str(SELF), "--role", role,
+            sys.executable, str(script), "--role", role,
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, limit=1 << 26,
         )  # fmt: skip
         children.append(child := cls(role, proc))
