@@ -9,12 +9,15 @@ once. Also: the schema's version, a server that goes away and comes back.
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from pathlib import Path
 
 import msgspec
 import psycopg
 import pytest
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import connect
 
 from moderation import Action, Decision, Status, Verdict
 from tests import servers
@@ -204,7 +207,16 @@ def test_a_page_asking_while_postgresql_is_down_gets_a_503_that_says_so(tmp_path
         down = alice.get("/api/events/jpo/posts")
         assert down.status == 503 and down.json()["code"] == "store_unavailable"
         assert down.headers["Retry-After"] == "5"
+        # A screen connecting meanwhile is told to try again later, and does with ?since=.
+        with (
+            connect(f"{live.ws_url}/ws/wall/jpo") as screen,
+            pytest.raises(ConnectionClosed) as closed,
+        ):
+            screen.recv(timeout=10)
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 1013
         pg.start()
+        with connect(f"{live.ws_url}/ws/wall/jpo") as screen:
+            assert json.loads(screen.recv(timeout=10))["type"] == "snapshot"
         again = alice.get("/api/events/jpo/posts")
         assert again.status == 200 and len(again.json()["posts"]) == 1
     finally:

@@ -25,12 +25,15 @@ from wall.hub import Hub
 from wall.screen_view import encode_screen, for_screens
 from wall.screens import screen_name
 from wall.sessions import may_act_on
+from wall.store import StoreUnavailable
 from wall.views import EPHEMERAL, MODERATE, WALL, Snapshot, encode
 from wall.web.params import whole_number
 from wall.web.proxy import Network, ProxyHeaders
 from wall.web.security import origin_allowed
 
 RESYNC = 4000
+# RFC 6455's "try again later": the store did not answer (wall.store.StoreUnavailable).
+TRY_AGAIN_LATER = 1013
 UNAUTHORISED = 4401
 UNKNOWN_EVENT = 4404
 FORBIDDEN = 4403  # the user may not act on this event (their role is limited to others)
@@ -180,6 +183,9 @@ async def _stream(
                     raise exc
         except WebSocketDisconnect:
             pass
+        except StoreUnavailable:  # PostgreSQL is away: the client retries with ?since=
+            with contextlib.suppress(WebSocketDisconnect, RuntimeError):
+                await ws.close(TRY_AGAIN_LATER, "the database is not answering")
         finally:
             if joined and moderator is not None:
                 hub.desk.leave(slug, moderator[0])
