@@ -142,7 +142,7 @@ def test_claims_reach_every_moderator_live_and_lapse_after_their_time(live, alic
         clock[0] += 31  # past claim_seconds, without waiting
 
         async def sweep() -> None:
-            live.hub.desk.sweep()
+            await live.hub.desk.sweep()
 
         live.call(sweep)
         assert recv_type(ws, "claims")["claims"] == []

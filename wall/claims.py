@@ -1,9 +1,13 @@
 """Claims: a moderator who opens a card reserves it for a short while.
 
-Claims are in memory only (a restart forgets them, which is harmless: they last seconds)
-and never logged. A moderator holds at most one claim per event: opening another card
-moves it. A claim lapses ``ttl`` seconds after it was last taken or renewed, and when its
-moderator leaves the desk.
+Claims are never logged (a restart forgets them, which is harmless: they last seconds).
+A moderator holds at most one claim per event: opening another card moves it. A claim
+lapses ``ttl`` seconds after it was last taken or renewed, and when its moderator leaves
+the desk.
+
+``ClaimBook`` is the interface; ``Claims`` keeps them in this process's memory (one
+process), ``wall.shared.claims.RedisClaims`` in Redis (several processes: one winner per
+post across all of them).
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,27 +33,64 @@ class Held(Exception):
         self.claim = claim
 
 
-class Claims:
+class ClaimBook(Protocol):
     """Every event's claims. ``clock`` returns Unix time (a seam for tests)."""
+
+    ttl: float
+    clock: Callable[[], float]
+
+    async def holder(self, event: str, post_id: int) -> Claim | None:
+        """The live claim on a post, if any."""
+        ...
+
+    async def take(self, event: str, post_id: int, user: str) -> tuple[Claim, bool]:
+        """Reserve a post for ``user`` (or renew their claim on it), releasing their other.
+
+        Returns the claim and whether the event's claims changed in a way others should
+        hear (a renewal only pushes ``until`` and is not worth a message). Raises Held.
+        """
+        ...
+
+    async def release(self, event: str, post_id: int, user: str) -> bool:
+        """Drop ``user``'s claim on a post; whether there was one."""
+        ...
+
+    async def drop_user(self, event: str, user: str) -> bool:
+        """Drop every claim of ``user`` in an event (they left); whether there was one."""
+        ...
+
+    async def sweep(self) -> list[str]:
+        """Forget lapsed claims; the events whose claims changed."""
+        ...
+
+    async def of(self, event: str) -> list[Claim]:
+        """The event's live claims, by post."""
+        ...
+
+
+class Claims:
+    """``ClaimBook`` in this process's memory: no await inside, so each call is atomic."""
 
     def __init__(self, ttl: float, *, clock: Callable[[], float] = time.time) -> None:
         self.ttl = ttl
         self.clock = clock
         self._claims: dict[str, dict[int, Claim]] = {}
 
-    def holder(self, event: str, post_id: int) -> Claim | None:
-        """The live claim on a post, if any."""
+    async def holder(self, event: str, post_id: int) -> Claim | None:
+        return self._live(event, post_id)
+
+    def _live(self, event: str, post_id: int) -> Claim | None:
         claim = self._claims.get(event, {}).get(post_id)
         return claim if claim is not None and claim.until > self.clock() else None
 
-    def take(self, event: str, post_id: int, user: str) -> tuple[Claim, bool]:
+    async def take(self, event: str, post_id: int, user: str) -> tuple[Claim, bool]:
         """Reserve a post for ``user`` (or renew their claim on it), releasing their other.
 
         Returns the claim and whether the event's claims changed in a way others should
         hear (a renewal only pushes ``until`` and is not worth a message). Raises Held.
         """
         claims = self._claims.setdefault(event, {})
-        current = self.holder(event, post_id)
+        current = self._live(event, post_id)
         if current is not None and current.by != user:
             raise Held(current)
         changed = current is None
@@ -59,7 +101,7 @@ class Claims:
         claims[post_id] = claim
         return claim, changed
 
-    def release(self, event: str, post_id: int, user: str) -> bool:
+    async def release(self, event: str, post_id: int, user: str) -> bool:
         """Drop ``user``'s claim on a post; whether there was one."""
         claims = self._claims.get(event, {})
         claim = claims.get(post_id)
@@ -68,7 +110,7 @@ class Claims:
         del claims[post_id]
         return True
 
-    def drop_user(self, event: str, user: str) -> bool:
+    async def drop_user(self, event: str, user: str) -> bool:
         """Drop every claim of ``user`` in an event (they left); whether there was one."""
         claims = self._claims.get(event, {})
         mine = [post_id for post_id, c in claims.items() if c.by == user]
@@ -76,7 +118,7 @@ class Claims:
             del claims[post_id]
         return bool(mine)
 
-    def sweep(self) -> list[str]:
+    async def sweep(self) -> list[str]:
         """Forget lapsed claims; the events whose claims changed."""
         now = self.clock()
         changed = []
@@ -88,7 +130,7 @@ class Claims:
                 changed.append(event)
         return changed
 
-    def of(self, event: str) -> list[Claim]:
+    async def of(self, event: str) -> list[Claim]:
         """The event's live claims, by post."""
         now = self.clock()
         return sorted(

@@ -1,10 +1,11 @@
 """The moderation desk: several moderators, one truth.
 
 The desk sits between the API and the store for everything moderators do. It keeps who is
-online and who holds which card (in memory, pushed to moderators as messages without a
-``seq``: see ``LogEntry``), refuses an action on a card someone else holds unless the
-moderator overrides (taking a post off the screens is never held up), and keeps the
-authors moderators blocked, merged into the event's rules when posts are decided.
+online and who holds which card (in memory, or in Redis for several processes; pushed to
+moderators as messages without a ``seq``: see ``LogEntry``), refuses an action on a card
+someone else holds unless the moderator overrides (taking a post off the screens is never
+held up), and keeps the authors moderators blocked, merged into the event's rules when
+posts are decided.
 """
 
 from __future__ import annotations
@@ -16,16 +17,16 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
 from moderation import Action, AuthorAction, AuthorRule, Rules
 from moderation.flags import Change
 from wall.bus import Bus
-from wall.claims import Claim, Claims, Held
+from wall.claims import Claim, ClaimBook, Claims, Held
 from wall.desk_store import DeskStore
-from wall.presence import Presence
+from wall.presence import Presence, PresenceBook
 from wall.settings import DeskSettings
 from wall.store import Conflict, NotFound
 from wall.views import (
@@ -40,6 +41,9 @@ from wall.views import (
     PresenceChanged,
     encode,
 )
+
+if TYPE_CHECKING:
+    from wall.shared.notices import Notices
 
 log = logging.getLogger(__name__)
 
@@ -83,12 +87,19 @@ class Desk:
         settings: DeskSettings,
         *,
         clock: Callable[[], float] = time.time,
+        claims: ClaimBook | None = None,
+        presence: PresenceBook | None = None,
+        notices: Notices | None = None,
     ) -> None:
         self.store = store
         self.bus = bus
         self.settings = settings
-        self.claims = Claims(settings.claim_seconds, clock=clock)
-        self.presence = Presence()
+        self.claims: ClaimBook = claims or Claims(settings.claim_seconds, clock=clock)
+        self.presence: PresenceBook = presence or Presence()
+        # Several processes: how the other processes' desks hear of a change here.
+        self.notices = notices
+        self._listener: asyncio.Task[None] | None = None
+        self._events: list[str] = []
         self._blocks: dict[str, tuple[AuthorRule, ...]] = {}
         self._merged: dict[str, tuple[Rules, Rules]] = {}
         self._sweeper: asyncio.Task[None] | None = None
@@ -98,26 +109,45 @@ class Desk:
     # -- lifecycle -------------------------------------------------------------------------
 
     async def start(self, events: Iterable[str]) -> None:
-        for slug in events:
+        self._events = list(events)
+        for slug in self._events:
             await self.reload_blocks(slug)
         self._sweeper = asyncio.create_task(self._sweep_forever(), name="murmur-desk-sweeper")
+        if self.notices is not None:
+            self._listener = asyncio.create_task(
+                self.notices.listen(self._heard), name="murmur-desk-notices"
+            )
 
     async def stop(self) -> None:
-        if self._sweeper is not None:
-            self._sweeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._sweeper
-            self._sweeper = None
+        for task in (self._sweeper, self._listener):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._sweeper = self._listener = None
 
     async def _sweep_forever(self) -> None:
         while True:
             await asyncio.sleep(SWEEP_SECONDS)
-            self.sweep()
+            try:
+                await self.sweep()
+            except Exception:  # one failed round is logged; the next one tries again
+                log.exception("the desk's claims could not be swept")
 
-    def sweep(self) -> None:
-        """Forget lapsed claims and tell moderators."""
-        for slug in self.claims.sweep():
-            self._publish_claims(slug)
+    async def sweep(self) -> None:
+        """Forget lapsed claims and departed desks, and tell moderators."""
+        for slug in await self.claims.sweep():
+            await self._publish_claims(slug)
+        for slug in await self.presence.sweep():
+            await self._publish_presence(slug)
+
+    async def _heard(self, kind: str, slug: str | None) -> None:
+        """Another process changed ``kind`` in ``slug`` (None: perhaps in any event)."""
+        for event in [slug] if slug is not None else self._events:
+            text = await (
+                self.claims_text(event) if kind == "claims" else self.presence_text(event)
+            )
+            self._publish(event, text)
 
     # -- rules -----------------------------------------------------------------------------
 
@@ -139,60 +169,67 @@ class Desk:
 
     # -- presence and claims ---------------------------------------------------------------
 
-    def join(self, slug: str, user: str, role: str) -> None:
-        if self.presence.join(slug, user, role):
-            self._publish_presence(slug)
+    async def join(self, slug: str, user: str, role: str) -> None:
+        if await self.presence.join(slug, user, role):
+            await self._publish_presence(slug)
 
-    def leave(self, slug: str, user: str) -> None:
-        if self.presence.leave(slug, user):
-            self._publish_presence(slug)
-            if self.claims.drop_user(slug, user):
-                self._publish_claims(slug)
+    async def leave(self, slug: str, user: str) -> None:
+        if await self.presence.leave(slug, user):
+            await self._publish_presence(slug)
+            if await self.claims.drop_user(slug, user):
+                await self._publish_claims(slug)
 
-    def claim(self, slug: str, post_id: int, user: str) -> Claim:
+    async def claim(self, slug: str, post_id: int, user: str) -> Claim:
         """Reserve a card for ``user``; raises ClaimHeld when someone else holds it."""
         try:
-            claim, changed = self.claims.take(slug, post_id, user)
+            claim, changed = await self.claims.take(slug, post_id, user)
         except Held as exc:
             raise ClaimHeld(exc.claim, self.claims.clock) from None
         if changed:
-            self._publish_claims(slug)
+            await self._publish_claims(slug)
         return claim
 
-    def release(self, slug: str, post_id: int, user: str) -> None:
-        if self.claims.release(slug, post_id, user):
-            self._publish_claims(slug)
+    async def release(self, slug: str, post_id: int, user: str) -> None:
+        if await self.claims.release(slug, post_id, user):
+            await self._publish_claims(slug)
 
-    def check(self, slug: str, post_id: int, user: str, *, override: bool = False) -> None:
+    async def check(self, slug: str, post_id: int, user: str, *, override: bool = False) -> None:
         """Raise ClaimHeld when someone else holds the card and ``override`` is not set."""
-        claim = self.claims.holder(slug, post_id)
-        if claim is not None and claim.by != user and not override:
+        if override:
+            return
+        claim = await self.claims.holder(slug, post_id)
+        if claim is not None and claim.by != user:
             raise ClaimHeld(claim, self.claims.clock)
 
-    def moderators(self, slug: str) -> list[Moderator]:
-        return [Moderator(name=user, role=role) for user, role in self.presence.of(slug)]
+    async def moderators(self, slug: str) -> list[Moderator]:
+        return [Moderator(name=user, role=role) for user, role in await self.presence.of(slug)]
 
-    def claim_views(self, slug: str) -> list[ClaimInfo]:
-        return [claim_view(c) for c in self.claims.of(slug)]
+    async def claim_views(self, slug: str) -> list[ClaimInfo]:
+        return [claim_view(c) for c in await self.claims.of(slug)]
 
-    def claims_text(self, slug: str) -> str:
-        return encode(ClaimsChanged(claims=self.claim_views(slug)))
+    async def claims_text(self, slug: str) -> str:
+        return encode(ClaimsChanged(claims=await self.claim_views(slug)))
 
-    def presence_text(self, slug: str) -> str:
-        return encode(PresenceChanged(moderators=self.moderators(slug)))
+    async def presence_text(self, slug: str) -> str:
+        return encode(PresenceChanged(moderators=await self.moderators(slug)))
 
-    def _publish_claims(self, slug: str) -> None:
-        self._publish(slug, self.claims_text(slug))
+    async def _publish_claims(self, slug: str) -> None:
+        self._publish(slug, await self.claims_text(slug))
+        if self.notices is not None:
+            await self.notices.send("claims", slug)
 
-    def _publish_presence(self, slug: str) -> None:
-        self._publish(slug, self.presence_text(slug))
+    async def _publish_presence(self, slug: str) -> None:
+        self._publish(slug, await self.presence_text(slug))
+        if self.notices is not None:
+            await self.notices.send("presence", slug)
 
     def _publish(self, slug: str, text: str) -> None:
+        """To this process's moderators only: the others hear through ``notices``."""
         self.bus.publish([LogEntry(seq=EPHEMERAL, event=slug, audience=MODERATE, text=text)])
 
-    def _done(self, slug: str, post_id: int, user: str) -> None:
+    async def _done(self, slug: str, post_id: int, user: str) -> None:
         """``user`` acted on the card: their reservation of it ends."""
-        self.release(slug, post_id, user)
+        await self.release(slug, post_id, user)
 
     # -- actions ---------------------------------------------------------------------------
 
@@ -209,13 +246,13 @@ class Desk:
         """Approve, reject, remove or restore; a removal is never held up by a claim."""
         started = time.perf_counter()
         if action is not Action.REMOVE:
-            self.check(slug, post_id, user, override=override)
+            await self.check(slug, post_id, user, override=override)
         result = await self.store.act(slug, post_id, action, actor=user, reason=reason)
         # The bus has handed the post to every screen's queue by now: publishing runs on
         # the loop before this coroutine resumes (see Store._run).
         if action is Action.APPROVE and self.on_approved is not None:
             self.on_approved(slug, started)
-        self._done(slug, post_id, user)
+        await self._done(slug, post_id, user)
         return result
 
     async def change(
@@ -231,11 +268,11 @@ class Desk:
         replaces: datetime | None = None,
     ) -> tuple[int, PostView]:
         """Pin, unpin, hide or show media, write or withdraw the reply."""
-        self.check(slug, post_id, user, override=override or what is Change.HIDE_MEDIA)
+        await self.check(slug, post_id, user, override=override or what is Change.HIDE_MEDIA)
         result = await self.store.change(
             slug, post_id, what, actor=user, reason=reason, text=text, replaces=replaces
         )
-        self._done(slug, post_id, user)
+        await self._done(slug, post_id, user)
         return result
 
     async def spotlight(
@@ -248,12 +285,12 @@ class Desk:
         reason: str = "",
         override: bool = False,
     ) -> tuple[int, PostView, datetime]:
-        self.check(slug, post_id, user, override=override)
+        await self.check(slug, post_id, user, override=override)
         until = datetime.now(UTC) + timedelta(seconds=seconds or self.settings.spotlight_seconds)
         seq, view = await self.store.spotlight(
             slug, post_id, actor=user, until=until, reason=reason
         )
-        self._done(slug, post_id, user)
+        await self._done(slug, post_id, user)
         return seq, view, until
 
     async def block_author(
@@ -267,12 +304,12 @@ class Desk:
         expires_at: datetime | None = None,
         override: bool = False,
     ) -> tuple[int, BlockedAuthor, list[PostView]]:
-        self.check(slug, post_id, user, override=override)
+        await self.check(slug, post_id, user, override=override)
         result = await self.store.block_author(
             slug, post_id, actor=user, why=why, remove_shown=remove_shown, expires_at=expires_at
         )
         await self.reload_blocks(slug)
-        self._done(slug, post_id, user)
+        await self._done(slug, post_id, user)
         return result
 
     async def lift_block(self, slug: str, rule_id: int, *, user: str) -> tuple[int, BlockedAuthor]:

@@ -12,7 +12,7 @@ import functools
 import logging
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 import msgspec
@@ -44,6 +44,9 @@ from wall.sources.context import Cursor, SourceContext
 from wall.sources.registry import build_source, source_name
 from wall.supervisor import Supervisor
 from wall.views import EventInfo, PostView
+
+if TYPE_CHECKING:
+    from wall.shared.parts import SharedParts
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +126,22 @@ class Hub:
         self.store = DeskStore(
             settings.data_dir / "murmur.sqlite3", on_commit=self.bus.publish, url=settings.store.url
         )
-        self.desk = Desk(self.store, self.bus, settings.desk)
+        # Several processes: claims, presence, the fleet, the limits and which process runs
+        # each source live in Redis (wall.shared); one process keeps them in memory.
+        self.shared: SharedParts | None = None
+        if settings.bus.url:
+            from wall.shared.parts import SharedParts  # imports redis: not for one process
+
+            self.shared = SharedParts(settings)
+        shared = self.shared
+        self.desk = Desk(
+            self.store,
+            self.bus,
+            settings.desk,
+            claims=shared.claims if shared else None,
+            presence=shared.presence if shared else None,
+            notices=shared.notices if shared else None,
+        )
         self.media = MediaStore(
             settings.data_dir / "media",
             cache_bytes=settings.media.cache_mb * 1024 * 1024,
@@ -409,6 +427,8 @@ class Hub:
             await self.desk.stop()
             await self.store.close()
             self._started = False
+        if self.shared is not None:
+            await self.shared.close()
 
     async def ingest(self, slug: str, post: Post) -> PostView | None:
         """Normalise, decide and store one post; ``None`` if it was already stored."""

@@ -135,8 +135,8 @@ async def desk_state(request: Request) -> Response:
     desk = hub_of(request).desk
     return JSON(
         DeskState(
-            moderators=desk.moderators(slug),
-            claims=desk.claim_views(slug),
+            moderators=await desk.moderators(slug),
+            claims=await desk.claim_views(slug),
             undo_seconds=desk.settings.undo_seconds,
             claim_seconds=desk.settings.claim_seconds,
             spotlight_seconds=desk.settings.spotlight_seconds,
@@ -151,14 +151,14 @@ async def claim(request: Request) -> Response:
     if await hub_of(request).store.get_post(slug, post_id) is None:
         raise missing(post_id)
     async with refusals(request, slug, post_id):
-        held = hub_of(request).desk.claim(slug, post_id, user)
+        held = await hub_of(request).desk.claim(slug, post_id, user)
     return JSON(Claimed(claim_view(held)))
 
 
 async def release(request: Request) -> Response:
     user, _ = current_user(request)
     slug = event_of(request)
-    hub_of(request).desk.release(slug, path_id(request), user)
+    await hub_of(request).desk.release(slug, path_id(request), user)
     return Response(status_code=204)
 
 

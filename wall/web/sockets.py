@@ -162,9 +162,9 @@ async def _stream(
             last = await _send_start(ws, hub, slug, audience)
             if moderator is not None:
                 # Joining publishes the presence (this desk gets it from its buffer).
-                hub.desk.join(slug, *moderator)
+                await hub.desk.join(slug, *moderator)
                 joined = True
-                await ws.send_text(hub.desk.claims_text(slug))
+                await ws.send_text(await hub.desk.claims_text(slug))
             forward = asyncio.create_task(_forward(ws, sub, last))
             drain = asyncio.create_task(_drain(ws, on_message))
             done, pending = await asyncio.wait(
@@ -188,7 +188,7 @@ async def _stream(
                 await ws.close(TRY_AGAIN_LATER, "the database is not answering")
         finally:
             if joined and moderator is not None:
-                hub.desk.leave(slug, moderator[0])
+                await hub.desk.leave(slug, moderator[0])
 
 
 async def wall_socket(ws: WebSocket) -> None:

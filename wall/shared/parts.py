@@ -1,0 +1,20 @@
+"""Every shared piece of one process, built once by the hub when ``[bus] url`` is set."""
+
+from __future__ import annotations
+
+from wall.settings import Settings
+from wall.shared.claims import RedisClaims
+from wall.shared.connection import Shared
+from wall.shared.notices import Notices
+from wall.shared.presence import RedisPresence
+
+
+class SharedParts:
+    def __init__(self, settings: Settings) -> None:
+        self.shared = Shared.from_settings(settings.bus)
+        self.claims = RedisClaims(self.shared, settings.desk.claim_seconds)
+        self.presence = RedisPresence(self.shared)
+        self.notices = Notices(self.shared)
+
+    async def close(self) -> None:
+        await self.shared.close()
