@@ -30,6 +30,7 @@ from wall.ingest import judge
 from wall.language import Detector
 from wall.media import MediaStore
 from wall.metrics import Metrics
+from wall.placement import Here, Placement, Starters
 from wall.privacy import retention_loop
 from wall.replier import Replier
 from wall.screens import Fleet
@@ -149,6 +150,11 @@ class Hub:
             decode_bytes=settings.media.decode_mb * 1024 * 1024,
         )
         self.supervisor = Supervisor(self.ingest)
+        # Which sources run here: all of them, or (several processes) those whose lease
+        # this process holds, so each runs once across the cluster.
+        self.placement: Placement = (
+            self.shared.placement(self.supervisor) if self.shared else Here(self.supervisor)
+        )
         self.fleet = Fleet()
         self.metrics = Metrics(self)
         self.desk.on_approved = self.metrics.approved
@@ -268,10 +274,10 @@ class Hub:
         for slug in list(self.events):
             live = self.state(slug, now) == "live"
             if live and slug not in self._running:
-                self._start_sources(self.events[slug])
                 self._running.add(slug)
+                await self.placement.run(slug, self._starters(self.events[slug]))
             elif not live and slug in self._running:
-                await self.supervisor.stop_event(slug)
+                await self.placement.stop(slug)
                 self._running.discard(slug)
 
     async def _schedule_loop(self) -> None:
@@ -292,7 +298,7 @@ class Hub:
 
     async def _restart_sources(self, slug: str) -> None:
         if slug in self._running:
-            await self.supervisor.stop_event(slug)
+            await self.placement.stop(slug)
             self._running.discard(slug)
         await self.follow_schedule()
 
@@ -332,23 +338,30 @@ class Hub:
         overrides = await self.store.get_overrides(slug) or {}
         return await self.store.set_overrides(slug, overrides, self.info(slug), actor=actor)
 
-    def _start_sources(self, event: EventSettings) -> None:
+    def _starters(self, event: EventSettings) -> Starters:
+        """One starter per source of ``event``, by name, for ``self.placement``."""
+        return {
+            source_name(source, index): functools.partial(self._start_source, event, index)
+            for index, source in enumerate(event.sources)
+        }
+
+    def _start_source(self, event: EventSettings, index: int) -> None:
         assert self.http is not None
-        for index, source in enumerate(event.sources):
-            name = source_name(source, index)
-            ctx = SourceContext(
-                event=event,
-                http=self.http,
-                guard=self.guard,
-                media=self.media,
-                cursor=Cursor(self.store, event.slug, name),
-                secret=self.vault.reader(name, source, self._file_sources(event.slug)),
-                withdraw=functools.partial(self.store.withdraw, event.slug),
-                on_live=functools.partial(self.supervisor.mark_live, event.slug, name),
-                on_skip=functools.partial(self.supervisor.mark_skipped, event.slug, name),
-                stored=functools.partial(self.store.recent_network_ids, event.slug),
-            )
-            self.supervisor.start(event.slug, build_source(source, ctx, name))
+        source = event.sources[index]
+        name = source_name(source, index)
+        ctx = SourceContext(
+            event=event,
+            http=self.http,
+            guard=self.guard,
+            media=self.media,
+            cursor=Cursor(self.store, event.slug, name),
+            secret=self.vault.reader(name, source, self._file_sources(event.slug)),
+            withdraw=functools.partial(self.store.withdraw, event.slug),
+            on_live=functools.partial(self.supervisor.mark_live, event.slug, name),
+            on_skip=functools.partial(self.supervisor.mark_skipped, event.slug, name),
+            stored=functools.partial(self.store.recent_network_ids, event.slug),
+        )
+        self.supervisor.start(event.slug, build_source(source, ctx, name))
 
     def _file_sources(self, slug: str) -> list[SourceSettings]:
         file_event = self._file_events.get(slug)
@@ -419,7 +432,7 @@ class Hub:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._retention
             self._retention = None
-        await self.supervisor.stop()
+        await self.placement.close()
         if self.http is not None:
             await self.http.close()
             self.http = None

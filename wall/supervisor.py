@@ -163,6 +163,18 @@ class Supervisor:
         for key in keys:
             self.health.pop(key, None)
 
+    async def stop_source(self, event: str, source: str) -> None:
+        """Stop one source (its process lost the lease on it: another one runs it now)."""
+        task = self._tasks.pop((event, source), None)
+        if task is not None:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+        self.health.pop((event, source), None)
+
+    def running(self, event: str) -> list[str]:
+        """The names of the event's sources running here."""
+        return [name for (e, name) in self._tasks if e == event]
+
     async def stop(self) -> None:
         tasks = list(self._tasks.values())
         for task in tasks:

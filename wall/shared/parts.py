@@ -5,8 +5,10 @@ from __future__ import annotations
 from wall.settings import Settings
 from wall.shared.claims import RedisClaims
 from wall.shared.connection import Shared
+from wall.shared.lease import Leased
 from wall.shared.notices import Notices
 from wall.shared.presence import RedisPresence
+from wall.supervisor import Supervisor
 
 
 class SharedParts:
@@ -15,6 +17,9 @@ class SharedParts:
         self.claims = RedisClaims(self.shared, settings.desk.claim_seconds)
         self.presence = RedisPresence(self.shared)
         self.notices = Notices(self.shared)
+
+    def placement(self, supervisor: Supervisor) -> Leased:
+        return Leased(self.shared, supervisor)
 
     async def close(self) -> None:
         await self.shared.close()
