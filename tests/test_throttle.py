@@ -1,13 +1,18 @@
 """The brake on guessing, as arithmetic: the policy docs/configuration.md states, number by
-number. The real app with real addresses: tests/security/test_login_guessing.py."""
+number, counted in memory and in Redis (several processes count together). The real app
+with real addresses: tests/security/test_login_guessing.py."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 
+from tests.shared_redis import process
 from wall.auth import Busy, PasswordChecks, hash_password
+from wall.shared.limits import RedisLog
 from wall.throttle import (
     ADDRESS_CEILING,
     MAX_BACKOFF,
@@ -22,68 +27,93 @@ A = Client("192.0.2.1")
 B = Client("198.51.100.7")
 
 
-def fail(throttle: LoginThrottle, account: str, client: Client, times: int, now: float) -> None:
+@pytest.fixture(params=["memory", "redis"])
+async def throttle(request, tmp_path: Path) -> AsyncIterator[LoginThrottle]:
+    if request.param == "memory":
+        yield LoginThrottle()
+        return
+    shared = process(tmp_path)
+    yield LoginThrottle(log=RedisLog(shared, "logins"))
+    await shared.close()
+
+
+async def test_failures_on_one_process_brake_the_same_client_on_another(tmp_path: Path):
+    a, b = process(tmp_path), process(tmp_path)
+    try:
+        on_a = LoginThrottle(log=RedisLog(a, "logins"))
+        on_b = LoginThrottle(log=RedisLog(b, "logins"))
+        await fail(on_a, "alice", A, 5, now=1000)
+        assert await on_b.wait("alice", A, now=1000) == 2
+        await on_b.succeeded("alice", A)
+        assert await on_a.wait("alice", A, now=1000) == 0
+    finally:
+        await a.close()
+        await b.close()
+
+
+async def fail(
+    throttle: LoginThrottle, account: str, client: Client, times: int, now: float
+) -> None:
     for _ in range(times):
-        throttle.failed(account, client, now=now)
+        await throttle.failed(account, client, now=now)
 
 
-def test_five_failures_are_free_then_the_wait_doubles_from_two_seconds_up_to_five_minutes():
-    throttle = LoginThrottle()
-    fail(throttle, "alice", A, 4, now=0)
-    assert throttle.wait("alice", A, now=0) == 0
+async def test_five_failures_are_free_then_the_wait_doubles_from_two_seconds_up_to_five_minutes(
+    throttle,
+):
+    await fail(throttle, "alice", A, 4, now=0)
+    assert await throttle.wait("alice", A, now=0) == 0
     waits = []
     for n in range(5, 16):
-        throttle.failed("alice", A, now=n)
-        waits.append(throttle.wait("alice", A, now=n))
+        await throttle.failed("alice", A, now=n)
+        waits.append(await throttle.wait("alice", A, now=n))
     assert waits[:4] == [2, 4, 8, 16]
     assert waits[-1] == MAX_BACKOFF
-    assert throttle.wait("Alice", A, now=15) == MAX_BACKOFF  # names are case-blind
-    assert throttle.wait("alice", B, now=15) == 0
-    assert throttle.wait("bob", A, now=15) == 0
+    assert await throttle.wait("Alice", A, now=15) == MAX_BACKOFF  # names are case-blind
+    assert await throttle.wait("alice", B, now=15) == 0
+    assert await throttle.wait("bob", A, now=15) == 0
 
 
-def test_a_success_clears_its_own_account_and_client_only():
-    throttle = LoginThrottle()
-    fail(throttle, "alice", A, 6, now=0)
-    fail(throttle, "alice", B, 6, now=0)
-    throttle.succeeded("alice", A)
-    assert throttle.wait("alice", A, now=0) == 0
-    assert throttle.wait("alice", B, now=0) > 0
+async def test_a_success_clears_its_own_account_and_client_only(throttle):
+    await fail(throttle, "alice", A, 6, now=0)
+    await fail(throttle, "alice", B, 6, now=0)
+    await throttle.succeeded("alice", A)
+    assert await throttle.wait("alice", A, now=0) == 0
+    assert await throttle.wait("alice", B, now=0) > 0
 
 
-def test_an_address_is_refused_at_its_ceiling_until_its_oldest_failure_leaves_the_window():
-    throttle = LoginThrottle()
+async def test_an_address_is_refused_at_its_ceiling_until_its_oldest_failure_leaves_the_window(
+    throttle,
+):
     for n in range(ADDRESS_CEILING):
-        throttle.failed(f"user{n}", A, now=n)
-    assert throttle.wait("somebody", A, now=ADDRESS_CEILING) == WINDOW - ADDRESS_CEILING
-    assert throttle.wait("somebody", A, now=WINDOW + 0.5) == 0
-    assert throttle.wait("somebody", B, now=ADDRESS_CEILING) == 0
+        await throttle.failed(f"user{n}", A, now=n)
+    assert await throttle.wait("somebody", A, now=ADDRESS_CEILING) == WINDOW - ADDRESS_CEILING
+    assert await throttle.wait("somebody", A, now=WINDOW + 0.5) == 0
+    assert await throttle.wait("somebody", B, now=ADDRESS_CEILING) == 0
 
 
-def test_the_account_slowdown_grows_half_a_second_a_failure_and_never_refuses():
-    throttle = LoginThrottle()
+async def test_the_account_slowdown_grows_half_a_second_a_failure_and_never_refuses(throttle):
     for host in range(9):
-        throttle.failed("alice", Client(f"10.0.0.{host}"), now=0)
-    assert throttle.slowdown("alice", B, now=0) == 0
-    throttle.failed("alice", Client("10.0.1.1"), now=0)
-    assert throttle.slowdown("alice", B, now=0) == 0.5
+        await throttle.failed("alice", Client(f"10.0.0.{host}"), now=0)
+    assert await throttle.slowdown("alice", B, now=0) == 0
+    await throttle.failed("alice", Client("10.0.1.1"), now=0)
+    assert await throttle.slowdown("alice", B, now=0) == 0.5
     for host in range(40):
-        throttle.failed("alice", Client(f"10.0.2.{host}"), now=0)
-    assert throttle.slowdown("alice", B, now=0) == MAX_SLOWDOWN
-    assert throttle.wait("alice", B, now=0) == 0
+        await throttle.failed("alice", Client(f"10.0.2.{host}"), now=0)
+    assert await throttle.slowdown("alice", B, now=0) == MAX_SLOWDOWN
+    assert await throttle.wait("alice", B, now=0) == 0
 
 
-def test_a_trusted_device_skips_the_ceiling_and_slowdown_until_it_fails_ten_times():
-    throttle = LoginThrottle()
+async def test_a_trusted_device_skips_the_ceiling_and_slowdown_until_it_fails_ten_times(throttle):
     for n in range(ADDRESS_CEILING):
-        throttle.failed(f"user{n}", A, now=0)
-    fail(throttle, "alice", A, 20, now=0)
-    tablet = throttle.client(A.address, "d" * 32, now=0)
+        await throttle.failed(f"user{n}", A, now=0)
+    await fail(throttle, "alice", A, 20, now=0)
+    tablet = await throttle.client(A.address, "d" * 32, now=0)
     assert tablet.device == "d" * 32
-    assert throttle.wait("alice", tablet, now=0) == 0
-    assert throttle.slowdown("alice", tablet, now=0) == 0
-    fail(throttle, "alice", tablet, 10, now=1)
-    assert throttle.client(A.address, "d" * 32, now=1).device is None
+    assert await throttle.wait("alice", tablet, now=0) == 0
+    assert await throttle.slowdown("alice", tablet, now=0) == 0
+    await fail(throttle, "alice", tablet, 10, now=1)
+    assert (await throttle.client(A.address, "d" * 32, now=1)).device is None
 
 
 def test_a_device_cookie_names_one_account_and_cannot_be_forged():

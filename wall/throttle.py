@@ -26,11 +26,11 @@ from __future__ import annotations
 import base64
 import binascii
 import secrets
-import time
-from collections import OrderedDict, deque
 from dataclasses import dataclass
 
 from itsdangerous import BadSignature, Signer
+
+from wall.ratelimit import HitLog, MemoryLog
 
 WINDOW = 15 * 60.0
 FREE_FAILURES = 5
@@ -55,85 +55,83 @@ class Client:
 
 
 class _Failures:
-    """Failure times per key in a sliding window, for a bounded number of keys."""
+    """Failure times per key in a sliding window, in one ``HitLog`` under a name."""
 
-    def __init__(self, window: float, max_keys: int = 100_000) -> None:
+    def __init__(self, window: float, log: HitLog, name: str) -> None:
         self.window = window
-        self.max_keys = max_keys
-        self._times: OrderedDict[str, deque[float]] = OrderedDict()
+        self.log = log
+        self.name = name
 
-    def recent(self, key: str, now: float) -> deque[float]:
-        times = self._times.get(key)
-        if times is None:
-            return deque()
-        while times and times[0] <= now - self.window:
-            times.popleft()
-        if not times:
-            del self._times[key]
-        return times
+    async def recent(self, key: str, now: float) -> list[float]:
+        return await self.log.recent(f"{self.name}:{key}", self.window, now)
 
-    def add(self, key: str, now: float) -> None:
-        self.recent(key, now)
-        self._times.setdefault(key, deque()).append(now)
-        self._times.move_to_end(key)
-        if len(self._times) > self.max_keys:  # bounded memory under a spray of names
-            self._times.popitem(last=False)
+    async def add(self, key: str, now: float) -> None:
+        await self.log.add(f"{self.name}:{key}", self.window, now)
 
-    def clear(self, key: str) -> None:
-        self._times.pop(key, None)
+    async def clear(self, key: str) -> None:
+        await self.log.clear(f"{self.name}:{key}")
 
 
 class LoginThrottle:
-    """The policy above; times are ``time.monotonic()`` unless given."""
+    """The policy above; times are ``log.clock()`` (monotonic in memory) unless given.
 
-    def __init__(self, *, window: float = WINDOW) -> None:
-        self._pairs = _Failures(window)
-        self._addresses = _Failures(window)
-        self._accounts = _Failures(window)
-        self._devices = _Failures(window)
+    ``log`` is where failures are counted: by default four logs in this process's memory,
+    each bounded on its own; several processes share one in Redis
+    (``wall.shared.limits.RedisLog``).
+    """
 
-    def client(self, address: str, device: str | None, *, now: float | None = None) -> Client:
+    def __init__(self, *, window: float = WINDOW, log: HitLog | None = None) -> None:
+        def log_for(name: str) -> _Failures:
+            return _Failures(window, log or MemoryLog(), name)
+
+        self._pairs = log_for("pair")
+        self._addresses = log_for("address")
+        self._accounts = log_for("account")
+        self._devices = log_for("device")
+        self.clock = (log or self._pairs.log).clock
+
+    async def client(self, address: str, device: str | None, *, now: float | None = None) -> Client:
         """The client for this attempt: the device, unless it has failed too often."""
-        now = time.monotonic() if now is None else now
-        if device and len(self._devices.recent(device, now)) < DEVICE_LIMIT:
+        now = self.clock() if now is None else now
+        if device and len(await self._devices.recent(device, now)) < DEVICE_LIMIT:
             return Client(address, device)
         return Client(address)
 
-    def wait(self, account: str, client: Client, *, now: float | None = None) -> float:
+    async def wait(self, account: str, client: Client, *, now: float | None = None) -> float:
         """Seconds before ``client`` may try ``account`` again (0: go ahead)."""
-        now = time.monotonic() if now is None else now
+        now = self.clock() if now is None else now
         wait = 0.0
-        pair = self._pairs.recent(_pair(account, client), now)
+        pair = await self._pairs.recent(_pair(account, client), now)
         if len(pair) >= FREE_FAILURES:
             backoff = min(2.0 ** (len(pair) - FREE_FAILURES + 1), MAX_BACKOFF)
             wait = pair[-1] + backoff - now
         if client.device is None:
-            spray = self._addresses.recent(client.address, now)
+            spray = await self._addresses.recent(client.address, now)
             if len(spray) >= ADDRESS_CEILING:
                 wait = max(wait, spray[len(spray) - ADDRESS_CEILING] + self._addresses.window - now)
         return max(0.0, wait)
 
-    def slowdown(self, account: str, client: Client, *, now: float | None = None) -> float:
+    async def slowdown(self, account: str, client: Client, *, now: float | None = None) -> float:
         """Seconds to hold this attempt before checking it (0 for a trusted device)."""
         if client.device is not None:
             return 0.0
-        now = time.monotonic() if now is None else now
-        failures = len(self._accounts.recent(account.casefold(), now))
+        now = self.clock() if now is None else now
+        failures = len(await self._accounts.recent(account.casefold(), now))
         if failures < SLOW_AFTER:
             return 0.0
         return min(SLOW_STEP * (failures - SLOW_AFTER + 1), MAX_SLOWDOWN)
 
-    def failed(self, account: str, client: Client, *, now: float | None = None) -> None:
-        now = time.monotonic() if now is None else now
-        self._pairs.add(_pair(account, client), now)
+    async def failed(self, account: str, client: Client, *, now: float | None = None) -> None:
+        now = self.clock() if now is None else now
+        await self._pairs.add(_pair(account, client), now)
         if client.device is None:
-            self._addresses.add(client.address, now)
-            self._accounts.add(account.casefold(), now)
+            await self._addresses.add(client.address, now)
+            await self._accounts.add(account.casefold(), now)
         else:
-            self._devices.add(client.device, now)
+            await self._devices.add(client.device, now)
 
-    def succeeded(self, account: str, client: Client) -> None:
-        self._pairs.clear(_pair(account, client))
+    async def succeeded(self, account: str, client: Client) -> None:
+        await self._pairs.clear(_pair(account, client))
 
 
 def _pair(account: str, client: Client) -> str:

@@ -6,6 +6,7 @@ from wall.settings import Settings
 from wall.shared.claims import RedisClaims
 from wall.shared.connection import Shared
 from wall.shared.lease import Leased
+from wall.shared.limits import RedisLog
 from wall.shared.notices import Notices
 from wall.shared.presence import RedisPresence
 from wall.supervisor import Supervisor
@@ -17,6 +18,10 @@ class SharedParts:
         self.claims = RedisClaims(self.shared, settings.desk.claim_seconds)
         self.presence = RedisPresence(self.shared)
         self.notices = Notices(self.shared)
+
+    def hits(self, name: str) -> RedisLog:
+        """The hit log of one kind of limit (logins, invites, submissions)."""
+        return RedisLog(self.shared, name)
 
     def placement(self, supervisor: Supervisor) -> Leased:
         return Leased(self.shared, supervisor)

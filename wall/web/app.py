@@ -114,9 +114,13 @@ def create_app(settings: Settings) -> Starlette:
     app.state.sessions = sessions
     app.state.people = People(hub.store, sessions)
     app.state.invites = Invites(hub.store)
-    app.state.invite_throttle = LoginThrottle()
-    app.state.login_throttle = LoginThrottle()
+    # Several processes count failures and posts together, in Redis (docs/scaling.md).
+    shared = hub.shared
+    app.state.invite_throttle = LoginThrottle(log=shared.hits("invites") if shared else None)
+    app.state.login_throttle = LoginThrottle(log=shared.hits("logins") if shared else None)
     app.state.device_trust = DeviceTrust(secret)
     app.state.password_checks = password_checks
-    app.state.submit_desk = submit.SubmitDesk(secret)
+    app.state.submit_desk = submit.SubmitDesk(
+        secret, log=shared.hits("submissions") if shared else None
+    )
     return app

@@ -160,11 +160,11 @@ async def withdraw_invite(request: Request) -> Response:
 # ---------------------------------------------------------------- the invited person
 
 
-def _throttle(request: Request) -> tuple[LoginThrottle, Client]:
+async def _throttle(request: Request) -> tuple[LoginThrottle, Client]:
     throttle = request.app.state.invite_throttle
     assert isinstance(throttle, LoginThrottle)
-    client = throttle.client(address_key(request), None)
-    wait = throttle.wait(ATTEMPTS, client)
+    client = await throttle.client(address_key(request), None)
+    wait = await throttle.wait(ATTEMPTS, client)
     if wait > 0:
         seconds = int(wait) + 1
         raise ApiError(
@@ -194,12 +194,12 @@ async def _usable(request: Request, throttle: LoginThrottle, client: Client) -> 
     try:
         return await _invites(request).usable(token[:200], _now(request))
     except InviteRefused as exc:
-        throttle.failed(ATTEMPTS, client)
+        await throttle.failed(ATTEMPTS, client)
         raise _refused(exc) from None
 
 
 async def invitation(request: Request) -> Response:
-    throttle, client = _throttle(request)
+    throttle, client = await _throttle(request)
     invite = await _usable(request, throttle, client)
     events = hub_of(request).events
     return JSON(
@@ -231,7 +231,7 @@ def _same_site(request: Request) -> None:
 
 async def join(request: Request) -> Response:
     _same_site(request)
-    throttle, client = _throttle(request)
+    throttle, client = await _throttle(request)
     data = await read_json(request, JoinInput)
     await _usable(request, throttle, client)  # before spending a password hash on it
     try:
@@ -270,7 +270,7 @@ async def join(request: Request) -> Response:
         )
     except InviteRefused as exc:
         raise _refused(exc) from None
-    throttle.succeeded(ATTEMPTS, client)
+    await throttle.succeeded(ATTEMPTS, client)
     return await open_session(
         request, user, status=201, extra={"next": _next(request, user.events)}
     )

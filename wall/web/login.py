@@ -107,8 +107,8 @@ async def login(request: Request) -> Response:
     trust = _state(request, "device_trust", DeviceTrust)
     checks = _state(request, "password_checks", PasswordChecks)
     device = trust.device_of(request.cookies.get(DEVICE_COOKIE), data.username)
-    client = throttle.client(address_key(request), device)
-    wait = throttle.wait(data.username, client)
+    client = await throttle.client(address_key(request), device)
+    wait = await throttle.wait(data.username, client)
     if wait > 0:
         seconds = int(wait) + 1
         raise ApiError(
@@ -120,7 +120,7 @@ async def login(request: Request) -> Response:
         )
     try:
         with checks.turn(client.key):
-            delay = throttle.slowdown(data.username, client)
+            delay = await throttle.slowdown(data.username, client)
             if delay:  # someone is guessing this account: slower, never locked
                 await asyncio.sleep(delay)
             user = await hub.store.get_user(data.username)
@@ -133,10 +133,10 @@ async def login(request: Request) -> Response:
             headers={"Retry-After": str(exc.retry_after)},
         ) from None
     if not ok or user is None:
-        throttle.failed(data.username, client)
+        await throttle.failed(data.username, client)
         request.app.state.hub.metrics.failed_logins.inc()
         raise ApiError(401, "Wrong user name or password.", code="wrong_login")
-    throttle.succeeded(data.username, client)
+    await throttle.succeeded(data.username, client)
 
     response = await open_session(request, user)
     is_secure = secure(request.scope, hub.settings.server.secure_cookies)

@@ -40,7 +40,7 @@ from moderation import Author, Media, Post, Status, Why
 from wall.hub import Hub
 from wall.ingest import clean_text
 from wall.media import MediaError
-from wall.ratelimit import RateLimit
+from wall.ratelimit import HitLog, RateLimit, admit
 from wall.screen_view import attendee_reason, attendee_why
 from wall.settings import SubmissionSettings
 from wall.web import qr
@@ -97,15 +97,19 @@ class Submitted(msgspec.Struct, omit_defaults=True):
 class SubmitDesk:
     """What the attendees' endpoints keep between requests: the signer and the limits."""
 
-    def __init__(self, secret: str) -> None:
+    def __init__(self, secret: str, *, log: HitLog | None = None) -> None:
         self.signer = Signer(secret, salt="murmur-device")
         self._limits: dict[tuple[str, str], RateLimit] = {}
+        # Several processes: one log in Redis for every limit; else each keeps its own.
+        self._log = log
 
     def limit(self, slug: str, kind: str, per_hour: int) -> RateLimit:
         key = (slug, kind)
         limit = self._limits.get(key)
         if limit is None or limit.limit != per_hour:
-            limit = self._limits[key] = RateLimit(per_hour, window=HOUR)
+            limit = self._limits[key] = RateLimit(
+                per_hour, window=HOUR, log=self._log, name=f"{slug}:{kind}"
+            )
         return limit
 
     def new_device(self) -> tuple[str, str]:
@@ -243,34 +247,32 @@ def _check_origin(request: Request) -> None:
         )
 
 
-def _check_limits(request: Request, slug: str, settings: SubmissionSettings, device: str) -> None:
+async def _check_limits(
+    request: Request, slug: str, settings: SubmissionSettings, device: str
+) -> None:
     desk = _desk(request)
+    by_device = desk.limit(slug, "device", settings.per_device_per_hour)
     checks = [
-        ("rate_device", desk.limit(slug, "device", settings.per_device_per_hour), device),
-        (
-            "rate_address",
-            desk.limit(slug, "address", settings.per_address_per_hour),
-            address_key(request),
-        ),
+        (by_device, device),
+        (desk.limit(slug, "address", settings.per_address_per_hour), address_key(request)),
     ]
-    for code, limit, key in checks:
-        wait = limit.retry_after(key)
-        if wait > 0:
-            minutes = max(1, int(wait + 59) // 60)
-            who = "from this phone" if code == "rate_device" else "from this network"
-            raise refuse(
-                429,
-                code,
-                f"Too many posts {who}: at most {limit.limit} an hour. "
-                f"Try again in {minutes} minute{'s' if minutes > 1 else ''}.",
-                limit=limit.limit,
-                retry_after=int(wait) + 1,
-                headers={"Retry-After": str(int(wait) + 1)},
-            )
-    # Every attempt counts, counted before any await: a burst sent at once cannot slip
+    # Every attempt counts, counted as it is checked: a burst sent at once cannot slip
     # through while the first ones are still being read.
-    for _, limit, key in checks:
-        limit.hit(key)
+    refused = await admit(checks)
+    if refused is not None:
+        limit, wait = refused
+        code = "rate_device" if limit is by_device else "rate_address"
+        minutes = max(1, int(wait + 59) // 60)
+        who = "from this phone" if code == "rate_device" else "from this network"
+        raise refuse(
+            429,
+            code,
+            f"Too many posts {who}: at most {limit.limit} an hour. "
+            f"Try again in {minutes} minute{'s' if minutes > 1 else ''}.",
+            limit=limit.limit,
+            retry_after=int(wait) + 1,
+            headers={"Retry-After": str(int(wait) + 1)},
+        )
 
 
 _MEDIA_REFUSALS = {
@@ -297,7 +299,7 @@ async def submit(request: Request) -> Response:
     device = desk.device_of(request)
     if device is None:
         raise refuse(403, "device", "Your browser did not send the page's cookie: reload the page.")
-    _check_limits(request, slug, settings, device)
+    await _check_limits(request, slug, settings, device)
 
     form = await read_form(request, settings)
     try:
