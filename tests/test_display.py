@@ -141,20 +141,20 @@ def test_a_client_message_over_the_size_limit_closes_the_socket(live):
         assert info.value.rcvd is not None and info.value.rcvd.code == 1009
 
 
-def test_a_screen_not_heard_from_is_flagged_silent():
+async def test_a_screen_not_heard_from_is_flagged_silent():
     now = [1000.0]
     fleet = Fleet(clock=lambda: now[0])
-    screen = fleet.connect("jpo", "library")
-    assert fleet.of("jpo")[0]["state"] == "online"
+    screen = await fleet.connect("jpo", "library")
+    assert (await fleet.of("jpo"))[0]["state"] == "online"
     now[0] += SILENT_AFTER + 1
-    assert fleet.of("jpo")[0]["state"] == "silent"
-    fleet.heard(screen, {"type": "hello"})
-    assert fleet.of("jpo")[0]["state"] == "online"
+    assert (await fleet.of("jpo"))[0]["state"] == "silent"
+    await fleet.heard(screen, {"type": "hello"})
+    assert (await fleet.of("jpo"))[0]["state"] == "online"
 
 
-def test_unnamed_screens_are_counted_while_connected_only():
+async def test_unnamed_screens_are_counted_while_connected_only():
     fleet = Fleet()
-    screen = fleet.connect("jpo", None)
-    assert fleet.of("jpo")[0]["screen"].startswith("unnamed-")
-    fleet.disconnect(screen)
-    assert fleet.of("jpo") == []
+    screen = await fleet.connect("jpo", None)
+    assert (await fleet.of("jpo"))[0]["screen"].startswith("unnamed-")
+    await fleet.disconnect(screen)
+    assert await fleet.of("jpo") == []

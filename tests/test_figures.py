@@ -101,7 +101,7 @@ def test_the_export_holds_every_post_with_its_decision_and_no_formula(tmp_path):
 def gone(live: LiveServer, screen: str) -> None:
     """Wait until the server has seen the screen's socket close."""
     for _ in range(200):
-        states = {s["screen"]: s["state"] for s in live.hub.fleet.of("jpo")}
+        states = {s["screen"]: s["state"] for s in live.call(lambda: live.hub.fleet.of("jpo"))}
         if states.get(screen, "offline") == "offline":
             return
         time.sleep(0.025)

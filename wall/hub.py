@@ -33,7 +33,7 @@ from wall.metrics import Metrics
 from wall.placement import Here, Placement, Starters
 from wall.privacy import retention_loop
 from wall.replier import Replier
-from wall.screens import Fleet
+from wall.screens import Fleet, ScreenFleet
 from wall.settings import (
     DisplaySettings,
     EventSettings,
@@ -155,7 +155,7 @@ class Hub:
         self.placement: Placement = (
             self.shared.placement(self.supervisor) if self.shared else Here(self.supervisor)
         )
-        self.fleet = Fleet()
+        self.fleet: ScreenFleet = self.shared.fleet if self.shared else Fleet()
         self.metrics = Metrics(self)
         self.desk.on_approved = self.metrics.approved
         self.guard = Guard(settings.server.fetch_allow)
@@ -292,7 +292,8 @@ class Hub:
     async def sample_screens(self, now: datetime | None = None) -> None:
         """Keep how many screens show each event this minute (the organiser's figures)."""
         counts = {
-            slug: sum(s["state"] != "offline" for s in self.fleet.of(slug)) for slug in self.events
+            slug: sum(s["state"] != "offline" for s in await self.fleet.of(slug))
+            for slug in self.events
         }
         await screen_log.record(self.store, counts, screen_log.minute_of(now))
 

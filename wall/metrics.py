@@ -55,7 +55,7 @@ class _HubCollector(Collector):
             labels=["event"],
         )
         for slug in self.hub.events:
-            online = [s for s in self.hub.fleet.of(slug) if s["state"] != "offline"]
+            online = [s for s in self.hub.fleet.here(slug) if s["state"] != "offline"]
             screens.add_metric([slug], len(online))
             figures = self.metrics.queues.get(slug, QueueFigures(0, 0.0))
             depth.add_metric([slug], figures.depth)

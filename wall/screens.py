@@ -3,6 +3,9 @@
 Screens name themselves (``?screen=hall-a``) and send a ``hello`` on connect and every 20
 seconds. A connected screen not heard from for ``SILENT_AFTER`` seconds is flagged silent;
 a disconnected one is kept, as offline, for ``FORGET_AFTER`` seconds.
+
+``ScreenFleet`` is the interface; ``Fleet`` knows this process's screens, and
+``wall.shared.fleet.RedisFleet`` every process's, through Redis.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import itertools
 import re
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 SILENT_AFTER = 60.0
 FORGET_AFTER = 3600.0
@@ -53,13 +56,31 @@ def screen_name(raw: str | None) -> str | None:
     return raw if raw is not None and _NAME.match(raw) else None
 
 
+class ScreenFleet(Protocol):
+    async def connect(self, event: str, name: str | None) -> Screen: ...
+
+    async def heard(self, screen: Screen, message: dict[str, Any]) -> None: ...
+
+    async def disconnect(self, screen: Screen) -> None: ...
+
+    async def of(self, event: str) -> list[dict[str, Any]]:
+        """The event's screens, by name, as the organiser's console lists them."""
+        ...
+
+    def here(self, event: str) -> list[dict[str, Any]]:
+        """The event's screens connected to this process (its own metrics)."""
+        ...
+
+
 class Fleet:
+    """``ScreenFleet`` of this process's screens, in memory."""
+
     def __init__(self, clock: Any = time.time) -> None:
         self._clock = clock
         self._screens: dict[tuple[str, str], Screen] = {}
         self._unnamed = itertools.count(1)
 
-    def connect(self, event: str, name: str | None) -> Screen:
+    async def connect(self, event: str, name: str | None) -> Screen:
         now = self._clock()
         self._forget_old(now)
         name = name or f"unnamed-{next(self._unnamed)}"
@@ -76,7 +97,7 @@ class Fleet:
         screen.disconnected_at = None
         return screen
 
-    def heard(self, screen: Screen, message: dict[str, Any]) -> None:
+    async def heard(self, screen: Screen, message: dict[str, Any]) -> None:
         screen.last_seen = self._clock()
         layout = message.get("layout")
         if isinstance(layout, str) and layout in LAYOUTS:
@@ -86,7 +107,7 @@ class Fleet:
             if isinstance(value, int) and 0 < value <= 20_000:
                 setattr(screen, key, value)
 
-    def disconnect(self, screen: Screen) -> None:
+    async def disconnect(self, screen: Screen) -> None:
         screen.connections -= 1
         if screen.connections <= 0:
             screen.connections = 0
@@ -94,7 +115,10 @@ class Fleet:
             if screen.name.startswith("unnamed-"):
                 self._screens.pop((screen.event, screen.name), None)
 
-    def of(self, event: str) -> list[dict[str, Any]]:
+    async def of(self, event: str) -> list[dict[str, Any]]:
+        return self.here(event)
+
+    def here(self, event: str) -> list[dict[str, Any]]:
         now = self._clock()
         self._forget_old(now)
         screens = [s for (e, _), s in self._screens.items() if e == event]

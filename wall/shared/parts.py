@@ -5,6 +5,7 @@ from __future__ import annotations
 from wall.settings import Settings
 from wall.shared.claims import RedisClaims
 from wall.shared.connection import Shared
+from wall.shared.fleet import RedisFleet
 from wall.shared.lease import Leased
 from wall.shared.limits import RedisLog
 from wall.shared.notices import Notices
@@ -18,6 +19,7 @@ class SharedParts:
         self.claims = RedisClaims(self.shared, settings.desk.claim_seconds)
         self.presence = RedisPresence(self.shared)
         self.notices = Notices(self.shared)
+        self.fleet = RedisFleet(self.shared)
 
     def hits(self, name: str) -> RedisLog:
         """The hit log of one kind of limit (logins, invites, submissions)."""

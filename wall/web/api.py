@@ -245,7 +245,7 @@ async def list_sources(request: Request) -> Response:
 async def list_screens(request: Request) -> Response:
     current_user(request)
     slug = event_of(request)
-    return JSON(ScreenList(msgspec.convert(hub_of(request).fleet.of(slug), list[ScreenInfo])))
+    return JSON(ScreenList(msgspec.convert(await hub_of(request).fleet.of(slug), list[ScreenInfo])))
 
 
 async def themes(request: Request) -> Response:

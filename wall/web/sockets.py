@@ -13,7 +13,7 @@ import contextlib
 import functools
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from starlette.routing import WebSocketRoute
@@ -93,8 +93,11 @@ async def _forward(ws: WebSocket, sub: Subscription, last: int) -> None:
 
 MAX_CLIENT_MESSAGE = 4096
 
+# What a screen's messages go to (its hello: the fleet hears it).
+Heard = Callable[[dict[str, Any]], Awaitable[None]]
 
-async def _drain(ws: WebSocket, on_message: Callable[[dict[str, Any]], None] | None) -> None:
+
+async def _drain(ws: WebSocket, on_message: Heard | None) -> None:
     """Read what the client sends until it goes away; small JSON objects go to on_message."""
     while True:
         message = await ws.receive()
@@ -108,7 +111,7 @@ async def _drain(ws: WebSocket, on_message: Callable[[dict[str, Any]], None] | N
         except ValueError:
             continue
         if isinstance(data, dict):
-            on_message(data)
+            await on_message(data)
 
 
 async def _serve(ws: WebSocket, audience: str) -> None:
@@ -135,13 +138,13 @@ async def _serve(ws: WebSocket, audience: str) -> None:
     on_message = None
     # A preview on the organiser page is not a screen: it is not counted in the fleet.
     if audience == WALL and ws.query_params.get("preview") != "1":
-        screen = hub.fleet.connect(slug, screen_name(ws.query_params.get("screen")))
+        screen = await hub.fleet.connect(slug, screen_name(ws.query_params.get("screen")))
         on_message = functools.partial(hub.fleet.heard, screen)
     try:
         await _stream(ws, hub, slug, audience, on_message)
     finally:
         if screen is not None:
-            hub.fleet.disconnect(screen)
+            await hub.fleet.disconnect(screen)
 
 
 async def _stream(
@@ -149,7 +152,7 @@ async def _stream(
     hub: Hub,
     slug: str,
     audience: str,
-    on_message: Callable[[dict[str, Any]], None] | None,
+    on_message: Heard | None,
 ) -> None:
     # A moderator's desk also starts from who holds what and who is online, and counts
     # as online itself while it is connected.
