@@ -171,7 +171,7 @@ async def test_a_screens_replay_shows_each_post_as_it_is_now_never_as_it_was(tmp
 
 
 async def test_a_client_too_far_behind_gets_a_snapshot_instead_of_a_replay(tmp_path, monkeypatch):
-    monkeypatch.setattr("wall.store.REPLAY_LIMIT", 5)
+    monkeypatch.setattr("wall.store.log.REPLAY_LIMIT", 5)
     store = await open_store(tmp_path / "m.db")
     for i in range(8):
         await store.ingest("jpo", make_post(f"p{i}"), APPROVE)

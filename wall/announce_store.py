@@ -12,7 +12,8 @@ import msgspec
 
 from wall.settings import Announcement
 from wall.sql import Conn
-from wall.store import Store, _now
+from wall.store import Store
+from wall.store.rows import utc_now
 from wall.views import WALL, Announcing, AnnouncingNow, LogEntry
 
 _decoder = msgspec.json.Decoder(Announcing)
@@ -51,7 +52,7 @@ class AnnounceStore(Store):
             if row is None:
                 return None
             message = _decoder.decode(row[0])
-            if message.announcement is None or message.until is None or message.until <= _now():
+            if message.announcement is None or message.until is None or message.until <= utc_now():
                 return None
             return AnnouncingNow(announcement=message.announcement, until=message.until)
 

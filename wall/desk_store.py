@@ -17,16 +17,16 @@ from moderation.flags import change as change_flags
 from wall.changes import decode_state
 from wall.privacy_store import PrivacyStore
 from wall.sql import Conn
-from wall.store import (
-    _POST_COLUMNS,
-    Conflict,
-    NotFound,
-    _flags,
-    _now,
-    _post_decoder,
-    _state,
-    _view,
-    _why,
+from wall.store.errors import Conflict, NotFound
+from wall.store.rows import (
+    POST_COLUMNS,
+    flags_of,
+    post_decoder,
+    read_post,
+    state_of,
+    utc_now,
+    view_of,
+    why_of,
 )
 from wall.views import (
     MODERATE,
@@ -117,15 +117,15 @@ def _spotlight(conn: Conn, event: str) -> tuple[int, SpotlightNow] | None:
     if row is None:
         return None
     message = _spotlight_decoder.decode(row[1])
-    if message.id is None or message.until is None or message.until <= _now():
+    if message.id is None or message.until is None or message.until <= utc_now():
         return None
     post = conn.execute(
-        f"SELECT {_POST_COLUMNS} FROM posts WHERE id = ? AND status = ?",
+        f"SELECT {POST_COLUMNS} FROM posts WHERE id = ? AND status = ?",
         (message.id, Status.APPROVED.value),
     ).fetchone()
     if post is None:
         return None  # removed meanwhile: screens took it down
-    return row[0], SpotlightNow(id=message.id, until=message.until, post=_view(post))
+    return row[0], SpotlightNow(id=message.id, until=message.until, post=view_of(post))
 
 
 # The actor of the log entries that say where an answer went on its network.
@@ -163,10 +163,10 @@ class DeskStore(PrivacyStore):
         """
 
         def work(conn: Conn) -> tuple[tuple[int, PostView], list[LogEntry]]:
-            row = self._read_post(conn, event, post_id)
-            before = _state(row)
-            view = _view(row)
-            reply = Reply(text=text, by=actor, at=_now()) if text is not None else None
+            row = read_post(conn, event, post_id)
+            before = state_of(row)
+            view = view_of(row)
+            reply = Reply(text=text, by=actor, at=utc_now()) if text is not None else None
             try:
                 flags = change_flags(
                     before.status,
@@ -196,8 +196,8 @@ class DeskStore(PrivacyStore):
         """
 
         def work(conn: Conn) -> tuple[PostView | None, list[LogEntry]]:
-            row = self._read_post(conn, event, post_id)
-            before = _state(row)
+            row = read_post(conn, event, post_id)
+            before = state_of(row)
             reply = before.flags.reply
             if reply is None or reply.at != reply_at:
                 return None, []
@@ -218,9 +218,9 @@ class DeskStore(PrivacyStore):
         the post (deleted there, or not): the post itself does not change."""
 
         def work(conn: Conn) -> tuple[None, list[LogEntry]]:
-            row = self._read_post(conn, event, post_id)
+            row = read_post(conn, event, post_id)
             _, entries = self._apply(
-                conn, row, _state(row), actor=REPLIER, action=action, reason=reason,
+                conn, row, state_of(row), actor=REPLIER, action=action, reason=reason,
                 undoable=False,
             )  # fmt: skip
             return None, entries
@@ -233,10 +233,10 @@ class DeskStore(PrivacyStore):
         """Show an approved post full-screen on every screen until ``until``."""
 
         def work(conn: Conn) -> tuple[tuple[int, PostView], list[LogEntry]]:
-            row = self._read_post(conn, event, post_id)
-            view = _view(row)
+            row = read_post(conn, event, post_id)
+            view = view_of(row)
             try:
-                change_flags(view.status, _flags(row), Change.SPOTLIGHT)
+                change_flags(view.status, flags_of(row), Change.SPOTLIGHT)
             except InvalidChange as exc:
                 raise Conflict.of(exc, view, by=view.decided_by) from None
             entry = self._append(
@@ -312,7 +312,7 @@ class DeskStore(PrivacyStore):
         def work(
             conn: Conn,
         ) -> tuple[tuple[int, list[PostView], BlockedAuthor | None], list[LogEntry]]:
-            row = self._read_post(conn, event, post_id)
+            row = read_post(conn, event, post_id)
             # Where the answer went on its network (REPLIER's entries) is no one's action:
             # the moderator's answer stays theirs to undo (wall.replier then withdraws it).
             last = conn.execute(
@@ -324,21 +324,21 @@ class DeskStore(PrivacyStore):
             ).fetchone()
             if last is None or last[2] == "undo":
                 raise Conflict(
-                    "There is nothing to undo on this post.", _view(row), code="nothing_to_undo"
+                    "There is nothing to undo on this post.", view_of(row), code="nothing_to_undo"
                 )
             if last[1] != actor:
                 raise Conflict(
                     f"Cannot undo: {last[1]} acted on this post after you.",
-                    _view(row),
+                    view_of(row),
                     by=last[1],
                     code="undo_after_you",
                     params={"who": last[1]},
                 )
-            age = (_now() - datetime.fromisoformat(last[6])).total_seconds()
+            age = (utc_now() - datetime.fromisoformat(last[6])).total_seconds()
             if age > window:
                 raise Conflict(
                     f"Too late to undo: an action can be undone for {window:g} seconds.",
-                    _view(row),
+                    view_of(row),
                     code="undo_too_late",
                     params={"seconds": window},
                 )
@@ -361,7 +361,7 @@ class DeskStore(PrivacyStore):
                     current = _spotlight(conn, event)
                     if current is None or current[0] != seq:
                         raise Conflict(
-                            "This spotlight is already over.", _view(row), code="spotlight_over"
+                            "This spotlight is already over.", view_of(row), code="spotlight_over"
                         )
                     entries.append(
                         self._end_spotlight(
@@ -383,13 +383,13 @@ class DeskStore(PrivacyStore):
                         lifted = done[0]
                         entries.append(done[1])
                 elif prior is not None:
-                    target = self._read_post(conn, event, target_id)
+                    target = read_post(conn, event, target_id)
                     if target[9] != seq and not _only_replier_since(conn, target_id, seq):
                         if target_id != post_id:
                             continue  # changed since by someone else: left as it is
                         raise Conflict(
                             "Cannot undo: this post changed since your action.",
-                            _view(target),
+                            view_of(target),
                             by=_last_actor(conn, post_id),
                             code="undo_changed",
                         )
@@ -408,7 +408,7 @@ class DeskStore(PrivacyStore):
             if not entries:
                 raise Conflict(
                     "There is nothing left to undo on this post.",
-                    _view(row),
+                    view_of(row),
                     code="nothing_left_to_undo",
                 )
             return (entries[-1].seq, views, lifted), entries
@@ -435,12 +435,12 @@ class DeskStore(PrivacyStore):
         def work(
             conn: Conn,
         ) -> tuple[tuple[int, BlockedAuthor, list[PostView]], list[LogEntry]]:
-            row = self._read_post(conn, event, post_id)
-            card = _view(row)
+            row = read_post(conn, event, post_id)
+            card = view_of(row)
             handle = author_key(card.author.handle)
             if not handle:
                 raise Conflict("This post's author has no handle to block.", card, code="no_handle")
-            now = _now()
+            now = utc_now()
             for active in _blocks(conn, event, now):
                 if active.network == card.network and active.handle == handle:
                     raise Conflict(
@@ -490,15 +490,15 @@ class DeskStore(PrivacyStore):
             statuses = [Status.PENDING.value] + ([Status.APPROVED.value] if remove_shown else [])
             marks = ",".join("?" * len(statuses))
             rows = conn.execute(
-                f"SELECT {_POST_COLUMNS} FROM posts WHERE event = ? AND network = ?"
+                f"SELECT {POST_COLUMNS} FROM posts WHERE event = ? AND network = ?"
                 f" AND status IN ({marks}) ORDER BY id",
                 (event, card.network, *statuses),
             ).fetchall()
             views = []
             for found in rows:
-                if author_key(_post_decoder.decode(found[3]).author.handle) != handle:
+                if author_key(post_decoder.decode(found[3]).author.handle) != handle:
                     continue
-                before = _state(found)
+                before = state_of(found)
                 after = msgspec.structs.replace(
                     before,
                     status=(Status.REJECTED if before.status is Status.PENDING else Status.REMOVED),
@@ -546,12 +546,12 @@ class DeskStore(PrivacyStore):
         why: Why | None = None,
     ) -> tuple[BlockedAuthor, LogEntry] | None:
         """Lift an active block and log it; ``None`` when it is not active."""
-        rule = next((r for r in _blocks(conn, event, _now()) if r.id == rule_id), None)
+        rule = next((r for r in _blocks(conn, event, utc_now()) if r.id == rule_id), None)
         if rule is None:
             return None
         conn.execute(
             "UPDATE author_rules SET lifted_by = ?, lifted_at = ? WHERE id = ?",
-            (actor, _now().isoformat(), rule_id),
+            (actor, utc_now().isoformat(), rule_id),
         )
         entry = self._append(
             conn,
@@ -569,7 +569,7 @@ class DeskStore(PrivacyStore):
 
     async def blocked_authors(self, event: str) -> list[BlockedAuthor]:
         """The event's author blocks that apply now (not lifted, not expired)."""
-        return await self._read(lambda conn: _blocks(conn, event, _now()))
+        return await self._read(lambda conn: _blocks(conn, event, utc_now()))
 
     async def audit(self, event: str) -> list[AuditEntry]:
         """Who did what, when and why: every decision and change, in order.
@@ -589,7 +589,7 @@ class DeskStore(PrivacyStore):
             ).fetchall()
             entries = []
             for seq, at, actor, action, kind, post_id, reason, network, data, why in rows:
-                post = _post_decoder.decode(data) if data else None
+                post = post_decoder.decode(data) if data else None
                 entries.append(
                     AuditEntry(
                         seq=seq,
@@ -602,7 +602,7 @@ class DeskStore(PrivacyStore):
                         network=network,
                         author=post.author.handle if post else None,
                         text=post.text[:280] if post else None,
-                        why=_why(why),
+                        why=why_of(why),
                     )
                 )
             return entries

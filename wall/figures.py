@@ -15,7 +15,7 @@ import msgspec
 from wall.accounts import Database
 from wall.screen_log import ScreensAt, screens_over_time
 from wall.sql import Conn
-from wall.store import _post_decoder
+from wall.store.rows import post_decoder
 
 TOP = 10
 
@@ -124,7 +124,7 @@ def _figures(conn: Conn, event: str) -> Figures:
             waits.append(max(0.0, seconds))
             per_moderator[decided_by].append(max(0.0, seconds))
         if status == "approved":
-            author = _post_decoder.decode(data).author
+            author = post_decoder.decode(data).author
             key = (network, author.handle)
             approved_by[key] += 1
             names[key] = author.name

@@ -31,7 +31,7 @@ import msgspec
 from moderation import Post, Why
 from wall.announce_store import AnnounceStore
 from wall.sql import Conn
-from wall.store import _POST_COLUMNS, _now, _post_decoder, _view
+from wall.store.rows import POST_COLUMNS, post_decoder, utc_now, view_of
 from wall.views import MODERATE, WALL, Erased, LogEntry, PostRemoved, PostView, encode
 
 # Network ids of posts from the attendees' page start with 16 hex digits of the device's
@@ -115,7 +115,7 @@ class PrivacyStore(AnnounceStore):
     def _rows_of(
         self, conn: Conn, person: Person, *, event: str | None = None
     ) -> list[Sequence[Any]]:
-        query = f"SELECT {_POST_COLUMNS}, network_id FROM posts WHERE network = ?"
+        query = f"SELECT {POST_COLUMNS}, network_id FROM posts WHERE network = ?"
         args: list[Any] = [person.network]
         if event is not None:
             query += " AND event = ?"
@@ -124,12 +124,12 @@ class PrivacyStore(AnnounceStore):
         return [
             row[:-1]
             for row in rows
-            if _matches(person, person.network, row[-1], _post_decoder.decode(row[3]))
+            if _matches(person, person.network, row[-1], post_decoder.decode(row[3]))
         ]
 
     async def posts_of(self, person: Person) -> list[PostView]:
         """Every post of ``person``, in every event, oldest first."""
-        return await self._read(lambda conn: [_view(r) for r in self._rows_of(conn, person)])
+        return await self._read(lambda conn: [view_of(r) for r in self._rows_of(conn, person)])
 
     async def erase(self, person: Person, *, actor: str) -> tuple[Receipt, set[str]]:
         """Erase ``person`` everywhere; the receipt, and the pictures their posts used."""
@@ -143,7 +143,7 @@ class PrivacyStore(AnnounceStore):
         def rows(conn: Conn) -> list[Sequence[Any]]:
             return list(
                 conn.execute(
-                    f"SELECT {_POST_COLUMNS} FROM posts WHERE event = ? AND received_at < ?"
+                    f"SELECT {POST_COLUMNS} FROM posts WHERE event = ? AND received_at < ?"
                     " ORDER BY id",
                     (event, before.isoformat()),
                 ).fetchall()
@@ -164,7 +164,7 @@ class PrivacyStore(AnnounceStore):
             pictures: set[str] = set()
             erased: list[ErasedPost] = []
             for row in rows:
-                pictures |= media_urls(_post_decoder.decode(row[3]))
+                pictures |= media_urls(post_decoder.decode(row[3]))
                 erased.append(
                     ErasedPost(
                         event=row[1],
@@ -178,7 +178,7 @@ class PrivacyStore(AnnounceStore):
             kept = self._kept(conn, person)
             receipt = Receipt(
                 number=number,
-                at=_now(),
+                at=utc_now(),
                 by=actor,
                 person=person,
                 posts=erased,

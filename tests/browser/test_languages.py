@@ -176,7 +176,7 @@ def server_refusal_codes() -> set[str]:
     """Every refusal code the API can send to the desk, the admin and the login pages."""
     sources = [
         *(ROOT / "wall" / "web").glob("*.py"),
-        ROOT / "wall" / "store.py",
+        *(ROOT / "wall" / "store").glob("*.py"),
         ROOT / "wall" / "desk_store.py",
         ROOT / "wall" / "desk.py",
         ROOT / "moderation" / "flags.py",
