@@ -25,10 +25,9 @@ from moderation import Action, AuthorAction, AuthorRule, Rules
 from moderation.flags import Change
 from wall.bus import Bus
 from wall.claims import Claim, ClaimBook, Claims, Held
-from wall.desk_store import DeskStore
 from wall.presence import Presence, PresenceBook
 from wall.settings import DeskSettings
-from wall.store import Conflict, NotFound
+from wall.store import Conflict, NotFound, protocol
 from wall.views import (
     EPHEMERAL,
     MODERATE,
@@ -82,7 +81,7 @@ def block_rule(block: BlockedAuthor) -> AuthorRule:
 class Desk:
     def __init__(
         self,
-        store: DeskStore,
+        store: protocol.Desk,
         bus: Bus,
         settings: DeskSettings,
         *,

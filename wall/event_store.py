@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from wall.accounts import Database
 from wall.sql import Conn
+from wall.store.protocol import Database
 
 
 async def live_events(store: Database) -> list[tuple[str, str]]:

@@ -12,9 +12,9 @@ from datetime import datetime
 
 import msgspec
 
-from wall.accounts import Database
 from wall.screen_log import ScreensAt, screens_over_time
 from wall.sql import Conn
+from wall.store.protocol import Database
 from wall.store.rows import post_decoder
 
 TOP = 10

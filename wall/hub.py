@@ -43,6 +43,7 @@ from wall.settings import (
 )
 from wall.sources.context import Cursor, SourceContext
 from wall.sources.registry import build_source, source_name
+from wall.store import protocol
 from wall.supervisor import Supervisor
 from wall.views import EventInfo, PostView
 
@@ -114,6 +115,9 @@ def merge_event(event: EventSettings, changes: dict[str, Any]) -> EventSettings:
 
 
 class Hub:
+    # What the rest of Murmur may use of the store (DeskStore below implements it).
+    store: protocol.Store
+
     def __init__(self, settings: Settings, *, bus: Bus | None = None) -> None:
         self.settings = settings
         self.events: dict[str, EventSettings] = {e.slug: e for e in settings.events}

@@ -24,9 +24,9 @@ import aiohttp
 
 from moderation.flags import Published
 from wall import reply_bluesky, reply_mastodon, reply_outbox, reply_x
-from wall.desk_store import DeskStore
 from wall.reply_outbox import Outgoing
 from wall.settings import BlueskyReplies, EventSettings, MastodonReplies, XReplies
+from wall.store import protocol
 from wall.views import PostView
 
 log = logging.getLogger(__name__)
@@ -53,7 +53,7 @@ class ReplyRefused(Exception):
 class Replier:
     def __init__(
         self,
-        store: DeskStore,
+        store: protocol.Replies,
         accounts: Callable[[str], EventSettings | None],
         read_env: Callable[[str], str | None],
         http: Callable[[], aiohttp.ClientSession | None],

@@ -11,8 +11,8 @@ import time
 import uuid
 from dataclasses import dataclass
 
-from wall.accounts import Database
 from wall.sql import Conn
+from wall.store.protocol import Database
 
 
 @dataclass(frozen=True)

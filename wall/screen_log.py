@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 
 import msgspec
 
-from wall.accounts import Database
 from wall.sql import Conn
+from wall.store.protocol import Database
 
 
 class ScreensAt(msgspec.Struct, kw_only=True):

@@ -12,7 +12,7 @@ from moderation import Media
 from wall.fetch import FetchRefused, Guard, fetch_bytes
 from wall.media import MediaError, MediaStore
 from wall.settings import EventSettings
-from wall.store import Store
+from wall.store import protocol
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +22,7 @@ MAX_IMAGE_BYTES = 20 * 1024 * 1024
 class Cursor:
     """Where one source left off, kept in the store across restarts."""
 
-    def __init__(self, store: Store, event: str, source: str) -> None:
+    def __init__(self, store: protocol.Cursors, event: str, source: str) -> None:
         self._store = store
         self._event = event
         self._source = source
