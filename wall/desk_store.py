@@ -14,6 +14,7 @@ import msgspec
 from moderation import Status, Why
 from moderation.flags import Change, InvalidChange, Published, Reply
 from moderation.flags import change as change_flags
+from moderation.state import blocked
 from wall.changes import decode_state
 from wall.privacy_store import PrivacyStore
 from wall.sql import Conn
@@ -498,19 +499,7 @@ class DeskStore(PrivacyStore):
             for found in rows:
                 if author_key(post_decoder.decode(found[3]).author.handle) != handle:
                     continue
-                before = state_of(found)
-                after = msgspec.structs.replace(
-                    before,
-                    status=(Status.REJECTED if before.status is Status.PENDING else Status.REMOVED),
-                    reason=f"author blocked by {actor}" + (f": {why}" if why else ""),
-                    why=Why(
-                        code="author_blocked_by",
-                        params={"by": actor, **({"note": why} if why else {})},
-                    ),
-                    rule="moderator",
-                    decided_by=actor,
-                    decided_at=now,
-                )
+                after = blocked(state_of(found), by=actor, note=why, at=now)
                 view, logged = self._apply(
                     conn, found, after, actor=actor, action="block-author", reason=why, batch=batch
                 )

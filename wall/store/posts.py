@@ -7,19 +7,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import msgspec
-
 from moderation import (
     Action,
-    Decision,
     InvalidTransition,
     Post,
     Status,
     Verdict,
     Why,
-    transition,
 )
-from wall.changes import PostState, encode_state, message_types
+from moderation.messages import arrival_type, for_screens, message_types
+from moderation.state import Outcome, PostState, arrived, decided, edited, revised, withdrawn
+from wall.changes import encode_state
 from wall.sql import Conn
 from wall.store.errors import Conflict, StoreError
 from wall.store.log import Log, message_of
@@ -38,32 +36,8 @@ from wall.views import (
     MODERATE,
     WALL,
     LogEntry,
-    PostApproved,
-    PostQueued,
-    PostRejected,
-    PostRemoved,
     PostView,
 )
-
-_DONE = {
-    Action.APPROVE: "approved",
-    Action.REJECT: "rejected",
-    Action.REMOVE: "removed",
-    Action.RESTORE: "restored",
-}
-
-
-def _edited(stored: Post, arriving: Post) -> bool:
-    """Whether a post delivered again was edited by its author.
-
-    Only what the author writes counts: a second delivery that differs in what Murmur
-    fetched (a picture that failed once, an avatar) is a duplicate, not an edit.
-    """
-    return (stored.text, stored.content_warning, stored.sensitive) != (
-        arriving.text,
-        arriving.content_warning,
-        arriving.sensitive,
-    )
 
 
 class Posts(Log):
@@ -118,9 +92,7 @@ class Posts(Log):
         entries = []
         for index, kind in enumerate(types):
             last = index == len(types) - 1
-            shown = kind in {"post.approved", "post.removed"} or (
-                kind == "post.updated" and view.status is Status.APPROVED
-            )
+            shown = for_screens(kind, view.status)
             entries.append(
                 self._append(
                     conn,
@@ -147,11 +119,7 @@ class Posts(Log):
         """
 
         def work(conn: Conn) -> tuple[PostView | None, list[LogEntry]]:
-            status = {
-                Decision.APPROVE: Status.APPROVED,
-                Decision.HOLD: Status.PENDING,
-                Decision.REJECT: Status.REJECTED,
-            }[verdict.decision]
+            status = arrived(verdict.decision)
             now = utc_now().isoformat()
             decided_at = None if status is Status.PENDING else now
             cur = conn.execute(
@@ -181,42 +149,18 @@ class Posts(Log):
                 f"SELECT {POST_COLUMNS} FROM posts WHERE id = ?", (post_id,)
             ).fetchone()
             view = view_of(row)
-            if status is Status.APPROVED:
-                entry = self._append(
-                    conn,
-                    event,
-                    "post.approved",
-                    post_id,
-                    WALL,
-                    None,
-                    lambda seq: PostApproved(seq=seq, post=view),
-                    reason=verdict.reason,
-                    why=verdict.why,
-                )
-            elif status is Status.PENDING:
-                entry = self._append(
-                    conn,
-                    event,
-                    "post.queued",
-                    post_id,
-                    MODERATE,
-                    None,
-                    lambda seq: PostQueued(seq=seq, post=view),
-                    reason=verdict.reason,
-                    why=verdict.why,
-                )
-            else:
-                entry = self._append(
-                    conn,
-                    event,
-                    "post.rejected",
-                    post_id,
-                    MODERATE,
-                    None,
-                    lambda seq: PostRejected(seq=seq, post=view),
-                    reason=verdict.reason,
-                    why=verdict.why,
-                )
+            kind = arrival_type(status)
+            entry = self._append(
+                conn,
+                event,
+                kind,
+                post_id,
+                WALL if for_screens(kind, status) else MODERATE,
+                None,
+                message_of(kind, view, None),
+                reason=verdict.reason,
+                why=verdict.why,
+            )
             return view, [entry]
 
         return await self._run(work)
@@ -224,66 +168,59 @@ class Posts(Log):
     def _revise(
         self, conn: Conn, event: str, post: Post, verdict: Verdict
     ) -> tuple[PostView | None, list[LogEntry]]:
-        """Its author edited a stored post: keep the new content, and decide again.
-
-        A pending post stays pending (or is rejected if the edit breaks a rule). An approved
-        post stays on the screens, updated, only if the rules approve the new text (as in
-        post-moderation); otherwise it leaves the screens and goes back to the queue (or is
-        rejected). A rejected or removed post keeps its status. A delivery whose content
-        did not change is a duplicate: nothing happens.
-        """
+        """Its author edited a stored post: keep the new content, and decide again
+        (``moderation.state.revised``). A delivery whose content did not change is a
+        duplicate: nothing happens."""
         row = conn.execute(
             f"SELECT {POST_COLUMNS} FROM posts WHERE event = ? AND network = ? AND network_id = ?",
             (event, post.network, post.network_id),
         ).fetchone()
-        if row is None or not _edited(post_decoder.decode(row[3]), post):
+        if row is None or not edited(post_decoder.decode(row[3]), post):
             return None, []
         data = encode_post(post)
-        post_id, current = row[0], Status(row[2])
-        if current in {Status.REJECTED, Status.REMOVED}:
+        post_id = row[0]
+        outcome = revised(Status(row[2]), verdict, at=utc_now())
+        if outcome is None:
             conn.execute("UPDATE posts SET data = ? WHERE id = ?", (data, post_id))
             return None, []
-        if verdict.decision is Decision.REJECT:
-            new, types = Status.REJECTED, ["post.rejected"]
-        elif current is Status.APPROVED and verdict.decision is Decision.APPROVE:
-            new, types = Status.APPROVED, ["post.updated"]
-        else:
-            new, types = Status.PENDING, ["post.queued"]
-        if current is Status.APPROVED and new is not Status.APPROVED:
-            types = ["post.removed", *types]
-        reason = f"edited by its author: {verdict.reason}"
-        then = msgspec.to_builtins(verdict.why) if verdict.why else None
-        why = Why(code="edited", params={"then": then} if then else {})
         conn.execute(
             "UPDATE posts SET data = ?, status = ?, reason = ?, rule = ?, decided_by = NULL,"
             " decided_at = ?, updated_seq = ?, why = ? WHERE id = ?",
             (
                 data,
-                new.value,
-                reason,
-                verdict.rule,
-                None if new is Status.PENDING else utc_now().isoformat(),
-                self._seq + len(types),
-                encode_why(why),
+                outcome.status.value,
+                outcome.reason,
+                outcome.rule,
+                outcome.decided_at.isoformat() if outcome.decided_at else None,
+                self._seq + len(outcome.types),
+                encode_why(outcome.why),
                 post_id,
             ),
         )
+        return self._log_outcome(conn, event, post_id, outcome)
+
+    def _log_outcome(
+        self, conn: Conn, event: str, post_id: int, outcome: Outcome
+    ) -> tuple[PostView, list[LogEntry]]:
+        """Log what the network or the rules decided about a post just written; the last
+        entry carries the reason (no one's action: nothing to undo)."""
         view = view_of(
             conn.execute(f"SELECT {POST_COLUMNS} FROM posts WHERE id = ?", (post_id,)).fetchone()
         )
+        last = len(outcome.types) - 1
         entries = [
             self._append(
                 conn,
                 event,
                 kind,
                 post_id,
-                WALL if kind in {"post.removed"} or new is Status.APPROVED else MODERATE,
+                WALL if for_screens(kind, outcome.status) else MODERATE,
                 None,
                 message_of(kind, view, None),
-                reason=reason if index == len(types) - 1 else None,
-                why=why if index == len(types) - 1 else None,
+                reason=outcome.reason if index == last else None,
+                why=outcome.why if index == last else None,
             )
-            for index, kind in enumerate(types)
+            for index, kind in enumerate(outcome.types)
         ]
         return view, entries
 
@@ -298,26 +235,11 @@ class Posts(Log):
 
         def work(conn: Conn) -> tuple[tuple[int, PostView], list[LogEntry]]:
             row = read_post(conn, event, post_id)
-            before = state_of(row)
             try:
-                new = transition(before.status, action)
+                after = decided(state_of(row), action, by=actor, note=reason, at=utc_now())
             except InvalidTransition as exc:
                 view = view_of(row)
                 raise Conflict.of(exc, view, by=view.decided_by) from None
-            why = reason or f"{_DONE[action]} by {actor}"
-            after = msgspec.structs.replace(
-                before,
-                status=new,
-                reason=why,
-                why=(
-                    Why(code="note", params={"text": reason})
-                    if reason
-                    else Why(code="decided", params={"action": action.value, "by": actor})
-                ),
-                rule="moderator",
-                decided_by=actor,
-                decided_at=utc_now(),
-            )
             view, entries = self._apply(
                 conn, row, after, actor=actor, action=action.value, reason=reason
             )
@@ -326,13 +248,8 @@ class Posts(Log):
         return await self._run(work)
 
     async def withdraw(self, event: str, network: str, network_id: str) -> PostView | None:
-        """Its author deleted a post on the network: take it off the queue and the screens.
-
-        A pending post is rejected, an approved one removed (one log entry, like any
-        decision); a post already rejected or removed, or never seen, is left alone.
-        """
-        reason = f"deleted by its author on {network}"
-        why = Why(code="deleted_on_network", params={"network": network})
+        """Its author deleted a post on the network: take it off the queue and the screens
+        (``moderation.state.withdrawn``), in one log entry like any decision."""
 
         def work(conn: Conn) -> tuple[PostView | None, list[LogEntry]]:
             row = conn.execute(
@@ -343,53 +260,24 @@ class Posts(Log):
             if row is None:
                 return None, []
             current = Status(row[2])
-            action = {Status.PENDING: Action.REJECT, Status.APPROVED: Action.REMOVE}.get(current)
-            if action is None:
+            outcome = withdrawn(current, network, at=utc_now())
+            if outcome is None:
                 return None, []
-            new = transition(current, action)
             post_id = row[0]
             conn.execute(
-                "UPDATE posts SET status = ?, reason = ?, rule = 'network', decided_by = NULL,"
+                "UPDATE posts SET status = ?, reason = ?, rule = ?, decided_by = NULL,"
                 " decided_at = ?, updated_seq = ?, why = ? WHERE id = ? AND status = ?",
                 (
-                    new.value,
-                    reason,
-                    utc_now().isoformat(),
-                    self._seq + 1,
-                    encode_why(why),
+                    outcome.status.value,
+                    outcome.reason,
+                    outcome.rule,
+                    outcome.decided_at.isoformat() if outcome.decided_at else None,
+                    self._seq + len(outcome.types),
+                    encode_why(outcome.why),
                     post_id,
                     current.value,
                 ),
             )
-            view = view_of(
-                conn.execute(
-                    f"SELECT {POST_COLUMNS} FROM posts WHERE id = ?", (post_id,)
-                ).fetchone()
-            )
-            if new is Status.REMOVED:
-                entry = self._append(
-                    conn,
-                    event,
-                    "post.removed",
-                    post_id,
-                    WALL,
-                    None,
-                    lambda s: PostRemoved(seq=s, id=post_id, by=None),
-                    reason=reason,
-                    why=why,
-                )
-            else:
-                entry = self._append(
-                    conn,
-                    event,
-                    "post.rejected",
-                    post_id,
-                    MODERATE,
-                    None,
-                    lambda s: PostRejected(seq=s, post=view),
-                    reason=reason,
-                    why=why,
-                )
-            return view, [entry]
+            return self._log_outcome(conn, event, post_id, outcome)
 
         return await self._run(work)
