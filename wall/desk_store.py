@@ -1,5 +1,6 @@
 """The store, plus what the moderation desk writes: pins, hidden pictures and answers, the
-spotlight, undo, author blocks, and the audit that reads it all back.
+spotlight and undo; author blocks (``wall.store.blocks``) and the audit that reads it all
+back (``wall.store.audit``) join them here.
 
 Same rules as ``wall.store``: every change is compare-and-set, written with its log entry
 in one transaction by the one writer thread, and published after commit.
@@ -14,26 +15,23 @@ import msgspec
 from moderation import Status, Why
 from moderation.flags import Change, InvalidChange, Published, Reply
 from moderation.flags import change as change_flags
-from moderation.state import blocked
 from wall.changes import decode_state
 from wall.privacy_store import PrivacyStore
 from wall.sql import Conn
-from wall.store.errors import Conflict, NotFound
+from wall.store.audit import Audit
+from wall.store.blocks import AuthorBlocks
+from wall.store.errors import Conflict
 from wall.store.rows import (
     POST_COLUMNS,
     flags_of,
-    post_decoder,
     read_post,
     state_of,
     utc_now,
     view_of,
-    why_of,
 )
 from wall.views import (
-    MODERATE,
     WALL,
     AuthorBlocked,
-    AuthorUnblocked,
     BlockedAuthor,
     LogEntry,
     PostView,
@@ -41,42 +39,8 @@ from wall.views import (
     SpotlightNow,
 )
 
-
-class AuditEntry(msgspec.Struct, frozen=True, kw_only=True):
-    """One line of the audit: who did what to which post, when and why.
-
-    ``actor`` is ``None`` when a rule or the network decided; ``action`` is then what
-    happened (``hold``, ``approve``, ``reject``, ``remove``).
-    """
-
-    seq: int
-    at: datetime
-    actor: str | None
-    action: str
-    type: str
-    post_id: int | None
-    reason: str
-    network: str | None
-    author: str | None
-    text: str | None
-    # ``reason`` as a code and facts (rules, networks, undo), for the desk to word.
-    why: Why | None = None
-
-
-# What an entry logged without a moderator's action means, in the audit.
-_AUTOMATIC = {
-    "post.queued": "hold",
-    "post.approved": "approve",
-    "post.rejected": "reject",
-    "post.removed": "remove",
-}
 _blocked_decoder = msgspec.json.Decoder(AuthorBlocked)
 _spotlight_decoder = msgspec.json.Decoder(Spotlight)
-
-
-def author_key(handle: str) -> str:
-    """How author blocks compare handles: no leading ``@``, case-insensitive."""
-    return handle.strip().lstrip("@").casefold()
 
 
 def _last_actor(conn: Conn, post_id: int) -> str | None:
@@ -85,27 +49,6 @@ def _last_actor(conn: Conn, post_id: int) -> str | None:
         (post_id,),
     ).fetchone()
     return row[0] if row else None
-
-
-def _blocks(conn: Conn, event: str, now: datetime) -> list[BlockedAuthor]:
-    rows = conn.execute(
-        "SELECT id, network, handle, why, set_by, set_at, expires_at FROM author_rules"
-        " WHERE event = ? AND action = 'block' AND lifted_at IS NULL ORDER BY id",
-        (event,),
-    ).fetchall()
-    blocks = [
-        BlockedAuthor(
-            id=r[0],
-            network=r[1],
-            handle=r[2],
-            why=r[3],
-            set_by=r[4],
-            set_at=datetime.fromisoformat(r[5]),
-            expires_at=datetime.fromisoformat(r[6]) if r[6] else None,
-        )
-        for r in rows
-    ]
-    return [b for b in blocks if b.expires_at is None or b.expires_at > now]
 
 
 def _spotlight(conn: Conn, event: str) -> tuple[int, SpotlightNow] | None:
@@ -142,7 +85,7 @@ def _only_replier_since(conn: Conn, post_id: int, seq: int) -> bool:
     return other is None
 
 
-class DeskStore(PrivacyStore):
+class DeskStore(PrivacyStore, AuthorBlocks, Audit):
     """``Store`` with the moderation desk's operations (see ``wall.desk``)."""
 
     # -- pins, pictures, answers, spotlight
@@ -415,188 +358,6 @@ class DeskStore(PrivacyStore):
             return (entries[-1].seq, views, lifted), entries
 
         return await self._run(work)
-
-    async def block_author(
-        self,
-        event: str,
-        post_id: int,
-        *,
-        actor: str,
-        why: str = "",
-        remove_shown: bool = False,
-        expires_at: datetime | None = None,
-    ) -> tuple[int, BlockedAuthor, list[PostView]]:
-        """Block the author of a post on its network, from its card, in one transaction.
-
-        Their posts waiting in the queue are rejected and, with ``remove_shown``, those on
-        the screens are removed; every entry shares one ``batch`` so undo reverts it all.
-        Raises NotFound, or Conflict when an active block already names them.
-        """
-
-        def work(
-            conn: Conn,
-        ) -> tuple[tuple[int, BlockedAuthor, list[PostView]], list[LogEntry]]:
-            row = read_post(conn, event, post_id)
-            card = view_of(row)
-            handle = author_key(card.author.handle)
-            if not handle:
-                raise Conflict("This post's author has no handle to block.", card, code="no_handle")
-            now = utc_now()
-            for active in _blocks(conn, event, now):
-                if active.network == card.network and active.handle == handle:
-                    raise Conflict(
-                        f"This author is already blocked (by {active.set_by}).",
-                        card,
-                        by=active.set_by,
-                        code="already_blocked",
-                        params={"by": active.set_by},
-                    )
-            cur = conn.execute(
-                "INSERT INTO author_rules (event, network, handle, action, why, set_by, set_at,"
-                " expires_at) VALUES (?, ?, ?, 'block', ?, ?, ?, ?) RETURNING id",
-                (
-                    event,
-                    card.network,
-                    handle,
-                    why,
-                    actor,
-                    now.isoformat(),
-                    expires_at.isoformat() if expires_at else None,
-                ),
-            )
-            rule = BlockedAuthor(
-                id=int(cur.fetchone()[0]),
-                network=card.network,
-                handle=handle,
-                why=why,
-                set_by=actor,
-                set_at=now,
-                expires_at=expires_at,
-            )
-            batch = self._seq + 1
-            entries = [
-                self._append(
-                    conn,
-                    event,
-                    "author.blocked",
-                    post_id,
-                    MODERATE,
-                    actor,
-                    lambda s: AuthorBlocked(seq=s, rule=rule),
-                    action="block-author",
-                    reason=why or None,
-                    batch=batch,
-                )
-            ]
-            statuses = [Status.PENDING.value] + ([Status.APPROVED.value] if remove_shown else [])
-            marks = ",".join("?" * len(statuses))
-            rows = conn.execute(
-                f"SELECT {POST_COLUMNS} FROM posts WHERE event = ? AND network = ?"
-                f" AND status IN ({marks}) ORDER BY id",
-                (event, card.network, *statuses),
-            ).fetchall()
-            views = []
-            for found in rows:
-                if author_key(post_decoder.decode(found[3]).author.handle) != handle:
-                    continue
-                after = blocked(state_of(found), by=actor, note=why, at=now)
-                view, logged = self._apply(
-                    conn, found, after, actor=actor, action="block-author", reason=why, batch=batch
-                )
-                views.append(view)
-                entries.extend(logged)
-            return (entries[-1].seq, rule, views), entries
-
-        return await self._run(work)
-
-    async def lift_block(
-        self, event: str, rule_id: int, *, actor: str
-    ) -> tuple[int, BlockedAuthor]:
-        """Lift an author block before it expires. Raises NotFound if none is active."""
-
-        def work(conn: Conn) -> tuple[tuple[int, BlockedAuthor], list[LogEntry]]:
-            done = self._lift(conn, event, rule_id, actor, action="unblock")
-            if done is None:
-                raise NotFound(f"no active author block {rule_id} in event {event}")
-            rule, entry = done
-            return (entry.seq, rule), [entry]
-
-        return await self._run(work)
-
-    def _lift(
-        self,
-        conn: Conn,
-        event: str,
-        rule_id: int,
-        actor: str,
-        *,
-        action: str,
-        reason: str | None = None,
-        why: Why | None = None,
-    ) -> tuple[BlockedAuthor, LogEntry] | None:
-        """Lift an active block and log it; ``None`` when it is not active."""
-        rule = next((r for r in _blocks(conn, event, utc_now()) if r.id == rule_id), None)
-        if rule is None:
-            return None
-        conn.execute(
-            "UPDATE author_rules SET lifted_by = ?, lifted_at = ? WHERE id = ?",
-            (actor, utc_now().isoformat(), rule_id),
-        )
-        entry = self._append(
-            conn,
-            event,
-            "author.unblocked",
-            None,
-            MODERATE,
-            actor,
-            lambda s: AuthorUnblocked(seq=s, rule=rule, by=actor),
-            action=action,
-            reason=reason,
-            why=why,
-        )
-        return rule, entry
-
-    async def blocked_authors(self, event: str) -> list[BlockedAuthor]:
-        """The event's author blocks that apply now (not lifted, not expired)."""
-        return await self._read(lambda conn: _blocks(conn, event, utc_now()))
-
-    async def audit(self, event: str) -> list[AuditEntry]:
-        """Who did what, when and why: every decision and change, in order.
-
-        Moderators' actions, and what rules and networks decided on their own; the second
-        message of a change (see wall.changes) is left out.
-        """
-
-        def read(conn: Conn) -> list[AuditEntry]:
-            rows = conn.execute(
-                "SELECT log.seq, log.created_at, log.actor, log.action, log.type, log.post_id,"
-                " log.reason, posts.network, posts.data, log.why FROM log"
-                " LEFT JOIN posts ON posts.id = log.post_id"
-                " WHERE log.event = ? AND (log.action IS NOT NULL OR log.actor IS NULL"
-                " OR log.type NOT LIKE 'post.%') ORDER BY log.seq",
-                (event,),
-            ).fetchall()
-            entries = []
-            for seq, at, actor, action, kind, post_id, reason, network, data, why in rows:
-                post = post_decoder.decode(data) if data else None
-                entries.append(
-                    AuditEntry(
-                        seq=seq,
-                        at=datetime.fromisoformat(at),
-                        actor=actor,
-                        action=action or _AUTOMATIC.get(kind, kind),
-                        type=kind,
-                        post_id=post_id,
-                        reason=reason or "",
-                        network=network,
-                        author=post.author.handle if post else None,
-                        text=post.text[:280] if post else None,
-                        why=why_of(why),
-                    )
-                )
-            return entries
-
-        return await self._read(read)
 
 
 def _link_picture(view: PostView) -> bool:

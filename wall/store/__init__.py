@@ -3,7 +3,9 @@
 One module per job: ``engine`` (connections, the one writer, readers, transactions,
 migrations), ``log`` (the event log and replays), ``posts`` (changes of posts), ``queries``
 (reading posts), ``state`` (an event's settings, display, cursors, users), ``rows`` (how a
-post is stored) and ``errors``. ``Store`` is made of them.
+post is stored) and ``errors``. ``Store`` is made of them; ``wall.desk_store.DeskStore``
+adds the desk's changes, ``blocks`` (author blocks) and ``audit``. ``protocol`` says what
+the rest of Murmur may use of a store.
 """
 
 from __future__ import annotations

@@ -19,9 +19,9 @@ if TYPE_CHECKING:
     from moderation import Action, Post, Status, Verdict
     from moderation.flags import Change, Published
     from wall.accounts import User
-    from wall.desk_store import AuditEntry
     from wall.privacy_store import Person, Receipt
     from wall.settings import Announcement, DisplaySettings
+    from wall.store.audit import AuditEntry
     from wall.views import (
         AnnouncingNow,
         BlockedAuthor,

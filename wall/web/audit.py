@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from wall.auth import Role
-from wall.desk_store import AuditEntry
+from wall.store.audit import AuditEntry
 from wall.web.api import JSON, current_user, event_of, hub_of
 from wall.web.errors import ApiError
 from wall.web.operations import ApiRoute, Operation
