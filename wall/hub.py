@@ -45,9 +45,10 @@ from wall.sources.context import Cursor, SourceContext
 from wall.sources.registry import build_source, source_name
 from wall.store import protocol
 from wall.supervisor import Supervisor
-from wall.views import EventInfo, PostView
+from wall.views import EventInfo, LogEntry, PostView
 
 if TYPE_CHECKING:
+    from wall.relay import Relay
     from wall.shared.parts import SharedParts
 
 log = logging.getLogger(__name__)
@@ -108,6 +109,13 @@ EDITABLE = {
 }  # fmt: skip
 
 
+class _Kind(msgspec.Struct):
+    type: str
+
+
+_kind = msgspec.json.Decoder(_Kind)
+
+
 def merge_event(event: EventSettings, changes: dict[str, Any]) -> EventSettings:
     """``event`` with ``changes`` (whole top-level values) applied, validated."""
     merged = {**msgspec.to_builtins(event), **changes}
@@ -128,9 +136,19 @@ class Hub:
         self.history: dict[str, History] = {}
         self.detector = Detector()
         self.bus = bus or Bus()
+        # Several processes: what each commits reaches every process's bus through Redis,
+        # in seq order (wall.relay); one process hands its commits to its bus directly.
+        self.relay: Relay | None = None
+        self._refreshing: set[asyncio.Task[None]] = set()
         self.store = DeskStore(
-            settings.data_dir / "murmur.sqlite3", on_commit=self.bus.publish, url=settings.store.url
+            settings.data_dir / "murmur.sqlite3",
+            on_commit=self._committed if settings.bus.url else self.bus.publish,
+            url=settings.store.url,
         )
+        if settings.bus.url:
+            from wall.relay import Relay  # imports redis: not for one process
+
+            self.relay = Relay(self.store, self.bus, settings.bus, on_remote=self._remote)
         # Several processes: claims, presence, the fleet, the limits and which process runs
         # each source live in Redis (wall.shared); one process keeps them in memory.
         self.shared: SharedParts | None = None
@@ -186,8 +204,39 @@ class Hub:
             alone=not settings.bus.url,  # several processes share the store and a bus
         )
 
+    def _committed(self, entries: list[LogEntry]) -> None:
+        assert self.relay is not None
+        self.relay.committed(entries)
+
+    def _remote(self, entries: list[LogEntry]) -> None:
+        """Another process changed an event or its blocks: read them again from the store."""
+        kinds = {(e.event, _kind.decode(e.text).type) for e in entries}
+        if any(k in {"event", "author.blocked", "author.unblocked"} for _, k in kinds):
+            task = asyncio.create_task(self.refresh(kinds), name="refresh")
+            self._refreshing.add(task)
+            task.add_done_callback(self._refreshing.discard)
+
+    async def refresh(self, kinds: set[tuple[str, str]]) -> None:
+        try:
+            if any(k == "event" for _, k in kinds):
+                await self._load_live_events()
+                for slug in {slug for slug, k in kinds if k == "event"} & set(self._base):
+                    before = self.events[slug]
+                    overrides = await self.store.get_overrides(slug) or {}
+                    after = merge_event(self._base[slug], overrides)
+                    self._apply(after)
+                    if after.hashtags != before.hashtags or after.sources != before.sources:
+                        await self._restart_sources(slug)
+                await self.follow_schedule()
+            for slug in {slug for slug, k in kinds if k.startswith("author.")} & set(self.events):
+                await self.desk.reload_blocks(slug)
+        except Exception:
+            log.exception("another process's change could not be applied here")
+
     async def start(self) -> None:
         await self.store.open()
+        if self.relay is not None:
+            await self.relay.start()
         self._started = True
         self.start_retention()
         self.http = make_session(self.guard)
@@ -441,8 +490,14 @@ class Hub:
         if self.http is not None:
             await self.http.close()
             self.http = None
+        for task in list(self._refreshing):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         if self._started:
             await self.desk.stop()
+            if self.relay is not None:
+                await self.relay.close()
             await self.store.close()
             self._started = False
         if self.shared is not None:

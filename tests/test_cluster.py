@@ -1,0 +1,191 @@
+"""Several real ``murmur serve`` processes on one PostgreSQL and one Redis (tests/servers.py).
+
+Approve on process A, the screens on B show it; a process killed with SIGKILL mid-event,
+its screen reconnects to the other with ``?since=`` and gets everything it missed, once;
+an organiser's live change on one process applies on the other.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from websockets.sync.client import ClientConnection, connect
+
+from tests import servers
+from tests.client import Client
+from tests.live import _free_port
+from tests.uploads import Attendee
+
+ROOT = Path(__file__).resolve().parent.parent
+SECRET_ENV = "MURMUR_CLUSTER_SECRET"
+PASSWORD = "a long passphrase"
+
+
+class Cluster:
+    """N ``murmur serve`` processes sharing one config: store, bus and session secret."""
+
+    def __init__(self, tmp: Path, n: int) -> None:
+        self.tmp = tmp
+        self.ports = [_free_port() for _ in range(n)]
+        self.procs: list[subprocess.Popen[bytes] | None] = [None] * n
+        self.config = tmp / "murmur.toml"
+        self.config.write_text(
+            f'[server]\nsecret_key_env = "{SECRET_ENV}"\n'
+            f'[store]\nurl = "{servers.postgres().database(servers.name_for(tmp))}"\n'
+            f'[bus]\nurl = "{servers.redis().url}"\nnamespace = "{servers.name_for(tmp)}"\n'
+            '[[events]]\nslug = "jpo"\ntitle = "JPO"\nhashtags = ["JPO2026"]\n'
+            'moderation = "pre"\n'
+        )
+        self.env = {**os.environ, SECRET_ENV: secrets.token_urlsafe(48), "PYTHONPATH": str(ROOT)}
+
+    def murmur(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "wall", *args, "--config", str(self.config),
+             "--data", str(self.tmp / "d0")],
+            input=stdin, capture_output=True, text=True, env=self.env, timeout=60, check=True,
+        )  # fmt: skip
+
+    def url(self, i: int) -> str:
+        return f"http://127.0.0.1:{self.ports[i]}"
+
+    def ws(self, i: int) -> str:
+        return f"ws://127.0.0.1:{self.ports[i]}"
+
+    def start(self, i: int) -> None:
+        with (self.tmp / f"murmur-{i}.log").open("ab") as log:  # the child keeps its own
+            self.procs[i] = subprocess.Popen(
+                [sys.executable, "-m", "wall", "serve", "--config", str(self.config),
+                 "--data", str(self.tmp / f"d{i}"), "--port", str(self.ports[i])],
+                env=self.env, stdout=log, stderr=log,
+            )  # fmt: skip
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            proc = self.procs[i]
+            assert proc is not None and proc.poll() is None, self.log(i)
+            try:
+                if Client(self.url(i)).get("/healthz").status == 200:
+                    return
+            except OSError:
+                pass  # not listening yet
+            time.sleep(0.1)
+        raise AssertionError(f"process {i} did not start:\n{self.log(i)}")
+
+    def log(self, i: int) -> str:
+        return (self.tmp / f"murmur-{i}.log").read_text()[-3000:]
+
+    def kill(self, i: int) -> None:
+        proc = self.procs[i]
+        assert proc is not None
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+
+    def stop(self) -> None:
+        for proc in self.procs:
+            if proc is not None and proc.poll() is None:
+                proc.terminate()
+        for proc in self.procs:
+            if proc is not None:
+                try:
+                    proc.wait(20)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+
+
+@pytest.fixture
+def cluster(tmp_path: Path) -> Iterator[Cluster]:
+    c = Cluster(tmp_path, 2)
+    c.murmur("user", "add", "alice", "--role", "organiser", "--password-stdin", stdin=PASSWORD)
+    c.start(0)
+    c.start(1)
+    try:
+        yield c
+    finally:
+        c.stop()
+
+
+def login(url: str) -> Client:
+    client = Client(url)
+    assert client.login("alice", PASSWORD).status == 200
+    return client
+
+
+def submit(client: Client, text: str) -> int:
+    """A post from the attendees' page, as a phone sends it (to the same process as the
+    moderator ``client``); its id once queued."""
+    attendee = Attendee(client.base)
+    assert attendee.open_page().status == 200
+    sent = attendee.send(text, name="Inès")
+    assert sent.status in (200, 201, 202), sent.body
+    for _ in range(100):
+        posts = client.get("/api/events/jpo/posts?status=pending").json()["posts"]
+        mine = [p["id"] for p in posts if p["text"] == text]
+        if mine:
+            return int(mine[0])
+        time.sleep(0.05)
+    raise AssertionError(f"{text!r} never reached the queue")
+
+
+def next_approved(screen: ClientConnection) -> dict[str, object]:
+    while True:
+        message = json.loads(screen.recv(timeout=10))
+        if message["type"] == "post.approved":
+            return message
+
+
+def test_approved_on_one_process_the_screens_of_the_other_show_it(cluster):
+    on_a, on_b = login(cluster.url(0)), login(cluster.url(1))  # one session, any process
+    with connect(f"{cluster.ws(1)}/ws/wall/jpo") as screen:
+        assert json.loads(screen.recv(timeout=10))["type"] == "snapshot"
+        post_id = submit(on_b, "Where is the library?")
+        assert on_a.post(f"/api/events/jpo/posts/{post_id}/approve").status == 200
+        message = next_approved(screen)
+        assert message["post"]["id"] == post_id  # type: ignore[index]
+
+
+def test_a_killed_process_s_screen_resumes_on_the_other_with_nothing_lost_or_repeated(cluster):
+    moderator = login(cluster.url(0))
+    seen: list[int] = []
+    with connect(f"{cluster.ws(1)}/ws/wall/jpo") as screen:
+        assert json.loads(screen.recv(timeout=10))["type"] == "snapshot"
+        first = submit(moderator, "Before the crash")
+        moderator.post(f"/api/events/jpo/posts/{first}/approve")
+        message = next_approved(screen)
+        seen.append(int(message["seq"]))  # type: ignore[arg-type]
+        cluster.kill(1)  # mid-event, its screen's socket drops
+    missed = []
+    for n in range(5):
+        post_id = submit(moderator, f"While B is down {n}")
+        assert moderator.post(f"/api/events/jpo/posts/{post_id}/approve").status == 200
+        missed.append(post_id)
+    # The screen reconnects through the proxy to A, with the last seq it applied.
+    with connect(f"{cluster.ws(0)}/ws/wall/jpo?since={seen[-1]}") as screen:
+        got = [next_approved(screen) for _ in missed]
+        seqs = [int(m["seq"]) for m in got]  # type: ignore[arg-type]
+        assert [m["post"]["id"] for m in got] == missed  # type: ignore[index]
+        assert seqs == sorted(set(seqs)) and seqs[0] > seen[-1]
+        # B comes back; what is approved on it reaches the screen on A.
+        cluster.start(1)
+        on_b = login(cluster.url(1))
+        after = submit(on_b, "After the restart")
+        assert on_b.post(f"/api/events/jpo/posts/{after}/approve").status == 200
+        assert next_approved(screen)["post"]["id"] == after  # type: ignore[index]
+
+
+def test_an_organiser_s_live_change_on_one_process_applies_on_the_other(cluster):
+    on_a, on_b = login(cluster.url(0)), login(cluster.url(1))
+    changed = on_a.request("PATCH", "/api/events/jpo/settings", {"title": "JPO 2026"})
+    assert changed.status == 200, changed.body
+    for _ in range(100):
+        if on_b.get("/api/events/jpo").json().get("title") == "JPO 2026":
+            break
+        time.sleep(0.05)
+    assert on_b.get("/api/events/jpo").json()["title"] == "JPO 2026"
