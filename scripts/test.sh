@@ -61,5 +61,7 @@ echo "== benchmarks (small sizes; full sizes: see bench/README.md)"
 .venv/bin/python bench/latency.py --screens 20 --posts 10
 .venv/bin/python bench/screen_memory.py --screens 200
 .venv/bin/python bench/slow_screen.py --screens 20 --posts 700
+.venv/bin/python bench/fanout.py --screens 100 --posts 10
+.venv/bin/python bench/cluster_soak.py --seconds 30 --screens 100 --rate 20
 .venv/bin/python bench/jetstream.py --frames 20000
 .venv/bin/python bench/media.py --quick
