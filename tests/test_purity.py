@@ -58,18 +58,20 @@ def test_no_core_module_names_an_io_package():
 
 
 def test_one_process_on_sqlite_never_imports_redis(tmp_path: Path):
-    # The shared state (wall.shared) is for several processes only: a laptop's Murmur
-    # builds its app and hub, claims, presence, fleet, limits and sources in memory.
+    # The shared state (wall.shared) and the bus between processes (wall.cluster) are
+    # for several processes only: a laptop's Murmur builds its app and hub, claims,
+    # presence, fleet, limits and sources in memory, and its bus is in the process.
     code = (
         "import sys, pathlib\n"
         "from wall.settings import Settings\n"
         "from wall.web.app import create_app\n"
         f"app = create_app(Settings(data_dir=pathlib.Path({str(tmp_path)!r})))\n"
         "hub = app.state.hub\n"
-        "assert hub.shared is None, hub.shared\n"
+        "assert hub.shared is None and hub.relay is None, (hub.shared, hub.relay)\n"
         "print('\\n'.join(sorted(sys.modules)))\n"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
     ).stdout.split()
-    assert not [m for m in out if m == "redis" or m.startswith(("redis.", "wall.shared"))]
+    several = ("redis.", "wall.shared", "wall.cluster")
+    assert not [m for m in out if m == "redis" or m.startswith(several)]

@@ -46,10 +46,18 @@ class Subscription:
         if self._buffer is None:
             self._buffer = deque()
         if len(self._buffer) >= self._maxsize:
-            self.overflowed = True
-            self._buffer = None
-        else:
-            self._buffer.append(entry)
+            self.resync()
+            return
+        self._buffer.append(entry)
+        self._wake()
+
+    def resync(self) -> None:
+        """Send the consumer back to its last seq: it raises ``Overflow`` on its next turn."""
+        self.overflowed = True
+        self._buffer = None
+        self._wake()
+
+    def _wake(self) -> None:
         if self._waiter is not None and not self._waiter.done():
             self._waiter.set_result(None)
 
@@ -83,6 +91,12 @@ class Bus:
             for sub in self._subscribers.get(entry.event, ()):
                 if sub.audience != WALL or entry.audience == WALL:
                     sub.push(entry)
+
+    def resync(self, event: str) -> None:
+        """Send every subscriber of ``event`` back to its last seq (see ``Overflow``): used
+        when this process missed more of the log than a replay carries (wall.cluster)."""
+        for sub in self._subscribers.get(event, ()):
+            sub.resync()
 
     @contextmanager
     def subscribe(self, event: str, audience: str) -> Iterator[Subscription]:

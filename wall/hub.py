@@ -45,10 +45,10 @@ from wall.sources.context import Cursor, SourceContext
 from wall.sources.registry import build_source, source_name
 from wall.store import protocol
 from wall.supervisor import Supervisor
-from wall.views import EventInfo, LogEntry, PostView
+from wall.views import EventInfo, PostView
 
 if TYPE_CHECKING:
-    from wall.relay import Relay
+    from wall.cluster.relay import Relay
     from wall.shared.parts import SharedParts
 
 log = logging.getLogger(__name__)
@@ -109,13 +109,6 @@ EDITABLE = {
 }  # fmt: skip
 
 
-class _Kind(msgspec.Struct):
-    type: str
-
-
-_kind = msgspec.json.Decoder(_Kind)
-
-
 def merge_event(event: EventSettings, changes: dict[str, Any]) -> EventSettings:
     """``event`` with ``changes`` (whole top-level values) applied, validated."""
     merged = {**msgspec.to_builtins(event), **changes}
@@ -137,18 +130,17 @@ class Hub:
         self.detector = Detector()
         self.bus = bus or Bus()
         # Several processes: what each commits reaches every process's bus through Redis,
-        # in seq order (wall.relay); one process hands its commits to its bus directly.
+        # in seq order (wall.cluster); one process hands its commits to its bus directly.
         self.relay: Relay | None = None
-        self._refreshing: set[asyncio.Task[None]] = set()
+        if settings.bus.url:
+            from wall.cluster.relay import Relay  # imports redis: not for one process
+
+            self.relay = Relay(settings.bus, self.bus)
         self.store = DeskStore(
             settings.data_dir / "murmur.sqlite3",
-            on_commit=self._committed if settings.bus.url else self.bus.publish,
+            on_commit=self.relay.committed if self.relay else self.bus.publish,
             url=settings.store.url,
         )
-        if settings.bus.url:
-            from wall.relay import Relay  # imports redis: not for one process
-
-            self.relay = Relay(self.store, self.bus, settings.bus, on_remote=self._remote)
         # Several processes: claims, presence, the fleet, the limits and which process runs
         # each source live in Redis (wall.shared); one process keeps them in memory.
         self.shared: SharedParts | None = None
@@ -184,7 +176,7 @@ class Hub:
         # The file's events: the only place a credential and its hosts can come from.
         self._file_events = {e.slug: e for e in settings.events}
         # What an event returns to when its live changes go: the file's, or as created.
-        self._base: dict[str, EventSettings] = dict(self._file_events)
+        self.bases: dict[str, EventSettings] = dict(self._file_events)
         self.archived: set[str] = set()
         # Events whose sources run now (inside their window, not archived).
         self._running: set[str] = set()
@@ -204,39 +196,8 @@ class Hub:
             alone=not settings.bus.url,  # several processes share the store and a bus
         )
 
-    def _committed(self, entries: list[LogEntry]) -> None:
-        assert self.relay is not None
-        self.relay.committed(entries)
-
-    def _remote(self, entries: list[LogEntry]) -> None:
-        """Another process changed an event or its blocks: read them again from the store."""
-        kinds = {(e.event, _kind.decode(e.text).type) for e in entries}
-        if any(k in {"event", "author.blocked", "author.unblocked"} for _, k in kinds):
-            task = asyncio.create_task(self.refresh(kinds), name="refresh")
-            self._refreshing.add(task)
-            task.add_done_callback(self._refreshing.discard)
-
-    async def refresh(self, kinds: set[tuple[str, str]]) -> None:
-        try:
-            if any(k == "event" for _, k in kinds):
-                await self._load_live_events()
-                for slug in {slug for slug, k in kinds if k == "event"} & set(self._base):
-                    before = self.events[slug]
-                    overrides = await self.store.get_overrides(slug) or {}
-                    after = merge_event(self._base[slug], overrides)
-                    self._apply(after)
-                    if after.hashtags != before.hashtags or after.sources != before.sources:
-                        await self._restart_sources(slug)
-                await self.follow_schedule()
-            for slug in {slug for slug, k in kinds if k.startswith("author.")} & set(self.events):
-                await self.desk.reload_blocks(slug)
-        except Exception:
-            log.exception("another process's change could not be applied here")
-
     async def start(self) -> None:
         await self.store.open()
-        if self.relay is not None:
-            await self.relay.start()
         self._started = True
         self.start_retention()
         self.http = make_session(self.guard)
@@ -262,13 +223,15 @@ class Hub:
                 try:
                     merged = merge_event(configured, overrides)
                     check_live_sources(configured.sources, merged.sources)
-                    self._apply(merged)
+                    self.apply_event(merged)
                 except (msgspec.ValidationError, CredentialRefused) as exc:
                     log.error(
                         "event %s: live settings no longer valid (%s); using the file's", slug, exc
                     )
         if any(rules.wants_language for rules in self.rules.values()):
             await asyncio.to_thread(self.detector.load)  # reads the model: not on the loop
+        if self.relay is not None:
+            await self.relay.start(self)
         await self.desk.start(self.events)
         await self.follow_schedule()
         self._schedule = asyncio.create_task(self._schedule_loop(), name="schedule")
@@ -288,8 +251,8 @@ class Hub:
                     "event %s, created from the browser, is not valid any more: %s", slug, exc
                 )
                 continue
-            self._base[slug] = event
-            self._apply(event)
+            self.bases[slug] = event
+            self.apply_event(event)
         self.archived = await event_store.archived_events(self.store) & set(self.events)
 
     def file_event(self, slug: str) -> EventSettings | None:
@@ -350,7 +313,7 @@ class Hub:
         }
         await screen_log.record(self.store, counts, screen_log.minute_of(now))
 
-    async def _restart_sources(self, slug: str) -> None:
+    async def restart_sources(self, slug: str) -> None:
         if slug in self._running:
             await self.placement.stop(slug)
             self._running.discard(slug)
@@ -374,8 +337,10 @@ class Hub:
         data = msgspec.json.encode(event).decode()
         await event_store.save_live_event(self.store, event.slug, data, actor=actor)
         await self.store.save_event(event.slug, event.title, data)
-        self._base[event.slug] = event
-        self._apply(event)
+        self.bases[event.slug] = event
+        self.apply_event(event)
+        # Logged as every change to an event is: other processes learn of it (wall.cluster).
+        await self.store.set_overrides(event.slug, {}, self._info(event), actor=actor)
         await self.desk.reload_blocks(event.slug)
         await self.follow_schedule()
         log.info("event %s created by %s", event.slug, actor)
@@ -409,7 +374,7 @@ class Hub:
             guard=self.guard,
             media=self.media,
             cursor=Cursor(self.store, event.slug, name),
-            secret=self.vault.reader(name, source, self._file_sources(event.slug)),
+            secret=self.vault.reader(name, source, self.file_sources(event.slug)),
             withdraw=functools.partial(self.store.withdraw, event.slug),
             on_live=functools.partial(self.supervisor.mark_live, event.slug, name),
             on_skip=functools.partial(self.supervisor.mark_skipped, event.slug, name),
@@ -417,11 +382,11 @@ class Hub:
         )
         self.supervisor.start(event.slug, build_source(source, ctx, name))
 
-    def _file_sources(self, slug: str) -> list[SourceSettings]:
+    def file_sources(self, slug: str) -> list[SourceSettings]:
         file_event = self._file_events.get(slug)
         return list(file_event.sources) if file_event is not None else []
 
-    def _apply(self, event: EventSettings) -> None:
+    def apply_event(self, event: EventSettings) -> None:
         self.events[event.slug] = event
         self._rebuild_rules()  # every event: one's hashtags are the others' "other events"
 
@@ -446,14 +411,14 @@ class Hub:
         overrides = {**(await self.store.get_overrides(slug) or {}), **changes}
         after = merge_event(before, changes)
         # A live change may not add a credential nor send one to other hosts than the file.
-        check_live_sources(self._file_sources(slug), after.sources)
+        check_live_sources(self.file_sources(slug), after.sources)
         info = self._info(after)
         seq = await self.store.set_overrides(slug, overrides, info, actor=actor)
-        self._apply(after)
+        self.apply_event(after)
         if self.rules[slug].wants_language:
             await asyncio.to_thread(self.detector.load)
         if after.hashtags != before.hashtags or after.sources != before.sources:
-            await self._restart_sources(slug)
+            await self.restart_sources(slug)
         else:
             await self.follow_schedule()  # the window may have moved
         return seq, after
@@ -461,12 +426,12 @@ class Hub:
     async def reset(self, slug: str, *, actor: str) -> tuple[int, EventSettings]:
         """Return an event to the config file's settings: live changes are forgotten, every
         page is told, and the sources restart when hashtags or sources change back."""
-        before, configured = self.events[slug], self._base[slug]
+        before, configured = self.events[slug], self.bases[slug]
         info = self._info(configured)
         seq = await self.store.drop_live_settings(slug, info, configured.display, actor=actor)
-        self._apply(configured)
+        self.apply_event(configured)
         if configured.hashtags != before.hashtags or configured.sources != before.sources:
-            await self._restart_sources(slug)
+            await self.restart_sources(slug)
         return seq, configured
 
     def start_retention(self) -> None:
@@ -490,14 +455,10 @@ class Hub:
         if self.http is not None:
             await self.http.close()
             self.http = None
-        for task in list(self._refreshing):
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
         if self._started:
             await self.desk.stop()
             if self.relay is not None:
-                await self.relay.close()
+                await self.relay.stop()
             await self.store.close()
             self._started = False
         if self.shared is not None:
