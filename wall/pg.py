@@ -262,7 +262,10 @@ def connect(url: str) -> PgConn:
 
 def migrate(conn: PgConn) -> None:
     """Create the schema, or bring it up to this Murmur's; refuse a newer one."""
-    conn.execute("BEGIN")
+    # READ COMMITTED (a writer's BEGIN, which also keeps writers out meanwhile): each
+    # statement after the lock sees what a process that held it before created. A
+    # REPEATABLE READ snapshot would be taken before the lock is granted.
+    conn.execute("BEGIN IMMEDIATE")
     conn.execute("SELECT pg_advisory_xact_lock(?)", (SCHEMA_LOCK,))
     try:
         conn.execute("CREATE TABLE IF NOT EXISTS murmur_schema (version INTEGER NOT NULL)")
