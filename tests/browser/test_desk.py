@@ -195,6 +195,29 @@ def test_undo_brings_a_decision_back_for_a_few_seconds(live, pages):
     expect(card(page, post_id, "#queue-list")).to_have_count(1)
 
 
+def test_undo_pressed_before_the_decision_is_answered_still_undoes_it(live, pages):
+    # The socket can move the card before the server's answer to the decision arrives (CI
+    # saw it under load); "u" pressed in that moment waits for the answer and undoes.
+    post_id = live.ingest("jpo", make_post("too quick"))
+    page = desk(pages)
+    url = f"{live.url}/api/events/jpo/posts/{post_id}/reject"
+
+    def answer_late(route: Any) -> None:
+        response = route.fetch()
+        expect(card(page, post_id, "#decided-list")).to_have_count(1)  # moved by the socket
+        page.keyboard.press("u")
+        page.wait_for_timeout(300)
+        route.fulfill(response=response)
+
+    page.route(url, answer_late)
+    with page.expect_response(lambda r: r.url.endswith(f"/{post_id}/undo")) as undone:
+        page.keyboard.press("j")
+        page.keyboard.press("r")
+    assert undone.value.ok
+    expect(card(page, post_id, "#queue-list")).to_have_count(1)
+    expect(page.locator("#undo-bar")).to_be_hidden()
+
+
 def test_an_answer_written_on_the_tablet_shows_with_its_post_on_the_wall(live, pages):
     post_id = live.ingest("jpo", make_post("Where is the library?"))
     wall = pages.open("/wall/jpo", viewport=SCREEN)

@@ -135,7 +135,14 @@ function focusRestored(id) {
   select(COLUMN[post.status], id, { focus: true });
 }
 
-export function undo() {
+/**
+ * Undo the last action. Pressed while a decision is still on its way (the card may already
+ * have moved, from the socket, before the server's answer came back), it waits for that
+ * answer and undoes it: a quick "u" after "r" is never lost.
+ */
+export async function undo() {
+  const pending = [...ui.inflight.values()];
+  if (pending.length) await Promise.all(pending.map((run) => run.catch(() => null)));
   if (offer.id !== null) perform(offer.id, "undo");
 }
 
