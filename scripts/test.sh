@@ -44,12 +44,17 @@ echo "== ruff"
 .venv/bin/ruff check .
 echo "== mypy (strict)"
 .venv/bin/mypy
-echo "== pytest"
-.venv/bin/python -m pytest "$@"
+# Two workers, a test file each at a time (--dist loadfile: a file's module fixtures, such
+# as one live server or one Chromium, stay in one process). Most tests wait on sockets,
+# browsers and servers, so two workers on two cores take about 30 % less time (526 s
+# against 746 s, measured). PYTEST_WORKERS=0 runs them in one process.
+WORKERS=(-n "${PYTEST_WORKERS:-2}" --dist loadfile)
+echo "== pytest (${WORKERS[*]})"
+.venv/bin/python -m pytest "${WORKERS[@]}" "$@"
 # The same store, socket, resume and desk tests again, on PostgreSQL and Redis
 # (tests/servers.py starts both; tests/live.py gives each server its own database).
 echo "== pytest on PostgreSQL + Redis (the shared tests)"
-MURMUR_TEST_BACKEND=postgresql+redis .venv/bin/python -m pytest \
+MURMUR_TEST_BACKEND=postgresql+redis .venv/bin/python -m pytest "${WORKERS[@]}" \
   tests/test_store.py tests/test_changes.py tests/test_sockets.py tests/test_desk.py \
   tests/test_api.py tests/test_claims.py tests/test_events.py tests/test_reconfigure.py \
   tests/test_attendee.py tests/test_announce.py tests/test_display.py tests/test_figures.py \

@@ -15,9 +15,16 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import playwright.sync_api as playwright_api
 import pytest
 
 from tests.live import LiveServer
+
+# A page's expectation waits up to 10 s (Playwright's default is 5 s), as its actions do:
+# the suite runs two workers on two cores beside Chromium, and a loaded machine may take
+# longer than 5 s to show what a person would see at once. A failure still fails, later.
+# Every browser test imports this module (tests/browser/conftest.py does for its folder).
+playwright_api.expect.set_options(timeout=10_000)
 
 CHROMIUM = os.environ.get("MURMUR_CHROMIUM", "/usr/bin/chromium")
 ARGS = [
@@ -34,8 +41,6 @@ SCREEN = {"width": 1920, "height": 1080}
 
 @contextmanager
 def launch() -> Iterator[Any]:
-    import playwright.sync_api as playwright_api
-
     if not Path(CHROMIUM).exists():
         pytest.fail(
             f"no Chromium at {CHROMIUM}: install Debian's chromium "
