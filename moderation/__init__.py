@@ -9,7 +9,7 @@ from moderation.authors import AuthorAction, AuthorRule
 from moderation.post import Author, Emoji, LinkCard, Media, Poll, PollOption, Post, Quoted
 from moderation.rules import Mode, Rules, decide
 from moderation.spam import History
-from moderation.status import Action, InvalidTransition, Status, transition
+from moderation.status import Action, ChangedMeanwhile, InvalidTransition, Status, transition
 from moderation.verdict import Decision, Verdict, Why
 from moderation.wordlists import builtin_terms
 from moderation.words import Term, WordMatcher
@@ -19,6 +19,7 @@ __all__ = [
     "Author",
     "AuthorAction",
     "AuthorRule",
+    "ChangedMeanwhile",
     "Decision",
     "Emoji",
     "History",

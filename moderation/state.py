@@ -15,7 +15,7 @@ import msgspec
 from moderation.flags import Flags
 from moderation.messages import edit_types, message_types
 from moderation.post import Post
-from moderation.status import Action, Status, transition
+from moderation.status import Action, ChangedMeanwhile, Status, transition
 from moderation.verdict import Decision, Verdict, Why
 
 
@@ -63,9 +63,21 @@ def arrived(decision: Decision) -> Status:
     return _STATUS_OF[decision]
 
 
-def decided(before: PostState, action: Action, *, by: str, note: str, at: datetime) -> PostState:
+def decided(
+    before: PostState,
+    action: Action,
+    *,
+    by: str,
+    note: str,
+    at: datetime,
+    seen: Status | None = None,
+) -> PostState:
     """A moderator's ``action`` (with their ``note``, maybe empty); raises
-    InvalidTransition when the post's status does not allow it."""
+    InvalidTransition when the post's status does not allow it, and ChangedMeanwhile when
+    ``seen`` (the status the moderator decided on, when they said) is no longer its status:
+    of two moderators deciding one post at once, exactly one decision is applied."""
+    if seen is not None and before.status is not seen:
+        raise ChangedMeanwhile(before.status, action, seen)
     return msgspec.structs.replace(
         before,
         status=transition(before.status, action),

@@ -49,6 +49,23 @@ class InvalidTransition(ValueError):
         self.params = {"action": action.value, "status": current.value}
 
 
+class ChangedMeanwhile(InvalidTransition):
+    """The post is no longer in the status the moderator saw when they decided: another
+    moderator (or the network) changed it meanwhile, so their decision is not applied,
+    even where the new status would allow it (a reject, then a late approve)."""
+
+    def __init__(self, current: Status, action: Action, seen: Status) -> None:
+        ValueError.__init__(
+            self,
+            f"Cannot {action.value} this post: it was {seen.value} when you saw it and is"
+            f" {_WORDS[current]} now; look at it again, then decide.",
+        )
+        self.current = current
+        self.action = action
+        self.code = "conflict"
+        self.params = {"action": action.value, "status": current.value, "seen": seen.value}
+
+
 def transition(current: Status, action: Action) -> Status:
     """Return the status ``action`` leads to from ``current``, or raise InvalidTransition."""
     try:

@@ -89,6 +89,24 @@ def test_a_second_decision_gets_409_with_the_current_state(live, alice):
     assert "already approved" in body["error"] and "alice" in body["error"]
 
 
+def test_a_decision_on_what_the_moderator_saw_is_refused_once_another_decided(live, alice):
+    live.add_user("bob", "battery staple", "moderator")
+    bob = Client(live.url)
+    bob.login("bob", "battery staple")
+    post_id = live.ingest("jpo", make_post())
+    assert bob.post(f"/api/events/jpo/posts/{post_id}/reject", {"seen": "pending"}).status == 200
+    # Alice saw it waiting: her approve does not overturn Bob's reject.
+    late = alice.post(f"/api/events/jpo/posts/{post_id}/approve", {"seen": "pending"})
+    assert late.status == 409, late.body
+    body = late.json()
+    assert body["code"] == "conflict" and body["params"]["seen"] == "pending"
+    assert body["post"]["status"] == "rejected" and body["post"]["decided_by"] == "bob"
+    # Looking again, she may approve the rejected post on purpose.
+    again = alice.post(f"/api/events/jpo/posts/{post_id}/approve", {"seen": "rejected"})
+    assert again.status == 200 and again.json()["post"]["status"] == "approved"
+    assert alice.post(f"/api/events/jpo/posts/{post_id}/remove", {"seen": "nonsense"}).status == 400
+
+
 def test_remove_then_restore(live, alice):
     post_id = live.ingest("jpo", make_post())
     alice.post(f"/api/events/jpo/posts/{post_id}/approve")

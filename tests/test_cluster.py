@@ -2,26 +2,34 @@
 
 Approve on process A, the screens on B show it; a process killed with SIGKILL mid-event,
 its screen reconnects to the other with ``?since=`` and gets everything it missed, once;
-an organiser's live change on one process applies on the other.
+an organiser's live change on one process applies on the other; two moderators on A and B
+deciding one post at once, exactly one wins; a feed read by one process only, and by the
+other once the first is killed. tests/browser/test_cluster_proxy.py puts the shipped nginx
+in front of them.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
+import re
 import secrets
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from websockets.sync.client import ClientConnection, connect
 
 from tests import servers
-from tests.client import Client
+from tests.client import Client, Reply
+from tests.fakes.feed import FakeFeed
 from tests.live import _free_port
 from tests.uploads import Attendee
 
@@ -33,17 +41,18 @@ PASSWORD = "a long passphrase"
 class Cluster:
     """N ``murmur serve`` processes sharing one config: store, bus and session secret."""
 
-    def __init__(self, tmp: Path, n: int) -> None:
+    def __init__(self, tmp: Path, n: int, *, server: str = "", event: str = "") -> None:
+        """``server`` and ``event``: more TOML lines for ``[server]`` and the event."""
         self.tmp = tmp
         self.ports = [_free_port() for _ in range(n)]
         self.procs: list[subprocess.Popen[bytes] | None] = [None] * n
         self.config = tmp / "murmur.toml"
         self.config.write_text(
-            f'[server]\nsecret_key_env = "{SECRET_ENV}"\n'
+            f'[server]\nsecret_key_env = "{SECRET_ENV}"\n{server}'
             f'[store]\nurl = "{servers.postgres().database(servers.name_for(tmp))}"\n'
             f'[bus]\nurl = "{servers.redis().url}"\nnamespace = "{servers.name_for(tmp)}"\n'
             '[[events]]\nslug = "jpo"\ntitle = "JPO"\nhashtags = ["JPO2026"]\n'
-            'moderation = "pre"\n'
+            f'moderation = "pre"\n{event}'
         )
         self.env = {**os.environ, SECRET_ENV: secrets.token_urlsafe(48), "PYTHONPATH": str(ROOT)}
 
@@ -79,8 +88,9 @@ class Cluster:
             time.sleep(0.1)
         raise AssertionError(f"process {i} did not start:\n{self.log(i)}")
 
-    def log(self, i: int) -> str:
-        return (self.tmp / f"murmur-{i}.log").read_text()[-3000:]
+    def log(self, i: int, *, whole: bool = False) -> str:
+        text = (self.tmp / f"murmur-{i}.log").read_text()
+        return text if whole else text[-3000:]
 
     def kill(self, i: int) -> None:
         proc = self.procs[i]
@@ -104,6 +114,7 @@ class Cluster:
 def cluster(tmp_path: Path) -> Iterator[Cluster]:
     c = Cluster(tmp_path, 2)
     c.murmur("user", "add", "alice", "--role", "organiser", "--password-stdin", stdin=PASSWORD)
+    c.murmur("user", "add", "bob", "--role", "moderator", "--password-stdin", stdin=PASSWORD)
     c.start(0)
     c.start(1)
     try:
@@ -112,9 +123,9 @@ def cluster(tmp_path: Path) -> Iterator[Cluster]:
         c.stop()
 
 
-def login(url: str) -> Client:
+def login(url: str, user: str = "alice") -> Client:
     client = Client(url)
-    assert client.login("alice", PASSWORD).status == 200
+    assert client.login(user, PASSWORD).status == 200
     return client
 
 
@@ -189,3 +200,133 @@ def test_an_organiser_s_live_change_on_one_process_applies_on_the_other(cluster)
             break
         time.sleep(0.05)
     assert on_b.get("/api/events/jpo").json()["title"] == "JPO 2026"
+
+
+def test_two_moderators_on_two_processes_decide_one_post_at_once_and_exactly_one_wins(cluster):
+    alice, bob = login(cluster.url(0)), login(cluster.url(1), "bob")
+    posts = [submit(alice, f"Which one wins? {n}") for n in range(8)]
+
+    def race(post_id: int) -> dict[str, Reply]:
+        start = threading.Barrier(2)
+        answers: dict[str, Reply] = {}
+
+        def decide(who: str, client: Client, action: str) -> None:
+            start.wait()
+            # As the desk sends it: the status the moderator saw.
+            answers[who] = client.post(
+                f"/api/events/jpo/posts/{post_id}/{action}", {"seen": "pending"}
+            )
+
+        racers = [
+            threading.Thread(target=decide, args=("alice", alice, "approve")),
+            threading.Thread(target=decide, args=("bob", bob, "reject")),
+        ]
+        for racer in racers:
+            racer.start()
+        for racer in racers:
+            racer.join(30)
+        return answers
+
+    for post_id in posts:
+        answers = race(post_id)
+        statuses = sorted(reply.status for reply in answers.values())
+        assert statuses == [200, 409], {k: (v.status, v.body) for k, v in answers.items()}
+        winner = next(who for who, reply in answers.items() if reply.status == 200)
+        loser = answers["bob" if winner == "alice" else "alice"].json()
+        # The loser is told who decided first, and both processes hold that one decision.
+        assert loser["post"]["decided_by"] == winner, loser
+        expected = "approved" if winner == "alice" else "rejected"
+        for client in (alice, bob):
+            listed = client.get(f"/api/events/jpo/posts?status={expected}").json()["posts"]
+            post = next(p for p in listed if p["id"] == post_id)
+            assert post["decided_by"] == winner
+
+
+def test_a_card_claimed_on_one_process_is_held_on_the_other(cluster):
+    alice, bob = login(cluster.url(0)), login(cluster.url(1), "bob")
+    post_id = submit(alice, "Mine for now")
+    assert alice.post(f"/api/events/jpo/posts/{post_id}/claim").status == 200
+    held = bob.post(f"/api/events/jpo/posts/{post_id}/approve")
+    assert held.status == 409 and held.json()["claim"]["by"] == "alice", held.body
+    desk = bob.get("/api/events/jpo/desk").json()
+    assert [c["by"] for c in desk["claims"] if c["id"] == post_id] == ["alice"]
+    # Released on A, B may decide.
+    assert alice.post(f"/api/events/jpo/posts/{post_id}/release").status == 204
+    assert bob.post(f"/api/events/jpo/posts/{post_id}/approve").status == 200
+
+
+class FeedThread:
+    """tests/fakes/feed.py's server on an event loop of its own, for synchronous tests."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        self.feed = FakeFeed()
+        self.call(self.feed.__aenter__())
+
+    def call(self, coro: Any) -> Any:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(30)
+
+    def publish(self, title: str) -> None:
+        async def publish() -> None:
+            self.feed.publish(title)
+
+        self.call(publish())
+
+    def close(self) -> None:
+        self.call(self.feed.__aexit__(None, None, None))
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+        self.loop.close()
+
+
+_RUNS_HERE = re.compile(r"source jpo/(\S+) runs in this process")
+
+
+def test_a_feed_is_read_by_one_process_and_moves_to_the_other_when_it_is_killed(tmp_path):
+    feed = FeedThread()
+    feed.publish("Open day starts at nine")
+    cluster = Cluster(
+        tmp_path,
+        2,
+        server='fetch_allow = ["127.0.0.1/32"]\n',
+        event=f'[[events.sources]]\ntype = "rss"\nurl = "{feed.feed.url}"\npoll_seconds = 0.2\n',
+    )
+    cluster.murmur(
+        "user", "add", "alice", "--role", "organiser", "--password-stdin", stdin=PASSWORD
+    )
+    try:
+        cluster.start(0)
+        cluster.start(1)
+        moderator = login(cluster.url(0))
+
+        def queued() -> list[str]:
+            posts = moderator.get("/api/events/jpo/posts?status=pending").json()["posts"]
+            return sorted(p["text"] for p in posts)
+
+        def holders() -> list[int]:
+            return [i for i in (0, 1) if _RUNS_HERE.search(cluster.log(i, whole=True))]
+
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not (holders() and queued()):
+            time.sleep(0.1)
+        assert len(holders()) == 1, [cluster.log(i) for i in (0, 1)]
+        holder = holders()[0]
+        time.sleep(1.5)  # a few of the other process's lease rounds: it never starts the feed
+        assert holders() == [holder]
+        assert len(queued()) == 1, queued()
+
+        cluster.kill(holder)
+        other = 1 - holder
+        moderator = login(cluster.url(other))
+        feed.publish("Lunch is served in the great hall")
+        deadline = time.monotonic() + 30  # the lease lapses after 6 s, then moves
+        while time.monotonic() < deadline and len(queued()) < 2:
+            time.sleep(0.2)
+        assert other in holders(), cluster.log(other)
+        texts = queued()
+        assert len(texts) == 2 and any("Lunch" in t for t in texts), texts  # each once
+    finally:
+        cluster.stop()
+        feed.close()

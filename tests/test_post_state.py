@@ -8,7 +8,15 @@ from datetime import UTC, datetime
 import msgspec
 import pytest
 
-from moderation import Action, Decision, InvalidTransition, Status, Verdict, Why
+from moderation import (
+    Action,
+    ChangedMeanwhile,
+    Decision,
+    InvalidTransition,
+    Status,
+    Verdict,
+    Why,
+)
 from moderation.flags import Flags
 from moderation.messages import arrival_type, edit_types, for_screens
 from moderation.state import PostState, arrived, blocked, decided, edited, revised, withdrawn
@@ -62,6 +70,18 @@ def test_a_moderators_note_becomes_the_reason():
 def test_a_decision_the_status_does_not_allow_is_refused():
     with pytest.raises(InvalidTransition, match="already rejected"):
         decided(state(R), Action.REJECT, by="alice", note="", at=AT)
+
+
+def test_a_decision_on_a_status_that_changed_meanwhile_is_refused_even_where_allowed():
+    # Bob rejected while Alice looked at the waiting post: her approve would be allowed
+    # from rejected, but it was meant for a waiting post, so it is refused.
+    with pytest.raises(ChangedMeanwhile, match="was pending when you saw it") as refused:
+        decided(state(R), Action.APPROVE, by="alice", note="", at=AT, seen=P)
+    assert refused.value.code == "conflict"
+    assert refused.value.params == {"action": "approve", "status": "rejected", "seen": "pending"}
+    # Seen as it is, or not said: applied.
+    assert decided(state(R), Action.APPROVE, by="alice", note="", at=AT, seen=R).status == A
+    assert decided(state(R), Action.APPROVE, by="alice", note="", at=AT).status == A
 
 
 def test_blocking_an_author_rejects_their_waiting_post_and_removes_their_shown_one():

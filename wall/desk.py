@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from moderation import Action, AuthorAction, AuthorRule, Rules
+from moderation import Action, AuthorAction, AuthorRule, Rules, Status
 from moderation.flags import Change
 from wall.bus import Bus
 from wall.claims import Claim, ClaimBook, Claims, Held
@@ -241,12 +241,14 @@ class Desk:
         user: str,
         reason: str = "",
         override: bool = False,
+        seen: Status | None = None,
     ) -> tuple[int, PostView]:
-        """Approve, reject, remove or restore; a removal is never held up by a claim."""
+        """Approve, reject, remove or restore; a removal is never held up by a claim.
+        ``seen``: the status the moderator decided on (409 if it changed meanwhile)."""
         started = time.perf_counter()
         if action is not Action.REMOVE:
             await self.check(slug, post_id, user, override=override)
-        result = await self.store.act(slug, post_id, action, actor=user, reason=reason)
+        result = await self.store.act(slug, post_id, action, actor=user, reason=reason, seen=seen)
         # The bus has handed the post to every screen's queue by now: publishing runs on
         # the loop before this coroutine resumes (see Store._run).
         if action is Action.APPROVE and self.on_approved is not None:

@@ -164,6 +164,8 @@ def test_the_loser_of_a_race_is_told_who_won(live, pages):
     url = f"{live.url}/api/events/jpo/posts/{post_id}/reject"
 
     def alice_first(route: Any) -> None:
+        # The desk decides on what the moderator saw, so a late reject never overturns.
+        assert route.request.post_data_json["seen"] == "pending"
         card(mine, post_id).locator("button[data-action=approve]").tap()
         expect(card(mine, post_id, "#onscreen-list")).to_have_count(1)
         route.continue_()

@@ -225,18 +225,27 @@ class Posts(Log):
         return view, entries
 
     async def act(
-        self, event: str, post_id: int, action: Action, *, actor: str, reason: str = ""
+        self,
+        event: str,
+        post_id: int,
+        action: Action,
+        *,
+        actor: str,
+        reason: str = "",
+        seen: Status | None = None,
     ) -> tuple[int, PostView]:
         """Apply a moderator's action, compare-and-set on the post's current status.
 
         Returns the new ``seq`` and post. Raises NotFound, or Conflict with the post's
-        current state when its status does not allow ``action``.
+        current state when its status does not allow ``action``, or is no longer ``seen``.
         """
 
         def work(conn: Conn) -> tuple[tuple[int, PostView], list[LogEntry]]:
             row = read_post(conn, event, post_id)
             try:
-                after = decided(state_of(row), action, by=actor, note=reason, at=utc_now())
+                after = decided(
+                    state_of(row), action, by=actor, note=reason, at=utc_now(), seen=seen
+                )
             except InvalidTransition as exc:
                 view = view_of(row)
                 raise Conflict.of(exc, view, by=view.decided_by) from None

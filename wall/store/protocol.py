@@ -56,7 +56,14 @@ class Desk(Protocol):
     ``NotFound`` or ``Conflict`` with the post's current state."""
 
     async def act(
-        self, event: str, post_id: int, action: Action, *, actor: str, reason: str = ""
+        self,
+        event: str,
+        post_id: int,
+        action: Action,
+        *,
+        actor: str,
+        reason: str = "",
+        seen: Status | None = None,
     ) -> tuple[int, PostView]: ...
 
     async def change(

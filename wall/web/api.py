@@ -47,6 +47,10 @@ class ActionInput(msgspec.Struct, forbid_unknown_fields=True):
     reason: Annotated[str, msgspec.Meta(max_length=500)] = ""
     # Act on a card another moderator holds (see docs/moderation-desk.md).
     override: bool = False
+    # The status the moderator saw when deciding: if it changed meanwhile (another
+    # moderator decided first), 409 and nothing is applied. Absent: any status that
+    # allows the action.
+    seen: Status | None = None
 
 
 class PostsQuery(msgspec.Struct):
@@ -210,7 +214,13 @@ def _actor(action: Action) -> Handler:
         data = await optional_json(request, ActionInput)
         async with refusals(request, slug, post_id):
             seq, post = await hub_of(request).desk.act(
-                slug, post_id, action, user=user, reason=data.reason, override=data.override
+                slug,
+                post_id,
+                action,
+                user=user,
+                reason=data.reason,
+                override=data.override,
+                seen=data.seen,
             )
         return JSON(Decided(seq, post))
 

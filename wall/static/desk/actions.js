@@ -70,11 +70,16 @@ export async function perform(id, kind, options = {}) {
 async function performNow(id, kind, options) {
   const { method = "POST", path = kind, body = {}, onRefused, onDone } = options;
   if (ui.busy.has(id)) return null;
+  // A decision is on the post as the moderator sees it: if another moderator decided it
+  // meanwhile, the server refuses (409) rather than overturn their decision.
+  const seen = known.posts.get(id)?.status;
+  const decision = STATUS_ACTIONS.has(kind) && seen && body.seen === undefined;
+  const sent = decision ? { ...body, seen } : body;
   cancelClaim();
   setBusy(id, true);
   let result;
   try {
-    result = await request(method, postUrl(id, path), body);
+    result = await request(method, postUrl(id, path), sent);
   } catch {
     toast(t("mod.network_error"), "error");
     return null;
