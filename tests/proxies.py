@@ -104,10 +104,12 @@ class Nginx(Proxy):
         if not Path(nginx).exists():
             raise RuntimeError("nginx is missing: apt-get install nginx (scripts/test.sh does)")
         shipped = (DEPLOY / "nginx.conf").read_text()
+        if "server 127.0.0.1:8000 max_fails=0;" not in shipped:
+            raise RuntimeError("deploy/nginx.conf's upstream line changed: update tests/proxies.py")
         site = (
             shipped.replace(
-                "server 127.0.0.1:8000;",
-                " ".join(f"server 127.0.0.1:{port};" for port in self.upstream_ports),
+                "server 127.0.0.1:8000 max_fails=0;",
+                " ".join(f"server 127.0.0.1:{port} max_fails=0;" for port in self.upstream_ports),
             )
             .replace("listen 80;", f"listen 127.0.0.1:{self.http_port};")
             .replace("listen 443 ssl;", f"listen 127.0.0.1:{self.https_port} ssl;")
@@ -154,6 +156,8 @@ class Caddy(Proxy):
         if caddy is None:
             raise RuntimeError("caddy is missing: apt-get install caddy (scripts/test.sh does)")
         shipped = (DEPLOY / "Caddyfile").read_text()
+        if "reverse_proxy 127.0.0.1:8000 {" not in shipped:
+            raise RuntimeError("deploy/Caddyfile's reverse_proxy changed: update tests/proxies.py")
         site = shipped.replace(f"{HOST} {{", f"{HOST}:{self.https_port} {{", 1).replace(
             "reverse_proxy 127.0.0.1:8000 {",
             f"tls {self.certs.chain} {self.certs.key}\n"

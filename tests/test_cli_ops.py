@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import socket
 import sqlite3
 import subprocess
@@ -215,3 +216,39 @@ def test_json_logs_never_carry_the_session_cookie_or_a_password(tmp_path):
     for line in text.splitlines():
         if line.startswith("{"):
             json.loads(line)
+
+
+def test_serve_keeps_an_idle_connection_open_longer_than_the_shipped_proxies_reuse_it(tmp_path):
+    # nginx and Caddy reuse their connections to Murmur for up to 60 s idle (deploy/). With
+    # uvicorn's default (5 s), Murmur closed them first, and a decision the proxy sent on
+    # one at that moment came back as a 502. Past those 5 s, one connection still serves.
+    config = tmp_path / "murmur.toml"
+    config.write_text('[[events]]\nslug = "jpo"\ntitle = "JPO"\nhashtags = ["JPO2026"]\n')
+    process, log, port = _serve(tmp_path, config, tmp_path / "d")
+    request = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+
+    def answer(conn: socket.socket) -> bytes:
+        """One whole response (b"" if the server closed the connection)."""
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = conn.recv(65536)
+            if not chunk:
+                return data
+            data += chunk
+        head, _, body = data.partition(b"\r\n\r\n")
+        length = int(re.search(rb"content-length: (\d+)", head, re.I).group(1))  # type: ignore[union-attr]
+        while len(body) < length:
+            body += conn.recv(65536)
+        return head
+
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
+            conn.sendall(request)
+            assert answer(conn).startswith(b"HTTP/1.1 200")
+            time.sleep(6.5)
+            conn.sendall(request)
+            assert answer(conn).startswith(b"HTTP/1.1 200")  # b"" once closed
+    finally:
+        process.terminate()
+        process.wait(20)
+        log.close()

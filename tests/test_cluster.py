@@ -41,10 +41,18 @@ PASSWORD = "a long passphrase"
 class Cluster:
     """N ``murmur serve`` processes sharing one config: store, bus and session secret."""
 
-    def __init__(self, tmp: Path, n: int, *, server: str = "", event: str = "") -> None:
+    def __init__(
+        self,
+        tmp: Path,
+        n: int,
+        *,
+        server: str = "",
+        event: str = "",
+        ports: list[int] | None = None,
+    ) -> None:
         """``server`` and ``event``: more TOML lines for ``[server]`` and the event."""
         self.tmp = tmp
-        self.ports = [_free_port() for _ in range(n)]
+        self.ports = ports or [_free_port() for _ in range(n)]
         self.procs: list[subprocess.Popen[bytes] | None] = [None] * n
         self.config = tmp / "murmur.toml"
         self.config.write_text(

@@ -110,6 +110,13 @@ class JsonLogs(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
+# How long an idle HTTP connection stays open. Longer than the shipped proxies keep the
+# connections they reuse to Murmur (60 s in deploy/nginx.conf and deploy/Caddyfile): with
+# uvicorn's 5 s, a proxy sent a moderator's decision on a connection Murmur was closing at
+# that moment, and the desk got a 502 (tests/browser/test_cluster_proxy.py, behind Caddy).
+KEEP_ALIVE_SECONDS = 75
+
+
 def _logging(log_format: str) -> dict[str, object]:
     """Configure Murmur's and uvicorn's logs alike; returns uvicorn's ``log_config``."""
     formatter = (
@@ -206,6 +213,7 @@ def serve(args: argparse.Namespace) -> int:
         log_config=log_config,
         # Forwarding headers are read by wall.web.proxy, from trusted_proxies only.
         proxy_headers=False,
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
     )
     return 0
 

@@ -344,12 +344,14 @@ def test_right_to_left_and_mixed_scripts_take_their_own_direction(server, screen
     arabic = page.locator("article.card", has_text="مرحبا").locator(".card-text")
     expect(arabic).to_have_attribute("dir", "auto")
     expect(arabic).to_have_attribute("lang", "ar")
-    assert arabic.evaluate("e => getComputedStyle(e).direction") == "rtl"
+    # Computed styles through expect: it reads them again if the wall redraws the card
+    # meanwhile (a detached element's computed direction is "", as CI once saw).
+    expect(arabic).to_have_css("direction", "rtl")
     # The hashtag inside the Arabic sentence keeps its "#" in front.
     tag = arabic.locator(".card-hashtag")
-    assert tag.evaluate("e => getComputedStyle(e).direction") == "ltr"
+    expect(tag).to_have_css("direction", "ltr")
     latin = page.locator("article.card", has_text="Bienvenue").locator(".card-text")
-    assert latin.evaluate("e => getComputedStyle(e).direction") == "ltr"
+    expect(latin).to_have_css("direction", "ltr")
 
 
 # ---------------------------------------------------------------- themes
