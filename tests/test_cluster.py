@@ -15,6 +15,7 @@ import json
 import os
 import re
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
@@ -31,7 +32,7 @@ from tests import servers
 from tests.client import Client, Reply
 from tests.fakes.feed import FakeFeed
 from tests.live import _free_port
-from tests.uploads import Attendee
+from tests.uploads import Attendee, phone_photo
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET_ENV = "MURMUR_CLUSTER_SECRET"
@@ -338,3 +339,34 @@ def test_a_feed_is_read_by_one_process_and_moves_to_the_other_when_it_is_killed(
     finally:
         cluster.stop()
         feed.close()
+
+
+def test_a_picture_hidden_through_one_process_is_refused_by_the_other_at_once(cluster):
+    # Both processes hold the picture, as docs/scaling.md says to arrange (a copy of the
+    # media folder). Before, a process learnt of another's change only through its own
+    # commits, and went on serving a hidden picture to anyone for up to 2 s.
+    on_a, on_b = login(cluster.url(0)), login(cluster.url(1))
+    attendee = Attendee(cluster.url(0))
+    assert attendee.open_page().status == 200
+    assert attendee.send("Le hall", name="Inès", photo=phone_photo()).status in (200, 201, 202)
+    pending: list[dict[str, Any]] = []
+    for _ in range(100):
+        pending = on_a.get("/api/events/jpo/posts?status=pending").json()["posts"]
+        if pending and pending[0]["media"]:
+            break
+        time.sleep(0.05)
+    post_id, url = int(pending[0]["id"]), str(pending[0]["media"][0]["url"])
+    shutil.copytree(cluster.tmp / "d0" / "media", cluster.tmp / "d1" / "media", dirs_exist_ok=True)
+    assert on_a.post(f"/api/events/jpo/posts/{post_id}/approve").status == 200
+    anyone = Client(cluster.url(1))
+    assert anyone.get(url).status == 200  # shown: public, and B remembers it is
+    with connect(f"{cluster.ws(1)}/ws/wall/jpo") as screen:
+        assert json.loads(screen.recv(timeout=10))["type"] == "snapshot"
+        assert on_a.post(f"/api/events/jpo/posts/{post_id}/hide-media").status == 200
+        while True:  # B has the change: its screens have it
+            message = json.loads(screen.recv(timeout=10))
+            if message.get("post", {}).get("id") == post_id:
+                break
+        assert not message["post"]["media"]
+        assert anyone.get(url).status == 404
+    assert on_b.get(url).status == 200  # moderators still see what they moderate

@@ -255,6 +255,15 @@ class Hub:
             self.apply_event(event)
         self.archived = await event_store.archived_events(self.store) & set(self.events)
 
+    @property
+    def changes_seen(self) -> int:
+        """The seq of the last change this process knows of: its own commits and, with
+        several processes, the others' as the relay delivers them. When it moves, what
+        anyone may see may have changed (``wall.web.pages`` forgets which pictures are
+        public): a picture hidden through another process is refused here at once."""
+        own = self.store.committed
+        return max(own, self.relay.sequencer.delivered) if self.relay else own
+
     def file_event(self, slug: str) -> EventSettings | None:
         """The event as the configuration file has it (None: made in the browser)."""
         return self._file_events.get(slug)

@@ -113,12 +113,12 @@ async def _is_public(request: Request, stem: str) -> bool:
     """Whether anonymous clients may have the picture ``stem``, asked once however many
     screens ask at once (a new picture is fetched by every screen within a second).
 
-    An answer holds until the store commits a change (a hide or a removal is refused to the
-    very next request), and at most ``PUBLIC_FOR`` seconds.
+    An answer holds until a change is committed, here or on another process (a hide or a
+    removal is refused to the very next request), and at most ``PUBLIC_FOR`` seconds.
     """
     cache: dict[str, tuple[int, float, asyncio.Future[bool]]] = request.app.state.shown_pictures
     hub: Hub = request.app.state.hub
-    committed, now = hub.store.committed, time.monotonic()
+    committed, now = hub.changes_seen, time.monotonic()
     known = cache.get(stem)
     if known is None or known[0] != committed or known[1] < now:
         if len(cache) > 10_000:
