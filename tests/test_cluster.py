@@ -325,6 +325,16 @@ def test_a_feed_is_read_by_one_process_and_moves_to_the_other_when_it_is_killed(
         time.sleep(1.5)  # a few of the other process's lease rounds: it never starts the feed
         assert holders() == [holder]
         assert len(queued()) == 1, queued()
+        # Its health is known to both: the desk and the console ask whichever one.
+        for i in (holder, 1 - holder):
+            asked = login(cluster.url(i))
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                sources = asked.get("/api/events/jpo/sources").json()["sources"]
+                if sources and sources[0]["posts"] == 1:
+                    break
+                time.sleep(0.2)
+            assert [(s["state"], s["posts"]) for s in sources] == [("live", 1)], (i, sources)
 
         cluster.kill(holder)
         other = 1 - holder
@@ -336,6 +346,9 @@ def test_a_feed_is_read_by_one_process_and_moves_to_the_other_when_it_is_killed(
         assert other in holders(), cluster.log(other)
         texts = queued()
         assert len(texts) == 2 and any("Lunch" in t for t in texts), texts  # each once
+        # The dead process's word on the feed lapses; the new holder's is what is shown.
+        sources = moderator.get("/api/events/jpo/sources").json()["sources"]
+        assert [(s["state"], s["posts"]) for s in sources] == [("live", 1)], sources
     finally:
         cluster.stop()
         feed.close()

@@ -44,7 +44,7 @@ from wall.settings import (
 from wall.sources.context import Cursor, SourceContext
 from wall.sources.registry import build_source, source_name
 from wall.store import protocol
-from wall.supervisor import Supervisor
+from wall.supervisor import Health, Supervisor
 from wall.views import EventInfo, PostView
 
 if TYPE_CHECKING:
@@ -170,6 +170,8 @@ class Hub:
             self.shared.placement(self.supervisor) if self.shared else Here(self.supervisor)
         )
         self.fleet: ScreenFleet = self.shared.fleet if self.shared else Fleet()
+        # The sources' health, asked of any process, from whichever one runs each source.
+        self.shared_health = self.shared.health(self.supervisor) if self.shared else None
         self.metrics = Metrics(self)
         self.desk.on_approved = self.metrics.approved
         self.guard = Guard(settings.server.fetch_allow)
@@ -232,6 +234,8 @@ class Hub:
             await asyncio.to_thread(self.detector.load)  # reads the model: not on the loop
         if self.relay is not None:
             await self.relay.start(self)
+        if self.shared_health is not None:
+            self.shared_health.start()
         await self.desk.start(self.events)
         await self.follow_schedule()
         self._schedule = asyncio.create_task(self._schedule_loop(), name="schedule")
@@ -254,6 +258,12 @@ class Hub:
             self.bases[slug] = event
             self.apply_event(event)
         self.archived = await event_store.archived_events(self.store) & set(self.events)
+
+    async def source_health(self, slug: str) -> list[Health]:
+        """The health of ``slug``'s sources, wherever each one runs."""
+        if self.shared_health is not None:
+            return await self.shared_health.of(slug)
+        return self.supervisor.health_of(slug)
 
     @property
     def changes_seen(self) -> int:
@@ -466,6 +476,8 @@ class Hub:
             self.http = None
         if self._started:
             await self.desk.stop()
+            if self.shared_health is not None:
+                await self.shared_health.stop()
             if self.relay is not None:
                 await self.relay.stop()
             await self.store.close()

@@ -6,6 +6,7 @@ from wall.settings import Settings
 from wall.shared.claims import RedisClaims
 from wall.shared.connection import Shared
 from wall.shared.fleet import RedisFleet
+from wall.shared.health import SharedHealth
 from wall.shared.lease import Leased
 from wall.shared.limits import RedisLog
 from wall.shared.notices import Notices
@@ -27,6 +28,9 @@ class SharedParts:
 
     def placement(self, supervisor: Supervisor) -> Leased:
         return Leased(self.shared, supervisor)
+
+    def health(self, supervisor: Supervisor) -> SharedHealth:
+        return SharedHealth(self.shared, supervisor)
 
     async def close(self) -> None:
         await self.shared.close()

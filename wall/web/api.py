@@ -231,7 +231,7 @@ def _actor(action: Action) -> Handler:
 async def list_sources(request: Request) -> Response:
     current_user(request)
     slug = event_of(request)
-    health = hub_of(request).supervisor.health_of(slug)
+    health = await hub_of(request).source_health(slug)
     return JSON(
         SourceList(
             [
