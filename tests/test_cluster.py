@@ -49,15 +49,17 @@ class Cluster:
         *,
         server: str = "",
         event: str = "",
+        tables: str = "",
         ports: list[int] | None = None,
     ) -> None:
-        """``server`` and ``event``: more TOML lines for ``[server]`` and the event."""
+        """``server`` and ``event``: more TOML lines for ``[server]`` and the event;
+        ``tables``: more tables (``[media]``…)."""
         self.tmp = tmp
         self.ports = ports or [_free_port() for _ in range(n)]
         self.procs: list[subprocess.Popen[bytes] | None] = [None] * n
         self.config = tmp / "murmur.toml"
         self.config.write_text(
-            f'[server]\nsecret_key_env = "{SECRET_ENV}"\n{server}'
+            f'[server]\nsecret_key_env = "{SECRET_ENV}"\n{server}{tables}'
             f'[store]\nurl = "{servers.postgres().database(servers.name_for(tmp))}"\n'
             f'[bus]\nurl = "{servers.redis().url}"\nnamespace = "{servers.name_for(tmp)}"\n'
             '[[events]]\nslug = "jpo"\ntitle = "JPO"\nhashtags = ["JPO2026"]\n'
@@ -383,3 +385,40 @@ def test_a_picture_hidden_through_one_process_is_refused_by_the_other_at_once(cl
         assert not message["post"]["media"]
         assert anyone.get(url).status == 404
     assert on_b.get(url).status == 200  # moderators still see what they moderate
+
+
+def test_with_one_media_folder_a_picture_one_process_stored_shows_through_the_other(tmp_path):
+    # [media] folder: every process's pictures in one folder (docs/scaling.md). Without it,
+    # each process has its own, and B's screens showed A's posts without their pictures.
+    shared = tmp_path / "media"
+    cluster = Cluster(tmp_path, 2, tables=f'[media]\nfolder = "{shared}"\n')
+    cluster.murmur(
+        "user", "add", "alice", "--role", "organiser", "--password-stdin", stdin=PASSWORD
+    )
+    try:
+        cluster.start(0)
+        cluster.start(1)
+        on_a, on_b = login(cluster.url(0)), login(cluster.url(1))
+        attendee = Attendee(cluster.url(0))
+        assert attendee.open_page().status == 200
+        photo = phone_photo()
+        assert attendee.send("Le hall", name="Inès", photo=photo).status in (200, 201, 202)
+        pending: list[dict[str, Any]] = []
+        for _ in range(100):
+            pending = on_a.get("/api/events/jpo/posts?status=pending").json()["posts"]
+            if pending and pending[0]["media"]:
+                break
+            time.sleep(0.05)
+        post_id, url = int(pending[0]["id"]), str(pending[0]["media"][0]["url"])
+        assert on_a.post(f"/api/events/jpo/posts/{post_id}/approve").status == 200
+        shown = Client(cluster.url(1)).get(url)  # a screen on B, no login
+        assert shown.status == 200 and shown.body[:4] == b"RIFF", shown.status
+        assert not (tmp_path / "d0" / "media").exists()  # nothing in the data folders
+        # Erased through B: the picture A stored is gone for everyone, from the one folder.
+        erased = on_b.post("/api/privacy/erase", {"event": "jpo", "post": post_id})
+        assert erased.status == 200 and erased.json()["pictures"] == 1, erased.body
+        assert not [p for p in shared.iterdir() if p.suffix == ".webp"]
+        assert Client(cluster.url(0)).get(url).status == 404
+        assert on_a.get(url).status == 404
+    finally:
+        cluster.stop()

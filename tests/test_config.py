@@ -366,3 +366,17 @@ def test_store_and_bus_urls_are_read(config):
     assert settings.store.url == "postgresql://murmur@db.campus.example/murmur"
     assert settings.bus.url == "redis://cache.campus.example:6379/2"
     assert settings.bus.namespace == "jpo"
+
+
+def test_a_shared_media_folder_needs_a_shared_store_and_an_absolute_path(error, tmp_path):
+    err = error('[media]\ncache_mb = 100\nfolder = "/srv/murmur/media"\n')
+    assert (err.line, err.key) == (3, "media.folder")
+    assert "set [store] url too" in str(err)
+    err = error('[store]\nurl = "postgresql://murmur@db/murmur"\n[media]\nfolder = "media"\n')
+    assert (err.line, err.key) == (4, "media.folder")
+    assert "an absolute path" in str(err)
+    path = tmp_path / "ok.toml"
+    path.write_text(
+        '[store]\nurl = "postgresql://murmur@db/murmur"\n[media]\nfolder = "/srv/murmur/media"\n'
+    )
+    assert load_settings(path).media.folder == "/srv/murmur/media"

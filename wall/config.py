@@ -127,7 +127,13 @@ def _load_file(path: Path) -> Settings:
 
 
 def _check(raw: dict[str, Any], settings: Settings) -> tuple[Key, str] | None:
-    """What msgspec cannot check: slugs are unique; every source names its ``type``."""
+    """What msgspec cannot check: slugs are unique; every source names its ``type``; a
+    shared media folder goes with a shared store."""
+    if settings.media.folder and not settings.store.url:
+        return ("media", "folder"), (
+            "a shared media folder is for several processes: set [store] url too, or leave"
+            " it out (one process keeps its pictures in its data folder, with its backups)"
+        )
     seen: dict[str, int] = {}
     for i, event in enumerate(settings.events):
         if event.slug in seen:

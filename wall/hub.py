@@ -12,6 +12,7 @@ import functools
 import logging
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
@@ -158,7 +159,7 @@ class Hub:
             notices=shared.notices if shared else None,
         )
         self.media = MediaStore(
-            settings.data_dir / "media",
+            Path(settings.media.folder) if settings.media.folder else settings.data_dir / "media",
             cache_bytes=settings.media.cache_mb * 1024 * 1024,
             workers=settings.media.workers,
             decode_bytes=settings.media.decode_mb * 1024 * 1024,

@@ -110,6 +110,16 @@ class MediaSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     # would need more on its own (a small PNG declaring 6000×6000 pixels) is refused with
     # a sentence; others wait for room. bench/media.py prints what each kind needs.
     decode_mb: Annotated[int, msgspec.Meta(ge=32, le=16_384)] = 160
+    # Several processes ([store] url): one folder for every process's pictures (on one
+    # machine, or shared storage), so a picture one process stored is on every process's
+    # screens, and erasing a person deletes it for all. Empty: the data folder's media.
+    folder: Annotated[
+        str,
+        msgspec.Meta(
+            pattern=r"^(/.*)?$",
+            description="an absolute path, such as /var/lib/murmur/media, or empty",
+        ),
+    ] = ""
 
 
 LanguageCode = Annotated[
