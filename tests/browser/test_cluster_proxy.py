@@ -28,6 +28,7 @@ expect = playwright_api.expect
 pytestmark = pytest.mark.browser
 
 TABLET = {"width": 1024, "height": 768}
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
 @pytest.fixture(params=["nginx", "caddy"])
@@ -115,6 +116,10 @@ def test_a_wall_and_a_desk_behind_nginx_live_through_each_process_s_death(stack,
     post_and_approve("Pendant que B est tombé", 0)
 
     expect(wall.locator("body")).to_have_attribute("data-connection", "online")
+    ARTIFACTS.mkdir(exist_ok=True)
+    name = type(proxy).__name__.lower()
+    wall.screenshot(path=str(ARTIFACTS / f"cluster-{name}-wall-after-two-kills.png"))
+    desk.screenshot(path=str(ARTIFACTS / f"cluster-{name}-desk-after-two-kills.png"))
     for post_id in approved:  # each exactly once, none lost across two reconnections
         expect(wall.locator(f'article.card[data-id="{post_id}"]')).to_have_count(1)
     resumed = [url for url in sockets if "since=" in url]

@@ -328,3 +328,12 @@ def test_organisers_read_the_audit_log_on_the_desk(live, pages):
     expect(rows.first).to_contain_text("alice")
     expect(rows.first).to_contain_text("off topic")
     expect(page.locator("#audit-csv")).to_have_attribute("href", "/api/events/jpo/audit?format=csv")
+
+
+def test_an_attendee_s_post_says_on_site_on_the_desk_as_on_the_wall(live, pages):
+    # The desk showed the raw network name, "submit", where the wall says "On site".
+    post_id = live.ingest("jpo", make_post("Bonjour", network="submit", handle="d87ddd0c"))
+    other = live.ingest("jpo", make_post("Salut", network="mastodon"))
+    page = desk(pages)
+    expect(card(page, post_id).locator(".card-network")).to_have_text("On site")
+    expect(card(page, other).locator(".card-network")).to_have_text("mastodon")

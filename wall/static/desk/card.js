@@ -9,7 +9,7 @@
 import { relativeTime, t } from "/static/i18n.js";
 import { ACTIONS, known, me, ui } from "/static/desk/state.js";
 import { reasonText } from "/static/reasons.js";
-import { avatar, element, firstImage, textBlock } from "/static/wall/cards.js";
+import { avatar, element, firstImage, networkLabel, textBlock } from "/static/wall/cards.js";
 import { boostedLine, extras, hasLinkPicture } from "/static/wall/extras.js";
 
 const BUTTON_STYLE = {
@@ -128,7 +128,8 @@ function head(post, id) {
   if (known.spotlight && String(known.spotlight.id) === id) {
     meta.append(element("span", "card-badge card-badge--spotlight", t("desk.card.spotlight")));
   }
-  if (post.network) meta.append(element("span", "card-network", String(post.network)));
+  // "On site" / "Sur place" for attendees' posts, as on the wall; a network by its name.
+  if (post.network) meta.append(element("span", "card-network", networkLabel(post)));
   const time = element("time", "card-time", relativeTime(post.created_at));
   if (post.created_at) time.setAttribute("datetime", String(post.created_at));
   meta.append(time);
