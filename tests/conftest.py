@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -8,6 +8,7 @@ import pytest
 
 if TYPE_CHECKING:
     from tests.live import LiveServer
+    from wall.shared.connection import Shared
 
 
 @pytest.fixture
@@ -20,3 +21,13 @@ def live(tmp_path: Path) -> Iterator[LiveServer]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+async def opened() -> AsyncIterator[list[Shared]]:
+    """The connections to Redis a test opens (it appends them), closed after it
+    (tests/shared_redis.py makes them)."""
+    shared: list[Shared] = []
+    yield shared
+    for one in shared:
+        await one.close()

@@ -5,24 +5,13 @@ Two "processes" are two ``RedisFleet`` on their own connections; the clock is th
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
-
-import pytest
 
 from tests import servers
 from tests.shared_redis import process
 from wall.screens import SILENT_AFTER
 from wall.shared.connection import Shared
 from wall.shared.fleet import DEAD_AFTER, RedisFleet
-
-
-@pytest.fixture
-async def opened() -> AsyncIterator[list[Shared]]:
-    shared: list[Shared] = []
-    yield shared
-    for one in shared:
-        await one.close()
 
 
 def two(tmp_path: Path, opened: list[Shared], now: list[float]) -> tuple[RedisFleet, RedisFleet]:

@@ -7,7 +7,7 @@ a burst of attempts spread over them admits exactly the limit.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -17,14 +17,6 @@ from tests.shared_redis import process
 from wall.ratelimit import RateLimit, admit
 from wall.shared.connection import Shared
 from wall.shared.limits import RedisLog
-
-
-@pytest.fixture
-async def opened() -> AsyncIterator[list[Shared]]:
-    shared: list[Shared] = []
-    yield shared
-    for one in shared:
-        await one.close()
 
 
 @pytest.fixture(params=["memory", "redis"])

@@ -6,24 +6,13 @@ clock is the test's. tests/test_cluster.py asks two real ``murmur serve`` proces
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
-
-import pytest
 
 from tests import servers
 from tests.shared_redis import process
 from wall.shared.connection import Shared
 from wall.shared.health import VALID_FOR, SharedHealth
 from wall.supervisor import Health, Supervisor
-
-
-@pytest.fixture
-async def opened() -> AsyncIterator[list[Shared]]:
-    shared: list[Shared] = []
-    yield shared
-    for one in shared:
-        await one.close()
 
 
 async def _ingest(event: str, post: object) -> None:

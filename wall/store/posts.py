@@ -180,14 +180,20 @@ class Posts(Log):
         data = encode_post(post)
         post_id = row[0]
         outcome = revised(Status(row[2]), verdict, at=utc_now())
+        conn.execute("UPDATE posts SET data = ? WHERE id = ?", (data, post_id))
         if outcome is None:
-            conn.execute("UPDATE posts SET data = ? WHERE id = ?", (data, post_id))
             return None, []
+        return self._apply_outcome(conn, event, post_id, outcome)
+
+    def _apply_outcome(
+        self, conn: Conn, event: str, post_id: int, outcome: Outcome
+    ) -> tuple[PostView, list[LogEntry]]:
+        """Write and log what the network or the rules decided about a post; the last
+        entry carries the reason (no one's action: nothing to undo)."""
         conn.execute(
-            "UPDATE posts SET data = ?, status = ?, reason = ?, rule = ?, decided_by = NULL,"
+            "UPDATE posts SET status = ?, reason = ?, rule = ?, decided_by = NULL,"
             " decided_at = ?, updated_seq = ?, why = ? WHERE id = ?",
             (
-                data,
                 outcome.status.value,
                 outcome.reason,
                 outcome.rule,
@@ -197,13 +203,6 @@ class Posts(Log):
                 post_id,
             ),
         )
-        return self._log_outcome(conn, event, post_id, outcome)
-
-    def _log_outcome(
-        self, conn: Conn, event: str, post_id: int, outcome: Outcome
-    ) -> tuple[PostView, list[LogEntry]]:
-        """Log what the network or the rules decided about a post just written; the last
-        entry carries the reason (no one's action: nothing to undo)."""
         view = view_of(
             conn.execute(f"SELECT {POST_COLUMNS} FROM posts WHERE id = ?", (post_id,)).fetchone()
         )
@@ -272,21 +271,7 @@ class Posts(Log):
             outcome = withdrawn(current, network, at=utc_now())
             if outcome is None:
                 return None, []
-            post_id = row[0]
-            conn.execute(
-                "UPDATE posts SET status = ?, reason = ?, rule = ?, decided_by = NULL,"
-                " decided_at = ?, updated_seq = ?, why = ? WHERE id = ? AND status = ?",
-                (
-                    outcome.status.value,
-                    outcome.reason,
-                    outcome.rule,
-                    outcome.decided_at.isoformat() if outcome.decided_at else None,
-                    self._seq + len(outcome.types),
-                    encode_why(outcome.why),
-                    post_id,
-                    current.value,
-                ),
-            )
-            return self._log_outcome(conn, event, post_id, outcome)
+            # Read and written in one logging transaction: the status cannot move between.
+            return self._apply_outcome(conn, event, int(row[0]), outcome)
 
         return await self._run(work)
